@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages needed to build heygen-tray and run its tests
+# headlessly (Xvfb, D-Bus, gnome-keyring, dunst, WebKitWebDriver). Idempotent.
+set -euo pipefail
+PKGS=(
+  # build
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev pkg-config build-essential
+  # headless desktop session for tests
+  xvfb xauth x11-utils dbus dbus-x11 gnome-keyring libsecret-tools dunst webkit2gtk-driver
+  # scripts, screenshots, benchmarks
+  curl jq imagemagick python3-gi python3-xlib procps
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

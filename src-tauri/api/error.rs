@@ -1,0 +1,82 @@
+//! How a request to HeyGen can fail, classified for the user and for the poller.
+
+use serde::Serialize;
+use std::fmt;
+use std::time::Duration;
+
+/// The failure kinds of the `status --json` contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// 401: the key or token was rejected.
+    Unauthorized,
+    /// 403: the key is valid but may not read this resource.
+    Forbidden,
+    /// 429: too many requests or a usage quota exceeded.
+    RateLimited,
+    /// 5xx.
+    Server,
+    /// DNS, connect, TLS, timeout.
+    Network,
+    /// HTML, truncated, wrong shape, too large, unexpected status.
+    InvalidResponse,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::RateLimited => "rate_limited",
+            Self::Server => "server",
+            Self::Network => "network",
+            Self::InvalidResponse => "invalid_response",
+        }
+    }
+}
+
+/// A failed fetch: its kind, a message a user can act on, and what HeyGen said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub kind: ErrorKind,
+    /// What went wrong and what to do, in plain words. Never contains the key.
+    pub message: String,
+    /// HTTP status, when an answer came back.
+    pub status: Option<u16>,
+    /// `error.code` of the v3 error envelope.
+    pub code: Option<String>,
+    /// `X-Request-Id` of the answer, for support requests.
+    pub request_id: Option<String>,
+    /// `Retry-After`, already converted to a delay.
+    pub retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        ApiError {
+            kind,
+            message: message.into(),
+            status: None,
+            code: None,
+            request_id: None,
+            retry_after: None,
+        }
+    }
+
+    /// True when polling must stop until the credentials change.
+    pub fn is_auth_rejected(&self) -> bool {
+        self.kind == ErrorKind::Unauthorized
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}

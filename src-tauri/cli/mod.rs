@@ -1,0 +1,159 @@
+//! The command line: `heygen-tray [--demo]` starts the tray app; subcommands are tools.
+//!
+//! Exit codes: `status` gives 0 ok, 1 low, 2 critical, 3 error or unknown; every
+//! command gives 64 for bad usage.
+
+pub mod status;
+
+use crate::api::{ApiBase, Client, Credential};
+use crate::billing::ThresholdOverride;
+use crate::poller::AccountConfig;
+use crate::secret::Secret;
+use crate::snapshot::AccountSnapshot;
+use clap::{Parser, Subcommand};
+use std::io::Write;
+
+pub const EXIT_USAGE: i32 = 64;
+pub const EXIT_FAILURE: i32 = 3;
+
+#[derive(Debug, Parser)]
+#[command(name = "heygen-tray", version, about = "Watches the remaining balance or credits of HeyGen accounts from the system tray.")]
+pub struct Cli {
+    /// Run the tray app against the built-in API simulator with a wallet that drains within a minute.
+    #[arg(long)]
+    pub demo: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch every account once and print its balance.
+    Status(StatusArgs),
+    /// Serve a HeyGen API simulator on 127.0.0.1 (for tests and demos).
+    Simulator(SimulatorArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// Print one JSON object (same as --format json).
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: Option<status::Format>,
+    /// Low threshold for this run, in each account's unit (dollars or credits).
+    #[arg(long, value_name = "X")]
+    pub low: Option<f64>,
+    /// Critical threshold for this run, in each account's unit.
+    #[arg(long, value_name = "Y")]
+    pub critical: Option<f64>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimulatorArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8787)]
+    pub port: u16,
+    /// Seconds the `drain` wallet takes to fall from $12 to zero.
+    #[arg(long, default_value_t = 60.0)]
+    pub drain_seconds: f64,
+}
+
+/// Parses the arguments and runs; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => EXIT_USAGE,
+            };
+        }
+    };
+    match cli.command {
+        None => crate::app::run(cli.demo),
+        Some(Command::Status(args)) => runtime().block_on(status_command(args)),
+        Some(Command::Simulator(args)) => runtime().block_on(simulator_command(args)),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime starts")
+}
+
+fn usage_error(message: &str) -> i32 {
+    eprintln!("error: {message}");
+    EXIT_USAGE
+}
+
+/// Accounts for `status`: the key in `HEYGEN_API_KEY` as account `env`.
+fn accounts_to_check() -> Vec<AccountConfig> {
+    match std::env::var("HEYGEN_API_KEY") {
+        Ok(k) if !k.trim().is_empty() => vec![AccountConfig {
+            name: "env".into(),
+            credential: Credential::ApiKey(Secret::new(k)),
+            thresholds: ThresholdOverride::default(),
+        }],
+        _ => Vec::new(),
+    }
+}
+
+async fn status_command(args: StatusArgs) -> i32 {
+    let format = if args.json { status::Format::Json } else { args.format.unwrap_or(status::Format::Text) };
+    let run_override = ThresholdOverride { low: args.low, critical: args.critical };
+    if let Err(e) = run_override.validate() {
+        return usage_error(&format!("{e} (--low / --critical)"));
+    }
+    let base = match ApiBase::from_env() {
+        Ok(b) => b,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let client = Client::new(base);
+    let accounts = accounts_to_check();
+    let snapshots = futures_util::future::join_all(accounts.into_iter().map(|a| {
+        let client = client.clone();
+        async move {
+            let result = client.users_me(&a.credential).await;
+            let mut snap = AccountSnapshot::new(a.name, a.thresholds.with(&run_override));
+            snap.record(result, chrono::Utc::now());
+            snap
+        }
+    }))
+    .await;
+    let report = status::Report::new(&snapshots);
+    let out = match format {
+        status::Format::Json => report.json(),
+        status::Format::Waybar => report.waybar().to_string(),
+        status::Format::Text => report.text(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{out}");
+    report.exit_code()
+}
+
+async fn simulator_command(args: SimulatorArgs) -> i32 {
+    let options = crate::simulator::SimOptions { port: args.port, drain_seconds: args.drain_seconds };
+    let sim = match crate::simulator::Simulator::start(options).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot listen on 127.0.0.1:{}: {e}", args.port);
+            return EXIT_FAILURE;
+        }
+    };
+    println!("HeyGen API simulator on {}", sim.base_url());
+    println!("Try: HEYGEN_API_BASE={} HEYGEN_API_KEY=sim-wallet-key heygen-tray status", sim.base_url());
+    let mut keys: Vec<_> = crate::simulator::builtin_keys().into_iter().collect();
+    keys.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, (key, auth)) in keys {
+        println!("  {name:<18} {key:<24} {auth:?}");
+    }
+    let _ = std::io::stdout().flush();
+    let _ = tokio::signal::ctrl_c().await;
+    0
+}

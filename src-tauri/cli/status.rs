@@ -1,0 +1,157 @@
+//! `heygen-tray status`: one fetch per account, printed as text, JSON or a Waybar module.
+//!
+//! The JSON shape is a stable interface (documented in the README).
+
+use crate::snapshot::{AccountSnapshot, State};
+use chrono::SecondsFormat;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Waybar,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub level: State,
+    pub accounts: Vec<Row>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Row {
+    pub name: String,
+    pub billing_type: Option<String>,
+    pub level: State,
+    pub headline: String,
+    pub remaining: Option<f64>,
+    pub unit: Option<&'static str>,
+    pub username: Option<String>,
+    pub fetched_at: String,
+    pub error: Option<ErrorRow>,
+    #[serde(skip)]
+    pub what: Option<String>,
+    #[serde(skip)]
+    pub details: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ErrorRow {
+    pub kind: &'static str,
+    pub message: String,
+    pub request_id: Option<String>,
+}
+
+/// A short headline for a failed fetch.
+fn error_headline(kind: crate::api::ErrorKind) -> &'static str {
+    use crate::api::ErrorKind::*;
+    match kind {
+        Unauthorized => "Key rejected",
+        Forbidden => "Access denied",
+        RateLimited => "Rate limited",
+        Server => "HeyGen server error",
+        Network => "Cannot reach HeyGen",
+        InvalidResponse => "Unreadable answer",
+    }
+}
+
+impl Report {
+    pub fn new(snapshots: &[AccountSnapshot]) -> Report {
+        let accounts: Vec<Row> = snapshots.iter().map(row).collect();
+        let level = accounts.iter().map(|r| r.level).max().unwrap_or(State::Unknown);
+        Report { level, accounts }
+    }
+
+    /// 0 ok, 1 low, 2 critical, 3 error or unknown (also with no account at all).
+    pub fn exit_code(&self) -> i32 {
+        match self.level {
+            State::Ok => 0,
+            State::Low => 1,
+            State::Critical => 2,
+            State::Unknown | State::Error => 3,
+        }
+    }
+
+    pub fn json(&self) -> String {
+        serde_json::to_string(self).expect("report serialises")
+    }
+
+    pub fn text(&self) -> String {
+        if self.accounts.is_empty() {
+            return NO_ACCOUNTS.to_string();
+        }
+        let name_w = self.accounts.iter().map(|r| r.name.chars().count()).max().unwrap_or(0);
+        let head_w = self.accounts.iter().map(|r| r.headline.chars().count()).max().unwrap_or(0);
+        let mut out = String::new();
+        for r in &self.accounts {
+            let tail = match (&r.error, &r.what) {
+                (Some(e), _) => e.message.clone(),
+                (None, Some(what)) => what.clone(),
+                (None, None) => String::new(),
+            };
+            let line = format!("{:<name_w$}  {:<8}  {:<head_w$}  {tail}", r.name, r.level.as_str(), r.headline);
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out.pop();
+        out
+    }
+
+    /// Waybar's custom-module JSON: `text`, `tooltip`, `class` (and `alt`).
+    pub fn waybar(&self) -> Value {
+        let text = if self.accounts.is_empty() {
+            "HeyGen: no account".to_string()
+        } else {
+            self.accounts.iter().map(|r| r.headline.as_str()).collect::<Vec<_>>().join(" · ")
+        };
+        let tooltip = if self.accounts.is_empty() {
+            NO_ACCOUNTS.to_string()
+        } else {
+            self.accounts
+                .iter()
+                .map(|r| {
+                    let mut lines = vec![format!("{}: {} ({})", r.name, r.headline, r.level.as_str())];
+                    lines.extend(r.details.iter().map(|d| format!("  {d}")));
+                    if let Some(e) = &r.error {
+                        lines.push(format!("  {}", e.message));
+                    }
+                    lines.join("\n")
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let class = self.level.as_str();
+        json!({"text": text, "tooltip": tooltip, "class": class, "alt": class})
+    }
+}
+
+pub const NO_ACCOUNTS: &str =
+    "No HeyGen account configured. Add one with `heygen-tray accounts add NAME` (the key is read from standard input), or set HEYGEN_API_KEY.";
+
+fn row(s: &AccountSnapshot) -> Row {
+    let summary = s.summary.as_ref();
+    let when = s.attempted_at.or(s.fetched_at).unwrap_or_else(chrono::Utc::now);
+    Row {
+        name: s.name.clone(),
+        billing_type: summary.and_then(|x| x.billing_type.clone()),
+        level: s.state(),
+        headline: match (&s.error, summary) {
+            (Some(e), _) => error_headline(e.kind).to_string(),
+            (None, Some(x)) => x.headline.clone(),
+            (None, None) => "Not fetched yet".to_string(),
+        },
+        remaining: summary.and_then(|x| x.remaining).filter(|_| s.error.is_none()),
+        unit: summary.and_then(|x| x.unit).filter(|_| s.error.is_none()).map(|u| u.as_str()),
+        username: summary.map(|x| x.username.clone()),
+        fetched_at: when.to_rfc3339_opts(SecondsFormat::Secs, true),
+        error: s.error.as_ref().map(|e| ErrorRow {
+            kind: e.kind.as_str(),
+            message: e.message.clone(),
+            request_id: e.request_id.clone(),
+        }),
+        what: summary.map(|x| x.what()),
+        details: summary.map(|x| x.details.clone()).unwrap_or_default(),
+    }
+}

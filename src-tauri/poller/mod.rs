@@ -1,0 +1,251 @@
+//! Polls every account on its own schedule and publishes snapshots.
+//!
+//! [`Poller`] holds the accounts and their schedules; [`Poller::poll_due`] is one step
+//! (used by tests with a manual clock), and [`run`] is the loop the app runs: it keeps
+//! requests in flight while it listens for commands, so "refresh now" during a request
+//! is answered by that request instead of a second one.
+
+pub mod schedule;
+
+use crate::api::{ApiError, Client, Credential, UserMe};
+use crate::billing::ThresholdOverride;
+use crate::clock::Clock;
+use crate::snapshot::AccountSnapshot;
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use schedule::Schedule;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
+
+/// What the poller is told to poll.
+#[derive(Debug, Clone)]
+pub struct AccountConfig {
+    pub name: String,
+    pub credential: Credential,
+    pub thresholds: ThresholdOverride,
+}
+
+struct Polled {
+    credential: Credential,
+    /// Bumped when the credentials change, so an answer for the old key is dropped.
+    generation: u64,
+    schedule: Schedule,
+    snapshot: AccountSnapshot,
+}
+
+/// One request to send.
+pub struct Job {
+    name: String,
+    generation: u64,
+    credential: Credential,
+    client: Client,
+}
+
+/// A finished request.
+pub struct Done {
+    name: String,
+    generation: u64,
+    result: Result<UserMe, ApiError>,
+}
+
+impl Job {
+    pub async fn run(self) -> Done {
+        let span = tracing::info_span!("poll", account = %self.name);
+        let _enter = span.enter();
+        let result = self.client.users_me(&self.credential).await;
+        match &result {
+            Ok(_) => tracing::debug!("fetched"),
+            Err(e) => tracing::warn!(kind = e.kind.as_str(), "fetch failed: {e}"),
+        }
+        Done { name: self.name, generation: self.generation, result }
+    }
+}
+
+/// Commands from the views.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Refresh one account, or all with `None`.
+    RefreshNow(Option<String>),
+    /// Replace the set of accounts (added, removed, new keys or thresholds).
+    SetAccounts(Vec<AccountConfig>),
+    SetInterval(Duration),
+}
+
+pub struct Poller {
+    client: Client,
+    clock: Arc<dyn Clock>,
+    interval: Duration,
+    jitter: bool,
+    accounts: Vec<(String, Polled)>,
+}
+
+impl Poller {
+    pub fn new(client: Client, clock: Arc<dyn Clock>, interval: Duration) -> Self {
+        Poller { client, clock, interval: schedule::clamp_interval(interval), jitter: true, accounts: Vec::new() }
+    }
+
+    /// Turns jitter off, for tests that check exact times.
+    pub fn without_jitter(mut self) -> Self {
+        self.jitter = false;
+        self
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Adds, updates and removes accounts to match `configs`, keeping what is known
+    /// about accounts whose credentials did not change.
+    pub fn set_accounts(&mut self, configs: Vec<AccountConfig>) {
+        let now = self.now();
+        let mut old = std::mem::take(&mut self.accounts);
+        for config in configs {
+            let polled = match old.iter().position(|(n, _)| *n == config.name) {
+                Some(i) => {
+                    let (_, mut p) = old.remove(i);
+                    if p.credential != config.credential {
+                        p.credential = config.credential;
+                        p.generation += 1;
+                        p.schedule.credentials_changed(now);
+                        p.snapshot.error = None;
+                    }
+                    p.snapshot.thresholds = config.thresholds;
+                    p
+                }
+                None => Polled {
+                    credential: config.credential,
+                    generation: 0,
+                    schedule: Schedule::new(self.interval, now),
+                    snapshot: AccountSnapshot::new(config.name.clone(), config.thresholds),
+                },
+            };
+            self.accounts.push((config.name, polled));
+        }
+    }
+
+    pub fn set_interval(&mut self, interval: Duration) {
+        let now = self.now();
+        self.interval = schedule::clamp_interval(interval);
+        for (_, p) in &mut self.accounts {
+            p.schedule.set_interval(interval, now);
+        }
+    }
+
+    pub fn refresh_now(&mut self, name: Option<&str>) {
+        let now = self.now();
+        for (n, p) in &mut self.accounts {
+            if name.is_none_or(|want| want == n) {
+                p.schedule.refresh_now(now);
+            }
+        }
+    }
+
+    pub fn apply(&mut self, command: Command) {
+        match command {
+            Command::RefreshNow(name) => self.refresh_now(name.as_deref()),
+            Command::SetAccounts(configs) => self.set_accounts(configs),
+            Command::SetInterval(d) => self.set_interval(d),
+        }
+    }
+
+    /// Starts every due request (marking it in flight).
+    pub fn take_due(&mut self) -> Vec<Job> {
+        let now = self.now();
+        let mut jobs = Vec::new();
+        for (name, p) in &mut self.accounts {
+            if p.schedule.begin(now) {
+                jobs.push(Job {
+                    name: name.clone(),
+                    generation: p.generation,
+                    credential: p.credential.clone(),
+                    client: self.client.clone(),
+                });
+            }
+        }
+        jobs
+    }
+
+    /// Records a finished request.
+    pub fn complete(&mut self, done: Done) {
+        let now = self.now();
+        let jitter = if self.jitter { rand::thread_rng().gen_range(-1.0..=1.0) } else { 0.0 };
+        let Some((_, p)) = self.accounts.iter_mut().find(|(n, _)| *n == done.name) else {
+            return;
+        };
+        if p.generation != done.generation {
+            return;
+        }
+        match &done.result {
+            Ok(_) => p.schedule.succeeded(now, jitter),
+            Err(e) => p.schedule.failed(now, e, jitter),
+        }
+        p.snapshot.record(done.result, now);
+    }
+
+    /// Polls every due account once, concurrently, and waits for the answers.
+    /// Returns how many requests were sent.
+    pub async fn poll_due(&mut self) -> usize {
+        let jobs = self.take_due();
+        let n = jobs.len();
+        let done = futures_util::future::join_all(jobs.into_iter().map(Job::run)).await;
+        for d in done {
+            self.complete(d);
+        }
+        n
+    }
+
+    /// The earliest time an account is due; `None` when nothing will be polled.
+    pub fn next_due(&self) -> Option<DateTime<Utc>> {
+        self.accounts.iter().filter_map(|(_, p)| p.schedule.next_due()).min()
+    }
+
+    pub fn snapshots(&self) -> Vec<AccountSnapshot> {
+        self.accounts.iter().map(|(_, p)| p.snapshot.clone()).collect()
+    }
+
+    pub fn schedule(&self, name: &str) -> Option<&Schedule> {
+        self.accounts.iter().find(|(n, _)| n == name).map(|(_, p)| &p.schedule)
+    }
+}
+
+/// Runs the poller until the command channel closes, publishing snapshots after
+/// every change. Sleeps without waking between polls.
+pub async fn run(
+    mut poller: Poller,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    publish: watch::Sender<Arc<Vec<AccountSnapshot>>>,
+) {
+    let mut in_flight: JoinSet<Done> = JoinSet::new();
+    publish.send_replace(Arc::new(poller.snapshots()));
+    loop {
+        for job in poller.take_due() {
+            in_flight.spawn(job.run());
+        }
+        let wait = poller
+            .next_due()
+            .map(|t| (t - poller.now()).to_std().unwrap_or(Duration::ZERO))
+            .unwrap_or(Duration::from_secs(24 * 3600));
+        tokio::select! {
+            Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+                match done {
+                    Ok(done) => poller.complete(done),
+                    Err(e) => tracing::error!("poll task failed: {e}"),
+                }
+                publish.send_replace(Arc::new(poller.snapshots()));
+            }
+            command = commands.recv() => match command {
+                Some(command) => {
+                    let reshaped = matches!(command, Command::SetAccounts(_));
+                    poller.apply(command);
+                    if reshaped {
+                        publish.send_replace(Arc::new(poller.snapshots()));
+                    }
+                }
+                None => break,
+            },
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}

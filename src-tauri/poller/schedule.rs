@@ -1,0 +1,208 @@
+//! When one account is polled next: the interval with jitter, exponential backoff on
+//! failures honouring `Retry-After`, one request at a time, and no polling at all
+//! after the key was rejected until the credentials change. Pure: time is passed in.
+
+use crate::api::{ApiError, ErrorKind};
+use chrono::{DateTime, Utc};
+use std::time::Duration;
+
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5 * 60);
+pub const MIN_INTERVAL: Duration = Duration::from_secs(60);
+pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+/// First retry after a failure; doubles with each further failure.
+pub const BACKOFF_BASE: Duration = Duration::from_secs(30);
+pub const BACKOFF_MAX: Duration = Duration::from_secs(30 * 60);
+/// Share of a delay that jitter may add or remove.
+pub const JITTER: f64 = 0.1;
+
+/// Clamps a poll interval to the supported range of 1 min to 24 h.
+pub fn clamp_interval(interval: Duration) -> Duration {
+    interval.clamp(MIN_INTERVAL, MAX_INTERVAL)
+}
+
+/// The delay after `failures` failures in a row (1 = the first).
+pub fn backoff(failures: u32) -> Duration {
+    let exp = failures.saturating_sub(1).min(16);
+    (BACKOFF_BASE * 2u32.pow(exp)).min(BACKOFF_MAX)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    interval: Duration,
+    next_due: DateTime<Utc>,
+    failures: u32,
+    in_flight: bool,
+    blocked: bool,
+}
+
+impl Schedule {
+    /// A schedule that is due at once.
+    pub fn new(interval: Duration, now: DateTime<Utc>) -> Self {
+        Schedule { interval: clamp_interval(interval), next_due: now, failures: 0, in_flight: false, blocked: false }
+    }
+
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    pub fn is_blocked(&self) -> bool {
+        self.blocked
+    }
+
+    pub fn is_in_flight(&self) -> bool {
+        self.in_flight
+    }
+
+    /// When the next request may start; `None` while one is in flight or polling is blocked.
+    pub fn next_due(&self) -> Option<DateTime<Utc>> {
+        (!self.in_flight && !self.blocked).then_some(self.next_due)
+    }
+
+    pub fn is_due(&self, now: DateTime<Utc>) -> bool {
+        self.next_due().is_some_and(|t| now >= t)
+    }
+
+    /// Marks a request as started if one is due; false means do not send one.
+    pub fn begin(&mut self, now: DateTime<Utc>) -> bool {
+        if !self.is_due(now) {
+            return false;
+        }
+        self.in_flight = true;
+        true
+    }
+
+    /// The request succeeded at `now`. `jitter` is in [-1, 1].
+    pub fn succeeded(&mut self, now: DateTime<Utc>, jitter: f64) {
+        self.in_flight = false;
+        self.failures = 0;
+        self.next_due = now + jittered(self.interval, jitter);
+    }
+
+    /// The request failed at `now`.
+    pub fn failed(&mut self, now: DateTime<Utc>, error: &ApiError, jitter: f64) {
+        self.in_flight = false;
+        self.failures = self.failures.saturating_add(1);
+        if error.kind == ErrorKind::Unauthorized {
+            self.blocked = true;
+            return;
+        }
+        let delay = jittered(backoff(self.failures), jitter);
+        let delay = match error.retry_after {
+            Some(ra) => delay.max(to_chrono(ra)),
+            None => delay,
+        };
+        self.next_due = now + delay;
+    }
+
+    /// "Refresh now": due at once, unless a request is already in flight (it will
+    /// answer this request too) or the key was rejected.
+    pub fn refresh_now(&mut self, now: DateTime<Utc>) {
+        if !self.in_flight && !self.blocked {
+            self.next_due = self.next_due.min(now);
+        }
+    }
+
+    /// New credentials: unblock and poll at once.
+    pub fn credentials_changed(&mut self, now: DateTime<Utc>) {
+        self.blocked = false;
+        self.failures = 0;
+        self.in_flight = false;
+        self.next_due = now;
+    }
+
+    /// A new interval applies from the last planned poll, never waiting longer than it.
+    pub fn set_interval(&mut self, interval: Duration, now: DateTime<Utc>) {
+        let interval = clamp_interval(interval);
+        if self.failures == 0 && self.next_due > now + to_chrono(interval) {
+            self.next_due = now + to_chrono(interval);
+        }
+        self.interval = interval;
+    }
+}
+
+fn jittered(d: Duration, jitter: f64) -> chrono::Duration {
+    let factor = 1.0 + JITTER * jitter.clamp(-1.0, 1.0);
+    to_chrono(d.mul_f64(factor))
+}
+
+fn to_chrono(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc)
+    }
+
+    fn secs(n: i64) -> chrono::Duration {
+        chrono::Duration::seconds(n)
+    }
+
+    #[test]
+    fn backoff_doubles_from_30s_and_caps_at_30min() {
+        let got: Vec<u64> = (1..=8).map(|n| backoff(n).as_secs()).collect();
+        assert_eq!(got, [30, 60, 120, 240, 480, 960, 1800, 1800]);
+    }
+
+    #[test]
+    fn only_one_request_in_flight() {
+        let mut s = Schedule::new(DEFAULT_INTERVAL, t0());
+        assert!(s.begin(t0()));
+        assert!(!s.begin(t0()));
+        s.refresh_now(t0());
+        assert!(!s.begin(t0() + secs(1)));
+        s.succeeded(t0() + secs(1), 0.0);
+        assert_eq!(s.next_due(), Some(t0() + secs(301)));
+    }
+
+    #[test]
+    fn jitter_stays_within_ten_percent() {
+        let mut s = Schedule::new(DEFAULT_INTERVAL, t0());
+        s.begin(t0());
+        s.succeeded(t0(), 1.0);
+        assert_eq!(s.next_due(), Some(t0() + secs(330)));
+        s.begin(t0() + secs(330));
+        s.succeeded(t0(), -1.0);
+        assert_eq!(s.next_due(), Some(t0() + secs(270)));
+    }
+
+    #[test]
+    fn retry_after_wins_over_a_shorter_backoff() {
+        let mut s = Schedule::new(DEFAULT_INTERVAL, t0());
+        s.begin(t0());
+        let mut e = ApiError::new(ErrorKind::RateLimited, "slow down");
+        e.retry_after = Some(Duration::from_secs(120));
+        s.failed(t0(), &e, 0.0);
+        assert_eq!(s.next_due(), Some(t0() + secs(120)));
+    }
+
+    #[test]
+    fn a_rejected_key_stops_polling_until_credentials_change() {
+        let mut s = Schedule::new(DEFAULT_INTERVAL, t0());
+        s.begin(t0());
+        s.failed(t0(), &ApiError::new(ErrorKind::Unauthorized, "no"), 0.0);
+        assert_eq!(s.next_due(), None);
+        s.refresh_now(t0() + secs(3600));
+        assert!(!s.begin(t0() + secs(3600 * 48)));
+        s.credentials_changed(t0() + secs(10));
+        assert!(s.begin(t0() + secs(10)));
+    }
+
+    #[test]
+    fn intervals_are_clamped_and_shortening_applies_at_once() {
+        assert_eq!(Schedule::new(Duration::from_secs(1), t0()).interval(), MIN_INTERVAL);
+        assert_eq!(Schedule::new(Duration::from_secs(999_999), t0()).interval(), MAX_INTERVAL);
+        let mut s = Schedule::new(Duration::from_secs(3600), t0());
+        s.begin(t0());
+        s.succeeded(t0(), 0.0);
+        s.set_interval(Duration::from_secs(60), t0() + secs(10));
+        assert_eq!(s.next_due(), Some(t0() + secs(70)));
+    }
+}

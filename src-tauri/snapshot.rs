@@ -1,0 +1,136 @@
+//! What is known about one account at a moment: the last good figures, when they
+//! were fetched, and the error of the latest attempt if it failed. A failure never
+//! erases good figures; it marks them stale.
+
+use crate::api::{ApiError, ErrorKind, UserMe};
+use crate::billing::{summarize, Level, Summary, ThresholdOverride};
+use chrono::{DateTime, Utc};
+
+/// The state shown for an account, worst last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Ok,
+    Low,
+    Critical,
+    /// Figures are unknown: not fetched yet, or not reported by HeyGen.
+    Unknown,
+    /// The latest attempt failed (figures, if any, are stale).
+    Error,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Ok => "ok",
+            State::Low => "low",
+            State::Critical => "critical",
+            State::Unknown => "unknown",
+            State::Error => "error",
+        }
+    }
+
+    pub fn from_level(level: Level) -> State {
+        match level {
+            Level::Ok => State::Ok,
+            Level::Low => State::Low,
+            Level::Critical => State::Critical,
+            Level::Unknown => State::Unknown,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountSnapshot {
+    pub name: String,
+    pub thresholds: ThresholdOverride,
+    /// The last good figures.
+    pub summary: Option<Summary>,
+    /// When `summary` was fetched.
+    pub fetched_at: Option<DateTime<Utc>>,
+    /// When the latest attempt finished, good or not.
+    pub attempted_at: Option<DateTime<Utc>>,
+    /// The latest attempt's error; `None` once an attempt succeeds.
+    pub error: Option<ApiError>,
+}
+
+impl AccountSnapshot {
+    pub fn new(name: impl Into<String>, thresholds: ThresholdOverride) -> Self {
+        AccountSnapshot {
+            name: name.into(),
+            thresholds,
+            summary: None,
+            fetched_at: None,
+            attempted_at: None,
+            error: None,
+        }
+    }
+
+    /// Takes in the result of a fetch that finished at `now`.
+    pub fn record(&mut self, result: Result<UserMe, ApiError>, now: DateTime<Utc>) {
+        self.attempted_at = Some(now);
+        match result {
+            Ok(me) => {
+                self.summary = Some(summarize(&me, now));
+                self.fetched_at = Some(now);
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+
+    /// Good figures from before a failed attempt.
+    pub fn is_stale(&self) -> bool {
+        self.error.is_some() && self.summary.is_some()
+    }
+
+    /// The key was rejected; polling waits for new credentials.
+    pub fn needs_new_key(&self) -> bool {
+        self.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Unauthorized)
+    }
+
+    /// The level of the last good figures (even when stale).
+    pub fn level(&self) -> Level {
+        self.summary.as_ref().map_or(Level::Unknown, |s| s.level(&self.thresholds))
+    }
+
+    /// `error` when the latest attempt failed, else the level.
+    pub fn state(&self) -> State {
+        if self.error.is_some() {
+            State::Error
+        } else {
+            State::from_level(self.level())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn me(balance: f64) -> UserMe {
+        serde_json::from_value(serde_json::json!({
+            "username": "u", "billing_type": "wallet",
+            "wallet": {"currency": "usd", "remaining_balance": balance}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_failure_keeps_the_last_good_figures_and_marks_them_stale() {
+        let t0 = Utc::now();
+        let mut s = AccountSnapshot::new("a", ThresholdOverride::default());
+        s.record(Ok(me(5.0)), t0);
+        assert_eq!((s.state(), s.is_stale()), (State::Low, false));
+        let t1 = t0 + chrono::Duration::minutes(5);
+        s.record(Err(ApiError::new(ErrorKind::Network, "offline")), t1);
+        assert_eq!(s.summary.as_ref().unwrap().headline, "$5.00");
+        assert_eq!(s.fetched_at, Some(t0));
+        assert_eq!(s.attempted_at, Some(t1));
+        assert!(s.is_stale());
+        assert_eq!(s.state(), State::Error);
+        assert_eq!(s.level(), Level::Low);
+        s.record(Ok(me(50.0)), t1);
+        assert_eq!((s.state(), s.is_stale()), (State::Ok, false));
+    }
+}
