@@ -4,12 +4,16 @@
 //! `api` fetches, `billing` interprets, `snapshot` remembers, `poller` schedules.
 //! `app` is the Tauri edge that renders snapshots in the tray and windows.
 
+pub mod accounts;
 pub mod api;
 pub mod billing;
 pub mod cli;
 pub mod clock;
+pub mod heygen_cli;
+pub mod keystore;
 pub mod poller;
 pub mod secret;
+pub mod settings;
 pub mod simulator;
 pub mod snapshot;
 

@@ -20,6 +20,8 @@ pub enum ErrorKind {
     Network,
     /// HTML, truncated, wrong shape, too large, unexpected status.
     InvalidResponse,
+    /// The key could not be read from the OS keyring (locked, no service, missing).
+    Keyring,
 }
 
 impl ErrorKind {
@@ -31,6 +33,7 @@ impl ErrorKind {
             Self::Server => "server",
             Self::Network => "network",
             Self::InvalidResponse => "invalid_response",
+            Self::Keyring => "keyring",
         }
     }
 }

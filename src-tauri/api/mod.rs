@@ -2,6 +2,7 @@
 //! timeouts, a response-size cap and classified failures.
 
 mod error;
+pub mod oauth;
 pub mod schema;
 
 pub use error::{ApiError, ErrorKind};
@@ -119,13 +120,20 @@ fn is_loopback(url: &Url) -> bool {
 pub struct Client {
     http: reqwest::Client,
     base: ApiBase,
+    /// Where OAuth tokens are refreshed; `None` when refresh is impossible.
+    oauth_base: Option<ApiBase>,
 }
 
 impl Client {
     pub fn new(base: ApiBase) -> Self {
+        Self::with_timeouts(base, CONNECT_TIMEOUT, TOTAL_TIMEOUT)
+    }
+
+    /// A client with other timeouts (tests use short ones).
+    pub fn with_timeouts(base: ApiBase, connect: Duration, total: Duration) -> Self {
         let http = reqwest::Client::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(TOTAL_TIMEOUT)
+            .connect_timeout(connect)
+            .timeout(total)
             // A redirect could carry X-Api-Key to another host: never follow one.
             .redirect(reqwest::redirect::Policy::none())
             .pool_idle_timeout(Duration::from_secs(30))
@@ -133,7 +141,13 @@ impl Client {
             .user_agent(concat!("heygen-tray/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the HTTP client configuration is static and valid");
-        Client { http, base }
+        Client { http, base, oauth_base: None }
+    }
+
+    /// Sets where OAuth tokens are refreshed.
+    pub fn with_oauth_base(mut self, oauth_base: ApiBase) -> Self {
+        self.oauth_base = Some(oauth_base);
+        self
     }
 
     pub fn base(&self) -> &ApiBase {
@@ -171,6 +185,13 @@ impl Client {
         err.request_id = request_id;
         if err.kind == ErrorKind::RateLimited {
             err.retry_after = retry_after;
+            if let Some(d) = retry_after {
+                err.message = err.message.replacen(
+                    "wait before asking again",
+                    &format!("wait {} s before asking again", d.as_secs()),
+                    1,
+                );
+            }
         }
         err.message = secret.scrub(&err.message);
         err.code = err.code.map(|c| secret.scrub(&c));
@@ -274,11 +295,11 @@ fn status_error(status: u16, body: &[u8]) -> ApiError {
         ),
         429 => (
             ErrorKind::RateLimited,
-            format!("HeyGen is limiting requests (429 too many requests); the app will wait before asking again.{said}"),
+            format!("HeyGen is limiting requests (429 too many requests); wait before asking again.{said}"),
         ),
         500..=599 => (
             ErrorKind::Server,
-            format!("HeyGen had a server error ({status}); the app will try again shortly.{said}"),
+            format!("HeyGen had a server error ({status}); this is usually temporary, try again in a few minutes.{said}"),
         ),
         _ => (
             ErrorKind::InvalidResponse,

@@ -3,8 +3,10 @@
 //! Exit codes: `status` gives 0 ok, 1 low, 2 critical, 3 error or unknown; every
 //! command gives 64 for bad usage.
 
+pub mod accounts;
 pub mod status;
 
+use crate::accounts::Accounts;
 use crate::api::{ApiBase, Client, Credential};
 use crate::billing::ThresholdOverride;
 use crate::poller::AccountConfig;
@@ -30,6 +32,9 @@ pub struct Cli {
 pub enum Command {
     /// Fetch every account once and print its balance.
     Status(StatusArgs),
+    /// Manage accounts; keys live in the system keyring.
+    #[command(subcommand)]
+    Accounts(accounts::AccountsCommand),
     /// Serve a HeyGen API simulator on 127.0.0.1 (for tests and demos).
     Simulator(SimulatorArgs),
 }
@@ -74,12 +79,13 @@ pub fn main() -> i32 {
     };
     match cli.command {
         None => crate::app::run(cli.demo),
-        Some(Command::Status(args)) => runtime().block_on(status_command(args)),
+        Some(Command::Status(args)) => status_command(args),
+        Some(Command::Accounts(command)) => accounts::run(command),
         Some(Command::Simulator(args)) => runtime().block_on(simulator_command(args)),
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -87,24 +93,48 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime starts")
 }
 
-fn usage_error(message: &str) -> i32 {
+pub(crate) fn usage_error(message: &str) -> i32 {
     eprintln!("error: {message}");
     EXIT_USAGE
 }
 
-/// Accounts for `status`: the key in `HEYGEN_API_KEY` as account `env`.
-fn accounts_to_check() -> Vec<AccountConfig> {
-    match std::env::var("HEYGEN_API_KEY") {
-        Ok(k) if !k.trim().is_empty() => vec![AccountConfig {
-            name: "env".into(),
-            credential: Credential::ApiKey(Secret::new(k)),
-            thresholds: ThresholdOverride::default(),
-        }],
-        _ => Vec::new(),
+/// What `status` checks: the stored, enabled accounts; with none configured, the key
+/// in `HEYGEN_API_KEY` as account `env`. Accounts whose key cannot be read come back
+/// as snapshots that already hold the keyring error.
+fn accounts_to_check(accounts: &Accounts) -> (Vec<AccountConfig>, Vec<AccountSnapshot>) {
+    let loaded = accounts.settings.load();
+    if let Some(n) = &loaded.notice {
+        eprintln!("warning: {n}");
     }
+    if loaded.settings.accounts.is_empty() {
+        let env = match std::env::var("HEYGEN_API_KEY") {
+            Ok(k) if !k.trim().is_empty() => vec![AccountConfig {
+                name: "env".into(),
+                credential: Credential::ApiKey(Secret::new(k)),
+                thresholds: ThresholdOverride::default(),
+                refresh: None,
+            }],
+            _ => Vec::new(),
+        };
+        return (env, Vec::new());
+    }
+    let mut ok = Vec::new();
+    let mut failed = Vec::new();
+    for r in accounts.load_configs(&loaded.settings) {
+        match r {
+            Ok(c) => ok.push(c),
+            Err((name, e)) => {
+                let thresholds = loaded.settings.account(&name).map(|a| a.thresholds).unwrap_or_default();
+                let mut snap = AccountSnapshot::new(name, thresholds);
+                snap.record(Err(e), chrono::Utc::now());
+                failed.push(snap);
+            }
+        }
+    }
+    (ok, failed)
 }
 
-async fn status_command(args: StatusArgs) -> i32 {
+fn status_command(args: StatusArgs) -> i32 {
     let format = if args.json { status::Format::Json } else { args.format.unwrap_or(status::Format::Text) };
     let run_override = ThresholdOverride { low: args.low, critical: args.critical };
     if let Err(e) = run_override.validate() {
@@ -114,18 +144,34 @@ async fn status_command(args: StatusArgs) -> i32 {
         Ok(b) => b,
         Err(e) => return usage_error(&e.to_string()),
     };
-    let client = Client::new(base);
-    let accounts = accounts_to_check();
-    let snapshots = futures_util::future::join_all(accounts.into_iter().map(|a| {
+    let mut client = Client::new(base);
+    if let Ok(oauth) = crate::api::oauth::oauth_base_from_env() {
+        client = client.with_oauth_base(oauth);
+    }
+    let store = Accounts::open_default();
+    // Keyring calls block: they run here, outside the async runtime.
+    let (accounts, mut snapshots) = accounts_to_check(&store);
+    let fetched = runtime().block_on(futures_util::future::join_all(accounts.into_iter().map(|a| {
         let client = client.clone();
+        let run_override = run_override;
         async move {
-            let result = client.users_me(&a.credential).await;
+            let now = chrono::Utc::now();
+            let fetched = client.fetch_account(&a.credential, a.refresh.as_ref(), now).await;
             let mut snap = AccountSnapshot::new(a.name, a.thresholds.with(&run_override));
-            snap.record(result, chrono::Utc::now());
-            snap
+            snap.record(fetched.result, chrono::Utc::now());
+            (snap, fetched.new_tokens)
         }
-    }))
-    .await;
+    })));
+    for (snap, tokens) in fetched {
+        if let Some(t) = tokens {
+            if let Err(e) = store.save_tokens(&snap.name, &t) {
+                eprintln!("warning: the renewed token of \"{}\" could not be saved: {e}", snap.name);
+            }
+        }
+        snapshots.push(snap);
+    }
+    let order = store.settings.load().settings.accounts.iter().map(|a| a.name.clone()).collect::<Vec<_>>();
+    snapshots.sort_by_key(|s| order.iter().position(|n| *n == s.name).unwrap_or(usize::MAX));
     let report = status::Report::new(&snapshots);
     let out = match format {
         status::Format::Json => report.json(),

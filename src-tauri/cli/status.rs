@@ -54,6 +54,7 @@ fn error_headline(kind: crate::api::ErrorKind) -> &'static str {
         Server => "HeyGen server error",
         Network => "Cannot reach HeyGen",
         InvalidResponse => "Unreadable answer",
+        Keyring => "Key unavailable",
     }
 }
 

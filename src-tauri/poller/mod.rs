@@ -7,6 +7,7 @@
 
 pub mod schedule;
 
+use crate::api::oauth::{OAuthTokens, Refresh};
 use crate::api::{ApiError, Client, Credential, UserMe};
 use crate::billing::ThresholdOverride;
 use crate::clock::Clock;
@@ -25,10 +26,13 @@ pub struct AccountConfig {
     pub name: String,
     pub credential: Credential,
     pub thresholds: ThresholdOverride,
+    /// How to renew an OAuth token, when possible.
+    pub refresh: Option<Refresh>,
 }
 
 struct Polled {
     credential: Credential,
+    refresh: Option<Refresh>,
     /// Bumped when the credentials change, so an answer for the old key is dropped.
     generation: u64,
     schedule: Schedule,
@@ -40,7 +44,9 @@ pub struct Job {
     name: String,
     generation: u64,
     credential: Credential,
+    refresh: Option<Refresh>,
     client: Client,
+    now: DateTime<Utc>,
 }
 
 /// A finished request.
@@ -48,18 +54,19 @@ pub struct Done {
     name: String,
     generation: u64,
     result: Result<UserMe, ApiError>,
+    new_tokens: Option<OAuthTokens>,
 }
 
 impl Job {
     pub async fn run(self) -> Done {
         let span = tracing::info_span!("poll", account = %self.name);
         let _enter = span.enter();
-        let result = self.client.users_me(&self.credential).await;
-        match &result {
+        let fetched = self.client.fetch_account(&self.credential, self.refresh.as_ref(), self.now).await;
+        match &fetched.result {
             Ok(_) => tracing::debug!("fetched"),
             Err(e) => tracing::warn!(kind = e.kind.as_str(), "fetch failed: {e}"),
         }
-        Done { name: self.name, generation: self.generation, result }
+        Done { name: self.name, generation: self.generation, result: fetched.result, new_tokens: fetched.new_tokens }
     }
 }
 
@@ -79,11 +86,13 @@ pub struct Poller {
     interval: Duration,
     jitter: bool,
     accounts: Vec<(String, Polled)>,
+    /// Tokens renewed while polling, for the owner to save in the keyring.
+    renewed: Vec<(String, OAuthTokens)>,
 }
 
 impl Poller {
     pub fn new(client: Client, clock: Arc<dyn Clock>, interval: Duration) -> Self {
-        Poller { client, clock, interval: schedule::clamp_interval(interval), jitter: true, accounts: Vec::new() }
+        Poller { client, clock, interval: schedule::clamp_interval(interval), jitter: true, accounts: Vec::new(), renewed: Vec::new() }
     }
 
     /// Turns jitter off, for tests that check exact times.
@@ -105,6 +114,7 @@ impl Poller {
             let polled = match old.iter().position(|(n, _)| *n == config.name) {
                 Some(i) => {
                     let (_, mut p) = old.remove(i);
+                    p.refresh = config.refresh;
                     if p.credential != config.credential {
                         p.credential = config.credential;
                         p.generation += 1;
@@ -116,6 +126,7 @@ impl Poller {
                 }
                 None => Polled {
                     credential: config.credential,
+                    refresh: config.refresh,
                     generation: 0,
                     schedule: Schedule::new(self.interval, now),
                     snapshot: AccountSnapshot::new(config.name.clone(), config.thresholds),
@@ -160,7 +171,9 @@ impl Poller {
                     name: name.clone(),
                     generation: p.generation,
                     credential: p.credential.clone(),
+                    refresh: p.refresh.clone(),
                     client: self.client.clone(),
+                    now,
                 });
             }
         }
@@ -176,6 +189,14 @@ impl Poller {
         };
         if p.generation != done.generation {
             return;
+        }
+        if let Some(tokens) = done.new_tokens {
+            p.credential = Credential::OAuth(tokens.access_token.clone());
+            if let (Some(r), Some(new)) = (&mut p.refresh, &tokens.refresh_token) {
+                r.refresh_token = new.clone();
+                r.expires_at = tokens.expires_at;
+            }
+            self.renewed.push((done.name.clone(), tokens));
         }
         match &done.result {
             Ok(_) => p.schedule.succeeded(now, jitter),
@@ -201,6 +222,11 @@ impl Poller {
         self.accounts.iter().filter_map(|(_, p)| p.schedule.next_due()).min()
     }
 
+    /// Tokens renewed since the last call, to be saved.
+    pub fn take_renewed(&mut self) -> Vec<(String, OAuthTokens)> {
+        std::mem::take(&mut self.renewed)
+    }
+
     pub fn snapshots(&self) -> Vec<AccountSnapshot> {
         self.accounts.iter().map(|(_, p)| p.snapshot.clone()).collect()
     }
@@ -211,11 +237,13 @@ impl Poller {
 }
 
 /// Runs the poller until the command channel closes, publishing snapshots after
-/// every change. Sleeps without waking between polls.
+/// every change and handing renewed OAuth tokens to `save_tokens`. Sleeps without
+/// waking between polls.
 pub async fn run(
     mut poller: Poller,
     mut commands: mpsc::UnboundedReceiver<Command>,
     publish: watch::Sender<Arc<Vec<AccountSnapshot>>>,
+    mut save_tokens: impl FnMut(Vec<(String, OAuthTokens)>) + Send,
 ) {
     let mut in_flight: JoinSet<Done> = JoinSet::new();
     publish.send_replace(Arc::new(poller.snapshots()));
@@ -232,6 +260,10 @@ pub async fn run(
                 match done {
                     Ok(done) => poller.complete(done),
                     Err(e) => tracing::error!("poll task failed: {e}"),
+                }
+                let renewed = poller.take_renewed();
+                if !renewed.is_empty() {
+                    save_tokens(renewed);
                 }
                 publish.send_replace(Arc::new(poller.snapshots()));
             }

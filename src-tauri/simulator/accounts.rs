@@ -49,6 +49,10 @@ pub struct SimAccount {
     /// Failures queued by the control API: (status, retry-after seconds), used first.
     pub queued_failures: Vec<(u16, Option<u64>)>,
     pub hits: u64,
+    /// OAuth accounts: the refresh token the token endpoint accepts.
+    pub refresh_token: Option<String>,
+    /// Token refreshes served.
+    pub refreshes: u64,
 }
 
 impl SimAccount {
@@ -63,6 +67,8 @@ impl SimAccount {
             settled_at: Instant::now(),
             queued_failures: Vec::new(),
             hits: 0,
+            refresh_token: None,
+            refreshes: 0,
         }
     }
 
@@ -120,12 +126,12 @@ pub fn builtin(drain_seconds: f64) -> Vec<SimAccount> {
             "wallet": {"currency": "credits", "remaining_balance": 1250,
                        "auto_reload": {"enabled": true, "threshold_usd": null, "amount_usd": null}},
             "subscription": null, "usage_based": null})),
-        profile("subscription", "sim-oauth-token", Auth::Oauth, json!({
+        SimAccount { refresh_token: Some("sim-refresh-token".into()), ..profile("subscription", "sim-oauth-token", Auth::Oauth, json!({
             "username": "sam_creator", "email": "sam@example.com", "first_name": "Sam", "last_name": null,
             "billing_type": "subscription", "wallet": null, "usage_based": null,
             "subscription": {"plan": "creator", "credits": {
                 "premium_credits": {"remaining": 180, "resets_at": in_days(5)},
-                "add_on_credits": {"remaining": 20, "resets_at": in_days(40)}}}})),
+                "add_on_credits": {"remaining": 20, "resets_at": in_days(40)}}}})) },
         profile("usage", "sim-usage-key", Auth::ApiKey, json!({
             "username": "ops_team", "email": null, "first_name": null, "last_name": null,
             "billing_type": "usage_based", "wallet": null, "subscription": null,

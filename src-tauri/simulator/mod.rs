@@ -125,6 +125,33 @@ impl Simulator {
         self.with(name, |a| a.behaviour = Behaviour::Profile(data))
     }
 
+    /// Adds (or replaces) an account answering with `data` for `key`.
+    pub fn add_account(&self, name: &str, key: &str, auth: Auth, data: Value) {
+        let mut s = self.state.lock().unwrap();
+        s.accounts.retain(|a| a.name != name);
+        s.accounts.push(SimAccount::new(name, key, auth, Behaviour::Profile(data)));
+    }
+
+    /// Gives an OAuth account a refresh token the token endpoint accepts.
+    pub fn set_refresh_token(&self, name: &str, token: &str) {
+        self.with(name, |a| a.refresh_token = Some(token.into()))
+    }
+
+    /// Replaces an account's key or token; the old one gets 401 from now on.
+    pub fn set_key(&self, name: &str, key: &str) {
+        self.with(name, |a| a.key = key.into())
+    }
+
+    /// The current key or access token of an account.
+    pub fn key(&self, name: &str) -> String {
+        self.with(name, |a| a.key.clone())
+    }
+
+    /// Token refreshes served for an account.
+    pub fn refreshes(&self, name: &str) -> u64 {
+        self.with(name, |a| a.refreshes)
+    }
+
     pub fn set_slow_delay(&self, delay: Duration) {
         self.state.lock().unwrap().slow_delay = delay;
     }
@@ -152,6 +179,8 @@ async fn handle(state: Arc<Mutex<State>>, req: Request) -> Response {
         } else {
             users_me(&state, &req).await
         }
+    } else if req.path == "/v1/oauth/token" && req.method == "POST" {
+        token(&state, &req)
     } else if let Some(rest) = req.path.strip_prefix("/_sim/") {
         control(&state, &req, rest)
     } else {
@@ -232,6 +261,26 @@ async fn users_me(state: &Arc<Mutex<State>>, req: &Request) -> Response {
         }
         Behaviour::WrongShape => Response::json(200, &json!({"data": [1, 2, 3]})),
     }
+}
+
+/// `POST /v1/oauth/token` with `grant_type=refresh_token`: issues a new access token
+/// (the old one stops working) and, like HeyGen sometimes, no new refresh token.
+fn token(state: &Arc<Mutex<State>>, req: &Request) -> Response {
+    let form: HashMap<String, String> = url::form_urlencoded::parse(&req.body).into_owned().collect();
+    let field = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    if field("grant_type") != "refresh_token" {
+        return Response::json(400, &json!({"error": "unsupported_grant_type"}));
+    }
+    if field("client_id").is_empty() {
+        return Response::json(400, &json!({"error": "invalid_client"}));
+    }
+    let mut s = state.lock().unwrap();
+    let Some(a) = s.accounts.iter_mut().find(|a| a.refresh_token.as_deref() == Some(field("refresh_token"))) else {
+        return Response::json(400, &json!({"error": "invalid_grant"}));
+    };
+    a.refreshes += 1;
+    a.key = format!("sim-oauth-token-r{}", a.refreshes);
+    Response::json(200, &json!({"access_token": a.key, "token_type": "Bearer", "expires_in": 864000}))
 }
 
 fn status_answer(status: u16, html: bool) -> Response {

@@ -1,0 +1,37 @@
+# Sourced, inside `dbus-run-session`: starts a private headless desktop session for
+# tests, benchmarks and screenshots: Xvfb, an unlocked gnome-keyring (Secret
+# Service) and dunst (notifications). Everything it starts is stopped on exit.
+# Keyrings, config and data live in a temporary directory, never the user's own.
+
+session_cleanup() {
+  local pids; pids=$(jobs -p)
+  [ -n "$pids" ] && kill $pids 2>/dev/null || true
+  [ -n "${SESSION_TMP:-}" ] && rm -rf "$SESSION_TMP"
+}
+
+start_session() {
+  SESSION_TMP=$(mktemp -d /tmp/heygen-tray-session.XXXXXX)
+  trap session_cleanup EXIT
+  export XDG_RUNTIME_DIR="$SESSION_TMP/runtime" XDG_DATA_HOME="$SESSION_TMP/data" XDG_CONFIG_HOME="$SESSION_TMP/config"
+  export XDG_CACHE_HOME="$SESSION_TMP/cache"
+  mkdir -p "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
+  chmod 700 "$XDG_RUNTIME_DIR"
+
+  # A free display number.
+  local n=99
+  while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
+  Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >"$SESSION_TMP/xvfb.log" 2>&1 &
+  export DISPLAY=":$n"
+  until xdpyinfo >/dev/null 2>&1; do sleep 0.1; done
+
+  # Started by hand and unlocked: D-Bus auto-start would give a locked, empty store.
+  printf 'test-session' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  until busctl --user status org.freedesktop.secrets >/dev/null 2>&1; do sleep 0.1; done
+
+  # Started after DISPLAY is set: auto-started dunst has no display and fails.
+  mkdir -p "$XDG_CONFIG_HOME/dunst"
+  printf '[global]\n    idle_threshold = 0\n[urgency_low]\n    timeout = 0\n[urgency_normal]\n    timeout = 0\n[urgency_critical]\n    timeout = 0\n' >"$XDG_CONFIG_HOME/dunst/dunstrc"
+  dunst -config "$XDG_CONFIG_HOME/dunst/dunstrc" >"$SESSION_TMP/dunst.log" 2>&1 &
+  until busctl --user status org.freedesktop.Notifications >/dev/null 2>&1; do sleep 0.1; done
+  export HEYGEN_TRAY_SESSION=1
+}

@@ -1,0 +1,162 @@
+//! Account lifecycle over settings and keyring: add (after verification), update in
+//! place, remove, thresholds, and loading credentials for polling. No secret is ever
+//! written to settings; a key that the keyring cannot take is not saved at all.
+
+use crate::api::oauth::{OAuthTokens, Refresh, CLIENT_ID_ENV};
+use crate::api::{ApiError, Client, Credential, ErrorKind};
+use crate::billing::{summarize, Summary, ThresholdOverride};
+use crate::keystore::{KeyringError, Keystore, StoredSecret};
+use crate::poller::AccountConfig;
+use crate::settings::{self, Account, AuthKind, SaveError, Settings};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("{0}")]
+    InvalidName(String),
+    #[error("{0}")]
+    Keyring(#[from] KeyringError),
+    #[error("{0}")]
+    Save(#[from] SaveError),
+    #[error("There is no account named \"{0}\"; `heygen-tray accounts list` shows them.")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Settings plus keyring.
+#[derive(Debug, Clone)]
+pub struct Accounts {
+    pub settings: settings::Store,
+    pub keystore: Keystore,
+}
+
+/// The result of an add.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Added {
+    /// The account existed and its key was replaced in place.
+    pub updated: bool,
+    pub notice: Option<String>,
+}
+
+/// Checks a key against `/v3/users/me` and says whose it is.
+pub async fn verify(client: &Client, credential: &Credential) -> Result<Summary, ApiError> {
+    let me = client.users_me(credential).await?;
+    Ok(summarize(&me, chrono::Utc::now()))
+}
+
+impl Accounts {
+    pub fn open_default() -> Self {
+        Accounts { settings: settings::Store::default_location(), keystore: Keystore::default() }
+    }
+
+    /// Saves a key (keyring first, then settings). A new account whose settings cannot
+    /// be written has its keyring entry removed again.
+    pub fn add(&self, name: &str, secret: &StoredSecret, verified: Option<&Summary>) -> Result<Added, AccountError> {
+        settings::validate_name(name).map_err(AccountError::InvalidName)?;
+        let auth = match secret {
+            StoredSecret::ApiKey(_) => AuthKind::ApiKey,
+            StoredSecret::OAuth(_) => AuthKind::Oauth,
+        };
+        let existed = self.settings.load().settings.account(name).is_some();
+        self.keystore.set(name, secret)?;
+        let saved = self.settings.update(|s| {
+            let updated = s.account(name).is_some();
+            if !updated {
+                s.accounts.push(Account::new(name, auth));
+            }
+            let a = s.account_mut(name).expect("just ensured");
+            a.auth = auth;
+            a.token_expires_at = match secret {
+                StoredSecret::OAuth(t) => t.expires_at,
+                StoredSecret::ApiKey(_) => None,
+            };
+            if let Some(v) = verified {
+                a.username = Some(v.username.clone());
+                a.billing_type = v.billing_type.clone();
+            }
+            s.alert_memory.remove(name);
+            updated
+        });
+        match saved {
+            Ok((_, updated, notice)) => Ok(Added { updated, notice }),
+            Err(e) => {
+                if !existed {
+                    let _ = self.keystore.delete(name);
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Removes the keyring entry, then the account. If the keyring refuses, nothing changes.
+    pub fn remove(&self, name: &str) -> Result<(), AccountError> {
+        if self.settings.load().settings.account(name).is_none() {
+            return Err(AccountError::NotFound(name.into()));
+        }
+        self.keystore.delete(name)?;
+        self.settings.update(|s| {
+            s.accounts.retain(|a| a.name != name);
+            s.alert_memory.remove(name);
+        })?;
+        Ok(())
+    }
+
+    /// Changes an account's thresholds and enabled flag (`None` leaves a value alone).
+    pub fn configure(&self, name: &str, thresholds: ThresholdOverride, reset: bool, enabled: Option<bool>) -> Result<Account, AccountError> {
+        let (_, result, _) = self.settings.update(|s| {
+            let Some(a) = s.account_mut(name) else {
+                return Err(AccountError::NotFound(name.into()));
+            };
+            let merged = if reset { thresholds } else { a.thresholds.with(&thresholds) };
+            merged.validate().map_err(AccountError::Invalid)?;
+            a.thresholds = merged;
+            if let Some(e) = enabled {
+                a.enabled = e;
+            }
+            Ok(a.clone())
+        })?;
+        result
+    }
+
+    /// Saves tokens that were refreshed while polling.
+    pub fn save_tokens(&self, name: &str, tokens: &OAuthTokens) -> Result<(), AccountError> {
+        self.keystore.set(name, &StoredSecret::OAuth(tokens.clone()))?;
+        self.settings.update(|s| {
+            if let Some(a) = s.account_mut(name) {
+                a.token_expires_at = tokens.expires_at;
+            }
+        })?;
+        Ok(())
+    }
+
+    /// The enabled accounts with their credentials; an account whose key cannot be read
+    /// comes back as an error to show in its place.
+    pub fn load_configs(&self, settings: &Settings) -> Vec<Result<AccountConfig, (String, ApiError)>> {
+        let client_id = settings
+            .oauth_client_id
+            .clone()
+            .or_else(|| std::env::var(CLIENT_ID_ENV).ok())
+            .filter(|c| !c.trim().is_empty());
+        settings
+            .accounts
+            .iter()
+            .filter(|a| a.enabled)
+            .map(|a| match self.keystore.get(&a.name, a.auth) {
+                Ok(secret) => Ok(AccountConfig {
+                    name: a.name.clone(),
+                    credential: secret.credential(),
+                    thresholds: a.thresholds,
+                    refresh: match (&secret, &client_id) {
+                        (StoredSecret::OAuth(t), Some(id)) => t.refresh_token.as_ref().map(|r| Refresh {
+                            client_id: id.clone(),
+                            refresh_token: r.clone(),
+                            expires_at: t.expires_at,
+                        }),
+                        _ => None,
+                    },
+                }),
+                Err(e) => Err((a.name.clone(), ApiError::new(ErrorKind::Keyring, e.to_string()))),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,273 @@
+//! `heygen-tray accounts ...`: add, list, remove, set, import-heygen-cli.
+//!
+//! Keys are read from standard input only (never from arguments, which end up in
+//! shell history) and are never printed: lists show `…a1b2`.
+
+use super::{usage_error, EXIT_FAILURE};
+use crate::accounts::{verify, AccountError, Accounts};
+use crate::api::oauth::OAuthTokens;
+use crate::api::{ApiBase, Client, Credential, ErrorKind};
+use crate::billing::ThresholdOverride;
+use crate::keystore::StoredSecret;
+use crate::secret::Secret;
+use crate::settings::{self, AuthKind};
+use clap::Subcommand;
+use serde_json::json;
+use std::io::{IsTerminal, Read};
+
+#[derive(Debug, Subcommand)]
+pub enum AccountsCommand {
+    /// Add an account, or replace its key; the key is read from standard input.
+    Add {
+        name: String,
+        /// The input is an OAuth access token (or the CLI's JSON token block), not an API key.
+        #[arg(long)]
+        oauth: bool,
+        /// Save without checking the key against HeyGen (for offline set-up).
+        #[arg(long)]
+        no_verify: bool,
+    },
+    /// List accounts with masked keys.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an account and its keyring entry.
+    Remove { name: String },
+    /// Change an account's thresholds (in its own unit) or turn it on or off.
+    Set {
+        name: String,
+        #[arg(long, value_name = "X")]
+        low: Option<f64>,
+        #[arg(long, value_name = "Y")]
+        critical: Option<f64>,
+        /// Go back to the default thresholds (before applying --low/--critical).
+        #[arg(long)]
+        reset_thresholds: bool,
+        #[arg(long, conflicts_with = "disable")]
+        enable: bool,
+        #[arg(long)]
+        disable: bool,
+    },
+    /// Import the API key or OAuth tokens of HeyGen's official CLI.
+    ImportHeygenCli {
+        /// Name of the new account.
+        #[arg(long, default_value = "heygen-cli")]
+        name: String,
+        #[arg(long)]
+        no_verify: bool,
+    },
+}
+
+pub fn run(command: AccountsCommand) -> i32 {
+    let accounts = Accounts::open_default();
+    match command {
+        AccountsCommand::Add { name, oauth, no_verify } => {
+            if let Err(e) = settings::validate_name(&name) {
+                return usage_error(&e);
+            }
+            let secret = match read_secret(&name, oauth) {
+                Ok(s) => s,
+                Err(e) => return usage_error(&e),
+            };
+            save(&accounts, &name, secret, no_verify)
+        }
+        AccountsCommand::List { json } => list(&accounts, json),
+        AccountsCommand::Remove { name } => match accounts.remove(&name) {
+            Ok(()) => {
+                println!("Removed account \"{name}\" and its key from the keyring.");
+                0
+            }
+            Err(e) => fail(&e),
+        },
+        AccountsCommand::Set { name, low, critical, reset_thresholds, enable, disable } => {
+            let t = ThresholdOverride { low, critical };
+            if low.is_none() && critical.is_none() && !reset_thresholds && !enable && !disable {
+                return usage_error("nothing to change: give --low, --critical, --reset-thresholds, --enable or --disable");
+            }
+            if let Err(e) = t.validate() {
+                return usage_error(&e);
+            }
+            let enabled = if enable { Some(true) } else if disable { Some(false) } else { None };
+            match accounts.configure(&name, t, reset_thresholds, enabled) {
+                Ok(a) => {
+                    println!("Account \"{}\": {}{}", a.name, thresholds_text(&a.thresholds), if a.enabled { "" } else { ", disabled" });
+                    0
+                }
+                Err(AccountError::Invalid(e)) => usage_error(&e),
+                Err(e) => fail(&e),
+            }
+        }
+        AccountsCommand::ImportHeygenCli { name, no_verify } => {
+            if let Err(e) = settings::validate_name(&name) {
+                return usage_error(&e);
+            }
+            match crate::heygen_cli::read() {
+                Ok(imported) => {
+                    if let Some(user) = &imported.user {
+                        println!("Found HeyGen CLI credentials for {user}.");
+                    }
+                    save(&accounts, &name, imported.secret, no_verify)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    EXIT_FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn fail(e: &AccountError) -> i32 {
+    eprintln!("error: {e}");
+    EXIT_FAILURE
+}
+
+/// Reads the key from standard input: hidden at a terminal, whole input otherwise.
+fn read_secret(name: &str, oauth: bool) -> Result<StoredSecret, String> {
+    let what = if oauth { "OAuth access token" } else { "API key" };
+    let raw = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("Paste the {what} for \"{name}\" (input hidden): "))
+            .map_err(|e| format!("could not read the {what}: {e}"))?
+    } else {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map_err(|e| format!("could not read the {what} from standard input: {e}"))?;
+        s
+    };
+    let raw = zeroize::Zeroizing::new(raw);
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(format!("no {what} on standard input (pipe it in, for example: `pass show heygen | heygen-tray accounts add {name}`)"));
+    }
+    if text.contains(char::is_whitespace) && !text.starts_with('{') {
+        return Err(format!("the {what} contains spaces or line breaks; give exactly one key"));
+    }
+    if !oauth {
+        return Ok(StoredSecret::ApiKey(Secret::new(text)));
+    }
+    if text.starts_with('{') {
+        // The official CLI's token block: {"access_token", "refresh_token", "expires_at", ...}
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|_| "the OAuth input looks like JSON but is not valid".to_string())?;
+        let block = if v.get("oauth").is_some() { &v["oauth"] } else { &v };
+        let access = block["access_token"].as_str().ok_or("the OAuth JSON has no access_token")?;
+        return Ok(StoredSecret::OAuth(OAuthTokens {
+            access_token: Secret::new(access),
+            refresh_token: block["refresh_token"].as_str().filter(|r| !r.is_empty()).map(Secret::new),
+            expires_at: crate::heygen_cli::expiry(&block["expires_at"]),
+        }));
+    }
+    Ok(StoredSecret::OAuth(OAuthTokens { access_token: Secret::new(text), refresh_token: None, expires_at: None }))
+}
+
+/// Verifies (unless told not to) and saves.
+fn save(accounts: &Accounts, name: &str, secret: StoredSecret, no_verify: bool) -> i32 {
+    let verified = if no_verify {
+        None
+    } else {
+        let base = match ApiBase::from_env() {
+            Ok(b) => b,
+            Err(e) => return usage_error(&e.to_string()),
+        };
+        let credential: Credential = secret.credential();
+        let result = super::runtime().block_on(verify(&Client::new(base), &credential));
+        match result {
+            Ok(summary) => {
+                println!(
+                    "Key works: {} — {} billing, {}",
+                    summary.username,
+                    summary.billing_type.as_deref().unwrap_or("unknown").replace('_', "-"),
+                    summary.headline
+                );
+                Some(summary)
+            }
+            Err(e) => {
+                let hint = match e.kind {
+                    ErrorKind::Unauthorized | ErrorKind::Forbidden => "",
+                    _ => " To save it anyway without checking, add --no-verify.",
+                };
+                eprintln!("error: not saved: {e}{hint}");
+                return EXIT_FAILURE;
+            }
+        }
+    };
+    let mask = secret.mask();
+    match accounts.add(name, &secret, verified.as_ref()) {
+        Ok(added) => {
+            if let Some(n) = added.notice {
+                eprintln!("warning: {n}");
+            }
+            let verb = if added.updated { "Updated the key of" } else { "Saved" };
+            let checked = if no_verify { " (not verified)" } else { "" };
+            println!("{verb} account \"{name}\" ({mask}) in the system keyring{checked}.");
+            0
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn thresholds_text(t: &ThresholdOverride) -> String {
+    match (t.low, t.critical) {
+        (None, None) => "default thresholds".into(),
+        (low, critical) => format!(
+            "low at {}, critical at {}",
+            low.map_or("default".into(), |v| v.to_string()),
+            critical.map_or("default".into(), |v| v.to_string())
+        ),
+    }
+}
+
+fn list(accounts: &Accounts, as_json: bool) -> i32 {
+    let loaded = accounts.settings.load();
+    if let Some(n) = &loaded.notice {
+        eprintln!("warning: {n}");
+    }
+    let mut code = 0;
+    let mut rows = Vec::new();
+    for a in &loaded.settings.accounts {
+        let key = match accounts.keystore.get(&a.name, a.auth) {
+            Ok(s) => Ok(s.mask()),
+            Err(e) => {
+                code = EXIT_FAILURE;
+                Err(e.to_string())
+            }
+        };
+        rows.push((a, key));
+    }
+    if as_json {
+        let list: Vec<_> = rows
+            .iter()
+            .map(|(a, key)| {
+                json!({
+                    "name": a.name,
+                    "auth": match a.auth { AuthKind::ApiKey => "api_key", AuthKind::Oauth => "oauth" },
+                    "key": key.as_ref().ok(),
+                    "key_error": key.as_ref().err(),
+                    "low": a.thresholds.low,
+                    "critical": a.thresholds.critical,
+                    "enabled": a.enabled,
+                    "username": a.username,
+                    "billing_type": a.billing_type,
+                })
+            })
+            .collect();
+        println!("{}", json!({ "accounts": list }));
+    } else if rows.is_empty() {
+        println!("{}", super::status::NO_ACCOUNTS);
+    } else {
+        for (a, key) in &rows {
+            let key = match key {
+                Ok(m) => m.clone(),
+                Err(_) => "(key unreadable)".into(),
+            };
+            let who = a.username.as_deref().map(|u| format!("  {u}")).unwrap_or_default();
+            let off = if a.enabled { "" } else { "  (disabled)" };
+            println!("{}  {}  {}  {}{who}{off}", a.name, a.auth.label(), key, thresholds_text(&a.thresholds));
+        }
+    }
+    for (a, key) in &rows {
+        if let Err(e) = key {
+            eprintln!("error: {}: {e}", a.name);
+        }
+    }
+    code
+}

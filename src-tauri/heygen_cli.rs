@@ -1,0 +1,100 @@
+//! Reads the credentials of HeyGen's official CLI (`~/.heygen/credentials`, or under
+//! `HEYGEN_CONFIG_DIR`): an API key or OAuth tokens, plus a `user` block.
+
+use crate::api::oauth::OAuthTokens;
+use crate::keystore::StoredSecret;
+use crate::secret::Secret;
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::Value;
+use std::path::PathBuf;
+
+pub const CONFIG_DIR_ENV: &str = "HEYGEN_CONFIG_DIR";
+
+/// `$HEYGEN_CONFIG_DIR/credentials`, else `~/.heygen/credentials`.
+pub fn credentials_path() -> PathBuf {
+    match std::env::var_os(CONFIG_DIR_ENV) {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir).join("credentials"),
+        _ => dirs::home_dir().unwrap_or_default().join(".heygen").join("credentials"),
+    }
+}
+
+/// What the file held.
+#[derive(Debug)]
+pub struct Imported {
+    pub secret: StoredSecret,
+    /// The `user` block's username or email, when present.
+    pub user: Option<String>,
+}
+
+/// Reads and parses the credentials file; errors are sentences for the user.
+pub fn read() -> Result<Imported, String> {
+    let path = credentials_path();
+    let text = zeroize::Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!(
+            "No HeyGen CLI credentials at {}. Sign in with HeyGen's CLI first, or set {CONFIG_DIR_ENV}.",
+            path.display()
+        ),
+        _ => format!("Could not read {}: {e}", path.display()),
+    })?);
+    parse(&text).map_err(|why| format!("{} is not a HeyGen CLI credentials file: {why}", path.display()))
+}
+
+pub fn parse(text: &str) -> Result<Imported, String> {
+    let v: Value = serde_json::from_str(text).map_err(|_| "it is not valid JSON".to_string())?;
+    let user = ["username", "email"]
+        .iter()
+        .find_map(|k| v["user"][k].as_str())
+        .map(str::to_string);
+    if let Some(key) = v["api_key"].as_str().filter(|k| !k.trim().is_empty()) {
+        return Ok(Imported { secret: StoredSecret::ApiKey(Secret::new(key)), user });
+    }
+    let oauth = &v["oauth"];
+    if let Some(access) = oauth["access_token"].as_str().filter(|k| !k.trim().is_empty()) {
+        return Ok(Imported {
+            secret: StoredSecret::OAuth(OAuthTokens {
+                access_token: Secret::new(access),
+                refresh_token: oauth["refresh_token"].as_str().filter(|r| !r.is_empty()).map(Secret::new),
+                expires_at: expiry(&oauth["expires_at"]),
+            }),
+            user,
+        });
+    }
+    Err("it holds neither an api_key nor oauth tokens".into())
+}
+
+/// `expires_at` as RFC 3339 text or Unix seconds (or milliseconds).
+pub fn expiry(v: &Value) -> Option<DateTime<Utc>> {
+    match v {
+        Value::String(s) => DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc)),
+        Value::Number(n) => {
+            let n = n.as_f64()?;
+            let secs = if n > 1e11 { n / 1000.0 } else { n };
+            Utc.timestamp_opt(secs as i64, 0).single()
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_api_keys_and_oauth_tokens() {
+        let i = parse(r#"{"api_key":"hg_key_123456789","user":{"username":"jane"}}"#).unwrap();
+        assert_eq!(i.secret, StoredSecret::ApiKey(Secret::new("hg_key_123456789")));
+        assert_eq!(i.user.as_deref(), Some("jane"));
+        let i = parse(r#"{"oauth":{"access_token":"at_1","refresh_token":"rt_1","expires_at":"2030-01-01T00:00:00Z","scope":"x","token_type":"Bearer"}}"#).unwrap();
+        match i.secret {
+            StoredSecret::OAuth(t) => {
+                assert_eq!(t.access_token.expose(), "at_1");
+                assert_eq!(t.refresh_token.unwrap().expose(), "rt_1");
+                assert_eq!(t.expires_at.unwrap().to_rfc3339(), "2030-01-01T00:00:00+00:00");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(expiry(&serde_json::json!(1893456000)).unwrap().to_rfc3339(), "2030-01-01T00:00:00+00:00");
+        assert!(parse("{}").is_err());
+        assert!(parse("nope").is_err());
+    }
+}

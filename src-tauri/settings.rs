@@ -1,0 +1,336 @@
+//! Settings on disk: accounts (without their keys), poll interval, notifications and
+//! the state later features keep (alert memory, snooze, start at login).
+//!
+//! One small JSON file in the platform's config directory, with a schema version,
+//! written atomically (temp file, fsync, rename) under an exclusive lock so the app and
+//! a CLI command never lose each other's change. A corrupt, unreadable or newer-version
+//! file is moved aside (never deleted) and defaults are used, with a notice for the user.
+//! No secret is ever stored here: keys live in the OS keyring (`keystore`).
+
+use crate::billing::ThresholdOverride;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+pub const SCHEMA_VERSION: u32 = 1;
+pub const FILE_NAME: &str = "settings.json";
+const APP_DIR: &str = "heygen-tray";
+
+/// How an account authenticates; the secret itself is in the keyring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthKind {
+    ApiKey,
+    Oauth,
+}
+
+impl AuthKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            AuthKind::ApiKey => "API key",
+            AuthKind::Oauth => "OAuth token",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub name: String,
+    pub auth: AuthKind,
+    #[serde(default)]
+    pub thresholds: ThresholdOverride,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// OAuth access-token expiry, when known (the tokens are in the keyring).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_expires_at: Option<DateTime<Utc>>,
+    /// Who the key belonged to when it was last checked, for lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub billing_type: Option<String>,
+}
+
+impl Account {
+    pub fn new(name: impl Into<String>, auth: AuthKind) -> Self {
+        Account {
+            name: name.into(),
+            auth,
+            thresholds: ThresholdOverride::default(),
+            enabled: true,
+            token_expires_at: None,
+            username: None,
+            billing_type: None,
+        }
+    }
+}
+
+/// Which alerts were delivered for an account, so a restart does not repeat them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlertMemory {
+    #[serde(default)]
+    pub low_sent: bool,
+    #[serde(default)]
+    pub critical_sent: bool,
+    #[serde(default)]
+    pub key_rejected_sent: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    pub schema_version: u32,
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+    #[serde(default = "default_interval")]
+    pub poll_interval_secs: u64,
+    #[serde(default = "yes")]
+    pub notifications: bool,
+    #[serde(default)]
+    pub start_at_login: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts_paused_until: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub alert_memory: BTreeMap<String, AlertMemory>,
+    /// OAuth client ID for token refresh (issued by HeyGen; never hard-coded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth_client_id: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_interval() -> u64 {
+    crate::poller::schedule::DEFAULT_INTERVAL.as_secs()
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            schema_version: SCHEMA_VERSION,
+            accounts: Vec::new(),
+            poll_interval_secs: default_interval(),
+            notifications: true,
+            start_at_login: false,
+            alerts_paused_until: None,
+            alert_memory: BTreeMap::new(),
+            oauth_client_id: None,
+        }
+    }
+}
+
+impl Settings {
+    pub fn account(&self, name: &str) -> Option<&Account> {
+        self.accounts.iter().find(|a| a.name == name)
+    }
+
+    pub fn account_mut(&mut self, name: &str) -> Option<&mut Account> {
+        self.accounts.iter_mut().find(|a| a.name == name)
+    }
+
+    pub fn poll_interval(&self) -> std::time::Duration {
+        crate::poller::schedule::clamp_interval(std::time::Duration::from_secs(self.poll_interval_secs))
+    }
+}
+
+/// The settings file could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("could not save settings to {path}: {source}")]
+pub struct SaveError {
+    pub path: PathBuf,
+    #[source]
+    pub source: io::Error,
+}
+
+/// The settings file and its lock.
+#[derive(Debug, Clone)]
+pub struct Store {
+    dir: PathBuf,
+}
+
+/// What loading found, besides the settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    pub settings: Settings,
+    /// Set when the file was unusable and moved aside: words for the user.
+    pub notice: Option<String>,
+}
+
+impl Store {
+    /// `$XDG_CONFIG_HOME/heygen-tray` (or the platform's equivalent).
+    pub fn default_location() -> Store {
+        let base = dirs::config_dir().unwrap_or_else(|| PathBuf::from("."));
+        Store { dir: base.join(APP_DIR) }
+    }
+
+    pub fn at(dir: impl Into<PathBuf>) -> Store {
+        Store { dir: dir.into() }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.join(FILE_NAME)
+    }
+
+    /// Reads the settings; never fails: an unusable file is moved aside. Creates nothing
+    /// when there is no settings file yet.
+    pub fn load(&self) -> Loaded {
+        if !self.path().exists() {
+            return Loaded { settings: Settings::default(), notice: None };
+        }
+        match self.lock() {
+            Ok(_guard) => self.load_unlocked(),
+            // Cannot even create the directory: run on defaults, say why.
+            Err(e) => Loaded {
+                settings: Settings::default(),
+                notice: Some(format!("Settings could not be read from {} ({e}); using defaults.", self.path().display())),
+            },
+        }
+    }
+
+    /// Reads, changes and writes the settings under the lock, so concurrent writers
+    /// (the app and the CLI) each see the other's change. Returns the new settings.
+    pub fn update<T>(&self, change: impl FnOnce(&mut Settings) -> T) -> Result<(Settings, T, Option<String>), SaveError> {
+        let err = |source| SaveError { path: self.path(), source };
+        let _guard = self.lock().map_err(err)?;
+        let Loaded { mut settings, notice } = self.load_unlocked();
+        let out = change(&mut settings);
+        settings.schema_version = SCHEMA_VERSION;
+        self.write_unlocked(&settings).map_err(err)?;
+        Ok((settings, out, notice))
+    }
+
+    fn lock(&self) -> io::Result<FileLock> {
+        create_private_dir(&self.dir)?;
+        let file = OpenOptions::new().create(true).truncate(false).write(true).open(self.dir.join(".settings.lock"))?;
+        file.lock()?;
+        Ok(FileLock(file))
+    }
+
+    fn load_unlocked(&self) -> Loaded {
+        let path = self.path();
+        let bytes = match fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Loaded { settings: Settings::default(), notice: None },
+            Err(e) => return self.set_aside(&format!("it could not be read ({e})")),
+        };
+        let value: serde_json::Value = match serde_json::from_slice(&bytes) {
+            Ok(v) => v,
+            Err(e) => return self.set_aside(&format!("it is damaged ({e})")),
+        };
+        match value.get("schema_version").and_then(|v| v.as_u64()) {
+            Some(v) if v > SCHEMA_VERSION as u64 => {
+                return self.set_aside(&format!("it was written by a newer version of heygen-tray (schema {v}, this one reads {SCHEMA_VERSION})"))
+            }
+            Some(_) => {}
+            None => return self.set_aside("it has no schema version"),
+        }
+        match serde_json::from_value::<Settings>(value) {
+            Ok(settings) => match validate(&settings) {
+                Ok(()) => Loaded { settings, notice: None },
+                Err(why) => self.set_aside(&why),
+            },
+            Err(e) => self.set_aside(&format!("it is damaged ({e})")),
+        }
+    }
+
+    /// Moves an unusable file aside as `settings.json.bad-<time>` and returns defaults.
+    fn set_aside(&self, why: &str) -> Loaded {
+        let path = self.path();
+        let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+        let aside = self.dir.join(format!("{FILE_NAME}.bad-{stamp}"));
+        let notice = match fs::rename(&path, &aside) {
+            Ok(()) => format!(
+                "The settings file {} could not be used because {why}. It was kept as {} and default settings are in use; accounts need to be added again (their keys are still in the keyring).",
+                path.display(),
+                aside.display()
+            ),
+            Err(e) => format!("The settings file {} could not be used because {why}, and could not be moved aside ({e}). Default settings are in use.", path.display()),
+        };
+        tracing::warn!("{notice}");
+        Loaded { settings: Settings::default(), notice: Some(notice) }
+    }
+
+    fn write_unlocked(&self, settings: &Settings) -> io::Result<()> {
+        let path = self.path();
+        let tmp = self.dir.join(format!(".{FILE_NAME}.tmp-{}", std::process::id()));
+        let json = serde_json::to_vec_pretty(settings).map_err(io::Error::other)?;
+        let result = (|| {
+            let mut f = private_file(&tmp)?;
+            f.write_all(&json)?;
+            f.write_all(b"\n")?;
+            f.sync_all()?;
+            fs::rename(&tmp, &path)?;
+            // Make the rename itself durable.
+            if let Ok(dir) = File::open(&self.dir) {
+                let _ = dir.sync_all();
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+}
+
+/// Names must be unique and sane; a file that breaks this is treated as damaged.
+fn validate(s: &Settings) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    for a in &s.accounts {
+        if let Err(e) = validate_name(&a.name) {
+            return Err(format!("it holds an account with a bad name ({e})"));
+        }
+        if !seen.insert(a.name.as_str()) {
+            return Err(format!("it lists account {:?} twice", a.name));
+        }
+        a.thresholds.validate().map_err(|e| format!("account {:?} has bad thresholds ({e})", a.name))?;
+    }
+    Ok(())
+}
+
+/// Account names: 1–40 letters, digits, spaces, `.`, `_` or `-`.
+pub fn validate_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("an account name cannot be empty".into());
+    }
+    if name.trim() != name {
+        return Err("an account name cannot start or end with a space".into());
+    }
+    if name.chars().count() > 40 {
+        return Err("an account name can have at most 40 characters".into());
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_alphanumeric() || " ._-".contains(*c))) {
+        return Err(format!("an account name can hold letters, digits, spaces, '.', '_' and '-', not {c:?}"));
+    }
+    Ok(())
+}
+
+struct FileLock(File);
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
+fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+fn private_file(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,128 @@
+use super::*;
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::at(dir.path().join("heygen-tray"));
+    (dir, store)
+}
+
+fn aside_files(store: &Store) -> Vec<PathBuf> {
+    fs::read_dir(&store.dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("settings.json.bad-"))
+        .collect()
+}
+
+#[test]
+fn a_missing_file_gives_defaults_without_a_notice() {
+    let (_d, store) = store();
+    let loaded = store.load();
+    assert_eq!(loaded.settings, Settings::default());
+    assert_eq!(loaded.notice, None);
+}
+
+#[test]
+fn updates_round_trip_and_leave_no_temp_files() {
+    let (_d, store) = store();
+    store.update(|s| s.accounts.push(Account::new("work", AuthKind::ApiKey))).unwrap();
+    store.update(|s| s.poll_interval_secs = 600).unwrap();
+    let s = store.load().settings;
+    assert_eq!(s.accounts[0].name, "work");
+    assert_eq!(s.poll_interval_secs, 600);
+    let names: Vec<String> = fs::read_dir(&store.dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    assert!(names.iter().all(|n| !n.contains(".tmp-")), "{names:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(fs::metadata(store.path()).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}
+
+fn assert_set_aside(store: &Store, content: &[u8], says: &str) {
+    fs::create_dir_all(&store.dir).unwrap();
+    fs::write(store.path(), content).unwrap();
+    let loaded = store.load();
+    assert_eq!(loaded.settings, Settings::default());
+    let notice = loaded.notice.expect("the user is told");
+    assert!(notice.contains(says), "{notice}");
+    let aside = aside_files(store);
+    assert_eq!(aside.len(), 1, "the bad file is kept");
+    assert_eq!(fs::read(&aside[0]).unwrap(), content, "kept byte for byte");
+    assert!(notice.contains(&aside[0].display().to_string()));
+    assert!(!store.path().exists());
+    fs::remove_file(&aside[0]).unwrap();
+}
+
+#[test]
+fn corrupt_truncated_and_wrong_files_are_moved_aside() {
+    let (_d, store) = store();
+    assert_set_aside(&store, b"\x00\xffnot json at all", "damaged");
+    assert_set_aside(&store, br#"{"schema_version":1,"accounts":[{"name":"wo"#, "damaged");
+    assert_set_aside(&store, br#"{"schema_version":1,"accounts":"nope"}"#, "damaged");
+    assert_set_aside(&store, br#"{"accounts":[]}"#, "no schema version");
+    assert_set_aside(
+        &store,
+        br#"{"schema_version":1,"accounts":[{"name":"a","auth":"api_key"},{"name":"a","auth":"api_key"}]}"#,
+        "twice",
+    );
+}
+
+#[test]
+fn a_newer_schema_is_kept_aside_not_overwritten() {
+    let (_d, store) = store();
+    assert_set_aside(&store, br#"{"schema_version":99,"accounts":[],"hologram":true}"#, "newer version");
+}
+
+#[test]
+fn an_update_after_a_corrupt_file_keeps_the_bad_file_and_reports_it() {
+    let (_d, store) = store();
+    fs::create_dir_all(&store.dir).unwrap();
+    fs::write(store.path(), b"{{{{").unwrap();
+    let (settings, _, notice) = store.update(|s| s.notifications = false).unwrap();
+    assert!(!settings.notifications);
+    assert!(notice.is_some());
+    assert_eq!(aside_files(&store).len(), 1);
+    assert!(!store.load().settings.notifications);
+}
+
+#[test]
+fn unknown_fields_from_the_same_schema_are_ignored() {
+    let (_d, store) = store();
+    fs::create_dir_all(&store.dir).unwrap();
+    fs::write(store.path(), br#"{"schema_version":1,"accounts":[{"name":"a","auth":"oauth","future":1}],"extra":{}}"#).unwrap();
+    let loaded = store.load();
+    assert_eq!(loaded.notice, None);
+    assert_eq!(loaded.settings.accounts[0].auth, AuthKind::Oauth);
+    assert!(loaded.settings.accounts[0].enabled);
+}
+
+#[test]
+fn concurrent_writers_lose_no_change() {
+    let (_d, store) = store();
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for j in 0..10 {
+                    store.update(|s| s.accounts.push(Account::new(format!("a{i}-{j}"), AuthKind::ApiKey))).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let loaded = store.load();
+    assert_eq!(loaded.notice, None);
+    assert_eq!(loaded.settings.accounts.len(), 80);
+}
+
+#[test]
+fn account_names_are_checked() {
+    assert!(validate_name("Work account_2.b-c").is_ok());
+    assert!(validate_name("").is_err());
+    assert!(validate_name(" x").is_err());
+    assert!(validate_name("a/b").is_err());
+    assert!(validate_name(&"x".repeat(41)).is_err());
+}

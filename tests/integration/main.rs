@@ -1,0 +1,8 @@
+//! Integration tests: the client, poller and CLI against the API simulator over
+//! loopback. One test binary (the modules below) so the crate links once.
+
+mod cli_status;
+mod client;
+mod keyring;
+mod poller;
+mod support;
