@@ -8,6 +8,7 @@ use crate::billing::{summarize, Summary, ThresholdOverride};
 use crate::keystore::{KeyringError, Keystore, StoredSecret};
 use crate::poller::AccountConfig;
 use crate::settings::{self, Account, AuthKind, SaveError, Settings};
+use crate::snapshot::AccountSnapshot;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -66,6 +67,7 @@ impl Accounts {
             }
             let a = s.account_mut(name).expect("just ensured");
             a.auth = auth;
+            a.key_changed_at = Some(chrono::Utc::now());
             a.token_expires_at = match secret {
                 StoredSecret::OAuth(t) => t.expires_at,
                 StoredSecret::ApiKey(_) => None,
@@ -158,5 +160,24 @@ impl Accounts {
                 Err(e) => Err((a.name.clone(), ApiError::new(ErrorKind::Keyring, e.to_string()))),
             })
             .collect()
+    }
+
+    /// [`Accounts::load_configs`] split into what can be polled and, for accounts whose
+    /// key cannot be read, snapshots that already hold the error.
+    pub fn load_for_polling(&self, settings: &Settings) -> (Vec<AccountConfig>, Vec<AccountSnapshot>) {
+        let mut ok = Vec::new();
+        let mut problems = Vec::new();
+        for r in self.load_configs(settings) {
+            match r {
+                Ok(c) => ok.push(c),
+                Err((name, e)) => {
+                    let thresholds = settings.account(&name).map(|a| a.thresholds).unwrap_or_default();
+                    let mut snap = AccountSnapshot::new(name, thresholds);
+                    snap.record(Err(e), chrono::Utc::now());
+                    problems.push(snap);
+                }
+            }
+        }
+        (ok, problems)
     }
 }

@@ -1,3 +1,21 @@
 fn main() {
-    tauri_build::build()
+    // Declaring the app's commands makes each one need an explicit permission in a
+    // capability: the webview gets exactly what capabilities/ grants, nothing more.
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+            .app_manifest(tauri_build::AppManifest::new().commands(&[
+                "get_dashboard",
+                "refresh",
+                "get_settings",
+                "test_key",
+                "save_account",
+                "remove_account",
+                "save_preferences",
+                "import_heygen_cli",
+                "open_link",
+                "open_window",
+            ])),
+    )
+    .expect("tauri-build failed");
 }

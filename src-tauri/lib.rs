@@ -5,6 +5,7 @@
 //! `app` is the Tauri edge that renders snapshots in the tray and windows.
 
 pub mod accounts;
+pub mod alerts;
 pub mod api;
 pub mod billing;
 pub mod cli;
@@ -16,5 +17,6 @@ pub mod secret;
 pub mod settings;
 pub mod simulator;
 pub mod snapshot;
+pub mod view;
 
 pub mod app;

@@ -52,6 +52,9 @@ pub struct Account {
     pub username: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub billing_type: Option<String>,
+    /// When the key in the keyring was last replaced, so a running app notices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_changed_at: Option<DateTime<Utc>>,
 }
 
 impl Account {
@@ -64,6 +67,7 @@ impl Account {
             token_expires_at: None,
             username: None,
             billing_type: None,
+            key_changed_at: None,
         }
     }
 }

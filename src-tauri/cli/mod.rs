@@ -24,6 +24,9 @@ pub struct Cli {
     /// Run the tray app against the built-in API simulator with a wallet that drains within a minute.
     #[arg(long)]
     pub demo: bool,
+    /// Open a window at start: `dashboard` or `settings`.
+    #[arg(long, value_name = "WINDOW", value_parser = ["dashboard", "settings"])]
+    pub open: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -78,7 +81,7 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        None => crate::app::run(cli.demo),
+        None => crate::app::run(cli.demo, cli.open),
         Some(Command::Status(args)) => status_command(args),
         Some(Command::Accounts(command)) => accounts::run(command),
         Some(Command::Simulator(args)) => runtime().block_on(simulator_command(args)),
@@ -118,20 +121,7 @@ fn accounts_to_check(accounts: &Accounts) -> (Vec<AccountConfig>, Vec<AccountSna
         };
         return (env, Vec::new());
     }
-    let mut ok = Vec::new();
-    let mut failed = Vec::new();
-    for r in accounts.load_configs(&loaded.settings) {
-        match r {
-            Ok(c) => ok.push(c),
-            Err((name, e)) => {
-                let thresholds = loaded.settings.account(&name).map(|a| a.thresholds).unwrap_or_default();
-                let mut snap = AccountSnapshot::new(name, thresholds);
-                snap.record(Err(e), chrono::Utc::now());
-                failed.push(snap);
-            }
-        }
-    }
-    (ok, failed)
+    accounts.load_for_polling(&loaded.settings)
 }
 
 fn status_command(args: StatusArgs) -> i32 {

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 /// What the poller is told to poll.
 #[derive(Debug, Clone)]
@@ -60,7 +61,10 @@ pub struct Done {
 impl Job {
     pub async fn run(self) -> Done {
         let span = tracing::info_span!("poll", account = %self.name);
-        let _enter = span.enter();
+        self.fetch().instrument(span).await
+    }
+
+    async fn fetch(self) -> Done {
         let fetched = self.client.fetch_account(&self.credential, self.refresh.as_ref(), self.now).await;
         match &fetched.result {
             Ok(_) => tracing::debug!("fetched"),
@@ -85,6 +89,8 @@ pub struct Poller {
     clock: Arc<dyn Clock>,
     interval: Duration,
     jitter: bool,
+    /// Demo mode's short interval.
+    fast: Option<Duration>,
     accounts: Vec<(String, Polled)>,
     /// Tokens renewed while polling, for the owner to save in the keyring.
     renewed: Vec<(String, OAuthTokens)>,
@@ -92,7 +98,13 @@ pub struct Poller {
 
 impl Poller {
     pub fn new(client: Client, clock: Arc<dyn Clock>, interval: Duration) -> Self {
-        Poller { client, clock, interval: schedule::clamp_interval(interval), jitter: true, accounts: Vec::new(), renewed: Vec::new() }
+        Poller { client, clock, interval: schedule::clamp_interval(interval), jitter: true, fast: None, accounts: Vec::new(), renewed: Vec::new() }
+    }
+
+    /// Polls every `interval` regardless of the usual 1-minute minimum (demo mode).
+    pub fn with_fast_interval(mut self, interval: Duration) -> Self {
+        self.fast = Some(interval);
+        self
     }
 
     /// Turns jitter off, for tests that check exact times.
@@ -128,7 +140,10 @@ impl Poller {
                     credential: config.credential,
                     refresh: config.refresh,
                     generation: 0,
-                    schedule: Schedule::new(self.interval, now),
+                    schedule: match self.fast {
+                        Some(fast) => Schedule::unclamped(fast, now),
+                        None => Schedule::new(self.interval, now),
+                    },
                     snapshot: AccountSnapshot::new(config.name.clone(), config.thresholds),
                 },
             };
@@ -137,6 +152,9 @@ impl Poller {
     }
 
     pub fn set_interval(&mut self, interval: Duration) {
+        if self.fast.is_some() {
+            return;
+        }
         let now = self.now();
         self.interval = schedule::clamp_interval(interval);
         for (_, p) in &mut self.accounts {

@@ -1,0 +1,199 @@
+//! Low-funds alerts: one notification when an account falls to low, one when it falls
+//! to critical, one when its key is rejected; nothing more while it stays there.
+//! Re-armed only after a recovery above the level by a margin. A start in an
+//! already-critical state gives one notification, not a burst. Pure: the caller sends
+//! the notifications and marks them sent only once delivery succeeded.
+
+use crate::api::ErrorKind;
+use crate::billing::{Level, Unit};
+use crate::settings::AlertMemory;
+use crate::snapshot::AccountSnapshot;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertKind {
+    Low,
+    Critical,
+    KeyRejected,
+}
+
+/// A notification to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    pub account: String,
+    pub kind: AlertKind,
+    pub summary: String,
+    pub body: String,
+}
+
+/// How far above a threshold the balance must climb before its alert re-arms.
+pub fn margin(threshold: f64, unit: Unit) -> f64 {
+    let floor = match unit {
+        Unit::Usd => 1.0,
+        Unit::Credits => 2.0,
+    };
+    (threshold * 0.1).max(floor)
+}
+
+/// What to send for one account now, and its memory with any re-arming applied.
+/// With `paused`, nothing is sent (and nothing marked), so a pending alert fires once
+/// the pause ends if the account is still down there.
+pub fn decide(snap: &AccountSnapshot, memory: &AlertMemory, paused: bool) -> (Option<Alert>, AlertMemory) {
+    let mut memory = memory.clone();
+    let mut alert = None;
+    if let Some(e) = &snap.error {
+        if e.kind == ErrorKind::Unauthorized && !memory.key_rejected_sent {
+            alert = Some(Alert {
+                account: snap.name.clone(),
+                kind: AlertKind::KeyRejected,
+                summary: format!("HeyGen key rejected: {}", snap.name),
+                body: "HeyGen no longer accepts this key, so its balance is not being watched. Replace it in Settings.".into(),
+            });
+        }
+        // Stale figures carry no news: no balance alert from them.
+        return (alert.filter(|_| !paused), memory);
+    }
+    let Some(summary) = &snap.summary else { return (None, memory) };
+    // A successful fetch: the key works again.
+    memory.key_rejected_sent = false;
+    let (Some(remaining), Some(unit)) = (summary.remaining, summary.unit) else { return (None, memory) };
+    let t = snap.thresholds.resolve(unit);
+    if remaining > t.low + margin(t.low, unit) {
+        memory.low_sent = false;
+        memory.critical_sent = false;
+    } else if remaining > t.critical + margin(t.critical, unit) {
+        memory.critical_sent = false;
+    }
+    alert = match t.level(remaining) {
+        Level::Critical if !memory.critical_sent => Some(Alert {
+            account: snap.name.clone(),
+            kind: AlertKind::Critical,
+            summary: format!("HeyGen balance critical: {}", snap.name),
+            body: format!("{} left (critical at {}). Videos may fail soon — top up at app.heygen.com/billing.", summary.headline, unit.amount(t.critical)),
+        }),
+        Level::Low if !memory.low_sent => Some(Alert {
+            account: snap.name.clone(),
+            kind: AlertKind::Low,
+            summary: format!("HeyGen balance low: {}", snap.name),
+            body: format!("{} left (low at {}). Top up soon at app.heygen.com/billing.", summary.headline, unit.amount(t.low)),
+        }),
+        _ => None,
+    };
+    (alert.filter(|_| !paused), memory)
+}
+
+/// Marks an alert as delivered.
+pub fn mark_sent(memory: &mut AlertMemory, kind: AlertKind) {
+    match kind {
+        AlertKind::Low => memory.low_sent = true,
+        // Critical covers low too: no low alert afterwards while it stays down.
+        AlertKind::Critical => {
+            memory.critical_sent = true;
+            memory.low_sent = true;
+        }
+        AlertKind::KeyRejected => memory.key_rejected_sent = true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{ApiError, UserMe};
+    use crate::billing::ThresholdOverride;
+
+    fn snap(balance: f64) -> AccountSnapshot {
+        let me: UserMe = serde_json::from_value(serde_json::json!({
+            "username": "u", "billing_type": "wallet", "wallet": {"currency": "usd", "remaining_balance": balance}
+        }))
+        .unwrap();
+        let mut s = AccountSnapshot::new("work", ThresholdOverride::default());
+        s.record(Ok(me), chrono::Utc::now());
+        s
+    }
+
+    /// Feeds balances through decide + delivery and returns the kinds sent.
+    fn run(balances: &[f64], memory: &mut AlertMemory) -> Vec<AlertKind> {
+        let mut sent = Vec::new();
+        for b in balances {
+            let (alert, m) = decide(&snap(*b), memory, false);
+            *memory = m;
+            if let Some(a) = alert {
+                mark_sent(memory, a.kind);
+                sent.push(a.kind);
+            }
+        }
+        sent
+    }
+
+    #[test]
+    fn low_balance_alert_fires_once_per_crossing() {
+        let mut m = AlertMemory::default();
+        let sent = run(&[50.0, 12.0, 9.5, 9.0, 8.0, 10.5, 9.9, 7.0, 2.5, 1.9, 1.5, 0.0, 0.0], &mut m);
+        assert_eq!(sent, [AlertKind::Low, AlertKind::Critical]);
+    }
+
+    #[test]
+    fn recovery_needs_a_margin_and_then_re_arms() {
+        let mut m = AlertMemory::default();
+        assert_eq!(run(&[9.0], &mut m), [AlertKind::Low]);
+        assert_eq!(run(&[10.9, 9.0], &mut m), [], "10.9 is within the $1 margin");
+        assert_eq!(run(&[11.5, 9.0], &mut m), [AlertKind::Low]);
+        assert_eq!(run(&[1.0, 2.9, 1.0], &mut m), [AlertKind::Critical]);
+        assert_eq!(run(&[3.5, 1.0], &mut m), [AlertKind::Critical], "back above critical + margin re-arms critical only");
+        assert_eq!(run(&[60.0, 8.0, 1.0], &mut m), [AlertKind::Low, AlertKind::Critical]);
+    }
+
+    #[test]
+    fn a_start_in_a_critical_state_gives_one_alert() {
+        let mut m = AlertMemory::default();
+        assert_eq!(run(&[0.5, 0.4, 0.3], &mut m), [AlertKind::Critical]);
+    }
+
+    #[test]
+    fn remembered_alerts_are_not_repeated_after_restart() {
+        let mut m = AlertMemory { low_sent: true, critical_sent: false, key_rejected_sent: false };
+        assert_eq!(run(&[8.0, 7.0], &mut m), []);
+    }
+
+    #[test]
+    fn paused_alerts_stay_silent_and_fire_when_the_pause_ends() {
+        let m = AlertMemory::default();
+        let (alert, m) = decide(&snap(5.0), &m, true);
+        assert_eq!(alert, None);
+        assert!(!m.low_sent);
+        let (alert, _) = decide(&snap(5.0), &m, false);
+        assert_eq!(alert.unwrap().kind, AlertKind::Low);
+    }
+
+    #[test]
+    fn an_undelivered_alert_is_tried_again() {
+        let m = AlertMemory::default();
+        let (a1, m) = decide(&snap(5.0), &m, false);
+        // delivery failed: not marked
+        let (a2, _) = decide(&snap(5.0), &m, false);
+        assert_eq!((a1.map(|a| a.kind), a2.map(|a| a.kind)), (Some(AlertKind::Low), Some(AlertKind::Low)));
+    }
+
+    #[test]
+    fn a_rejected_key_notifies_once_and_stale_figures_do_not_alert() {
+        let mut s = snap(50.0);
+        let mut m = AlertMemory::default();
+        s.record(Err(ApiError::new(ErrorKind::Unauthorized, "no")), chrono::Utc::now());
+        let (a, m2) = decide(&s, &m, false);
+        assert_eq!(a.as_ref().unwrap().kind, AlertKind::KeyRejected);
+        assert!(a.unwrap().body.contains("Settings"));
+        m = m2;
+        mark_sent(&mut m, AlertKind::KeyRejected);
+        assert_eq!(decide(&s, &m, false).0, None);
+        let mut stale = snap(1.0);
+        stale.record(Err(ApiError::new(ErrorKind::Network, "offline")), chrono::Utc::now());
+        assert_eq!(decide(&stale, &AlertMemory::default(), false).0, None);
+    }
+
+    #[test]
+    fn messages_name_the_amount_and_threshold() {
+        let (a, _) = decide(&snap(8.5), &AlertMemory::default(), false);
+        let a = a.unwrap();
+        assert_eq!(a.summary, "HeyGen balance low: work");
+        assert!(a.body.starts_with("$8.50 left (low at $10.00)"), "{}", a.body);
+    }
+}

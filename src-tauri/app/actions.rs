@@ -1,0 +1,74 @@
+//! What the tray menu and the windows can ask for. Each action is short: longer work
+//! is handed to a task so the caller (a tray callback, a command) returns at once.
+
+use super::windows::{self, Page};
+use super::Shared;
+use crate::poller::Command;
+use chrono::{Duration, Local, NaiveTime, TimeZone, Utc};
+use std::sync::Arc;
+use tauri::AppHandle;
+use tauri_plugin_opener::OpenerExt;
+
+pub fn open_window(app: &AppHandle, page: Page) {
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        if let Err(e) = windows::open(&app, page) {
+            tracing::error!("could not open the {} window: {e}", page.label());
+        }
+    });
+}
+
+pub fn refresh(shared: &Shared, account: Option<String>) {
+    let _ = shared.commands.send(Command::RefreshNow(account));
+}
+
+/// The only pages the app opens in the browser.
+#[derive(Debug, Clone, Copy)]
+pub enum Link {
+    Billing,
+    ApiKeys,
+    Dashboard,
+}
+
+impl Link {
+    pub fn url(self) -> &'static str {
+        match self {
+            Link::Billing => "https://app.heygen.com/billing",
+            Link::ApiKeys => "https://app.heygen.com/settings?nav=API",
+            Link::Dashboard => "https://app.heygen.com",
+        }
+    }
+}
+
+pub fn open_link(app: &AppHandle, link: Link) {
+    if let Err(e) = app.opener().open_url(link.url(), None::<&str>) {
+        tracing::error!("could not open {}: {e}", link.url());
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Pause {
+    OneHour,
+    /// Until 08:00 tomorrow, local time.
+    UntilTomorrow,
+    Resume,
+}
+
+pub fn pause(shared: &Arc<Shared>, pause: Pause) {
+    let now = Utc::now();
+    let until = match pause {
+        Pause::OneHour => Some(now + Duration::hours(1)),
+        Pause::UntilTomorrow => {
+            let tomorrow = Local::now().date_naive() + Duration::days(1);
+            let eight = tomorrow.and_time(NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default());
+            Local.from_local_datetime(&eight).earliest().map(|t| t.with_timezone(&Utc))
+        }
+        Pause::Resume => None,
+    };
+    let shared = shared.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        if let Err(e) = shared.update_settings(|s| s.alerts_paused_until = until) {
+            tracing::error!("could not save the alert pause: {e}");
+        }
+    });
+}

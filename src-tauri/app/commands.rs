@@ -1,0 +1,269 @@
+//! Commands the windows may call (each allowed by name in capabilities/). They are
+//! thin wrappers over the domain; none returns a key: accounts come back masked.
+
+use super::actions::{self, Link};
+use super::windows::Page;
+use super::Shared;
+use crate::accounts::verify;
+use crate::api::oauth::OAuthTokens;
+use crate::billing::ThresholdOverride;
+use crate::keystore::StoredSecret;
+use crate::secret::Secret;
+use crate::settings::AuthKind;
+use crate::view::Card;
+use serde::Serialize;
+use std::sync::Arc;
+use tauri::{AppHandle, State};
+
+type Result<T> = std::result::Result<T, String>;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DashboardPayload {
+    pub accounts: Vec<Card>,
+    pub paused_until: Option<chrono::DateTime<chrono::Utc>>,
+    pub notifications: bool,
+    pub demo: bool,
+}
+
+pub fn dashboard_payload(shared: &Shared, accounts: Vec<Card>) -> DashboardPayload {
+    let s = shared.settings.lock().unwrap();
+    DashboardPayload {
+        accounts,
+        paused_until: s.alerts_paused_until.filter(|t| *t > chrono::Utc::now()),
+        notifications: s.notifications,
+        demo: shared.demo.is_some(),
+    }
+}
+
+#[tauri::command]
+pub fn get_dashboard(shared: State<'_, Arc<Shared>>) -> DashboardPayload {
+    dashboard_payload(&shared, crate::view::cards(&shared.current()))
+}
+
+#[tauri::command]
+pub fn refresh(shared: State<'_, Arc<Shared>>, account: Option<String>) {
+    actions::refresh(&shared, account);
+}
+
+#[derive(Debug, Serialize)]
+pub struct AccountRow {
+    name: String,
+    auth: AuthKind,
+    /// `…a1b2`, or null when the keyring could not be read.
+    key_mask: Option<String>,
+    key_error: Option<String>,
+    low: Option<f64>,
+    critical: Option<f64>,
+    enabled: bool,
+    username: Option<String>,
+    billing_type: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SettingsPayload {
+    accounts: Vec<AccountRow>,
+    poll_interval_minutes: u64,
+    notifications: bool,
+    start_at_login: bool,
+    notice: Option<String>,
+    demo: bool,
+    heygen_cli_found: bool,
+}
+
+#[tauri::command]
+pub async fn get_settings(shared: State<'_, Arc<Shared>>) -> Result<SettingsPayload> {
+    let shared = shared.inner().clone();
+    blocking(move || {
+        let settings = shared.settings.lock().unwrap().clone();
+        let accounts = settings
+            .accounts
+            .iter()
+            .map(|a| {
+                let key = if shared.demo.is_some() { Ok("…demo".to_string()) } else { shared.accounts.keystore.get(&a.name, a.auth).map(|s| s.mask()) };
+                AccountRow {
+                    name: a.name.clone(),
+                    auth: a.auth,
+                    key_mask: key.as_ref().ok().cloned(),
+                    key_error: key.err().map(|e| e.to_string()),
+                    low: a.thresholds.low,
+                    critical: a.thresholds.critical,
+                    enabled: a.enabled,
+                    username: a.username.clone(),
+                    billing_type: a.billing_type.clone(),
+                }
+            })
+            .collect();
+        Ok(SettingsPayload {
+            accounts,
+            poll_interval_minutes: settings.poll_interval().as_secs() / 60,
+            notifications: settings.notifications,
+            start_at_login: settings.start_at_login,
+            notice: shared.notice.lock().unwrap().clone(),
+            demo: shared.demo.is_some(),
+            heygen_cli_found: crate::heygen_cli::credentials_path().exists(),
+        })
+    })
+    .await
+}
+
+#[derive(Debug, Serialize)]
+pub struct Tested {
+    username: String,
+    billing_type: Option<String>,
+    headline: String,
+}
+
+fn secret_from(key: &str, oauth: bool) -> Result<StoredSecret> {
+    let key = Secret::new(key);
+    if key.is_empty() {
+        return Err("Enter the key first.".into());
+    }
+    if key.expose().contains(char::is_whitespace) {
+        return Err("The key contains spaces or line breaks; paste exactly one key.".into());
+    }
+    Ok(if oauth {
+        StoredSecret::OAuth(OAuthTokens { access_token: key, refresh_token: None, expires_at: None })
+    } else {
+        StoredSecret::ApiKey(key)
+    })
+}
+
+/// Checks a key with HeyGen without saving it.
+#[tauri::command]
+pub async fn test_key(shared: State<'_, Arc<Shared>>, key: String, oauth: bool) -> Result<Tested> {
+    let secret = secret_from(&key, oauth)?;
+    drop(key);
+    let summary = verify(&shared.client, &secret.credential()).await.map_err(|e| e.to_string())?;
+    Ok(Tested { username: summary.username, billing_type: summary.billing_type, headline: summary.headline })
+}
+
+/// Adds an account or changes one. With a key: verified, then stored in the keyring
+/// (in place for an existing account). Without: only thresholds and enabled change.
+#[tauri::command]
+#[allow(clippy::too_many_arguments)]
+pub async fn save_account(
+    shared: State<'_, Arc<Shared>>,
+    name: String,
+    key: Option<String>,
+    oauth: bool,
+    low: Option<f64>,
+    critical: Option<f64>,
+    enabled: bool,
+    is_new: bool,
+) -> Result<String> {
+    if shared.demo.is_some() {
+        return Err("Demo mode uses simulated accounts; start the app without --demo to add your own.".into());
+    }
+    let name = name.trim().to_string();
+    crate::settings::validate_name(&name)?;
+    let thresholds = ThresholdOverride { low, critical };
+    thresholds.validate().map_err(|e| format!("Check the thresholds: {e}."))?;
+    let exists = shared.settings.lock().unwrap().account(&name).is_some();
+    if is_new && exists {
+        return Err(format!("An account named \"{name}\" already exists; edit it instead."));
+    }
+    let secret = match key.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        Some(k) => Some(secret_from(k, oauth)?),
+        None if !exists => return Err("Enter the account's API key.".into()),
+        None => None,
+    };
+    drop(key);
+    let verified = match &secret {
+        Some(s) => Some(verify(&shared.client, &s.credential()).await.map_err(|e| format!("Not saved: {e}"))?),
+        None => None,
+    };
+    let shared = shared.inner().clone();
+    blocking(move || {
+        if let Some(secret) = &secret {
+            shared.accounts.add(&name, secret, verified.as_ref()).map_err(|e| e.to_string())?;
+        }
+        shared.accounts.configure(&name, thresholds, true, Some(enabled)).map_err(|e| e.to_string())?;
+        shared.reload(false);
+        Ok(match verified {
+            Some(v) => format!("Saved \"{name}\": {} — {}", v.username, v.headline),
+            None => format!("Saved \"{name}\"."),
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn remove_account(shared: State<'_, Arc<Shared>>, name: String) -> Result<()> {
+    if shared.demo.is_some() {
+        return Err("Demo mode uses simulated accounts.".into());
+    }
+    let shared = shared.inner().clone();
+    blocking(move || {
+        shared.accounts.remove(&name).map_err(|e| e.to_string())?;
+        shared.reload(false);
+        Ok(())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn save_preferences(
+    shared: State<'_, Arc<Shared>>,
+    poll_interval_minutes: u64,
+    notifications: bool,
+    start_at_login: bool,
+) -> Result<()> {
+    if !(1..=1440).contains(&poll_interval_minutes) {
+        return Err("The refresh interval must be between 1 minute and 24 hours (1440 minutes).".into());
+    }
+    let shared = shared.inner().clone();
+    blocking(move || {
+        super::autostart::set(start_at_login)?;
+        shared.update_settings(|s| {
+            s.poll_interval_secs = poll_interval_minutes * 60;
+            s.notifications = notifications;
+            s.start_at_login = start_at_login;
+        })?;
+        let _ = shared.commands.send(crate::poller::Command::SetInterval(std::time::Duration::from_secs(poll_interval_minutes * 60)));
+        Ok(())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn import_heygen_cli(shared: State<'_, Arc<Shared>>, name: String) -> Result<String> {
+    if shared.demo.is_some() {
+        return Err("Demo mode uses simulated accounts.".into());
+    }
+    let name = name.trim().to_string();
+    crate::settings::validate_name(&name)?;
+    let imported = crate::heygen_cli::read()?;
+    let verified = verify(&shared.client, &imported.secret.credential()).await.map_err(|e| format!("Not imported: {e}"))?;
+    let shared = shared.inner().clone();
+    blocking(move || {
+        shared.accounts.add(&name, &imported.secret, Some(&verified)).map_err(|e| e.to_string())?;
+        shared.reload(false);
+        Ok(format!("Imported \"{name}\": {} — {}", verified.username, verified.headline))
+    })
+    .await
+}
+
+/// Opens one of HeyGen's own pages; the page cannot name any other URL.
+#[tauri::command]
+pub fn open_link(app: AppHandle, target: String) -> Result<()> {
+    let link = match target.as_str() {
+        "billing" => Link::Billing,
+        "api_keys" => Link::ApiKeys,
+        "dashboard" => Link::Dashboard,
+        _ => return Err("unknown link".into()),
+    };
+    actions::open_link(&app, link);
+    Ok(())
+}
+
+#[tauri::command]
+pub fn open_window(app: AppHandle, page: String) -> Result<()> {
+    let page = Page::parse(&page).ok_or("unknown window")?;
+    actions::open_window(&app, page);
+    Ok(())
+}
+
+/// Runs keyring and file work off the async runtime.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tauri::async_runtime::spawn_blocking(f).await.map_err(|e| e.to_string())?
+}

@@ -1,0 +1,243 @@
+//! The Tauri edge: starts the poller, the tray, the views loop and the windows, and
+//! keeps running in the tray with no window open. Everything here only wires and
+//! draws; the decisions are made in the domain modules.
+
+mod actions;
+mod autostart;
+mod commands;
+mod icons;
+mod notifier;
+mod shared;
+#[cfg(target_os = "linux")]
+mod tray_linux;
+#[cfg(not(target_os = "linux"))]
+mod tray_other;
+mod views;
+mod windows;
+
+pub use shared::Shared;
+
+use crate::accounts::Accounts;
+use crate::api::{oauth, ApiBase, Client, Credential};
+use crate::billing::ThresholdOverride;
+use crate::clock::SystemClock;
+use crate::poller::{self, AccountConfig, Poller};
+use crate::secret::Secret;
+use crate::simulator::{SimOptions, Simulator};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tauri::{Manager, RunEvent, WindowEvent};
+use tokio::sync::{mpsc, watch, Notify};
+use windows::Page;
+
+/// Starts the tray app; `open` opens a window at start (used by tests and launchers).
+pub fn run(demo: bool, open: Option<String>) -> i32 {
+    init_logging();
+    // GTK opens a GL context at start-up that costs ~30 MiB and is not needed: the
+    // webview renders in its own process. Must be set before GTK starts.
+    if std::env::var_os("GDK_GL").is_none() {
+        std::env::set_var("GDK_GL", "disable");
+    }
+    let (simulator, base, demo_accounts, store) = if demo {
+        let sim = match tauri::async_runtime::block_on(Simulator::start(SimOptions { port: 0, drain_seconds: 60.0 })) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: the demo simulator could not start: {e}");
+                return crate::cli::EXIT_FAILURE;
+            }
+        };
+        let base = ApiBase::parse(&sim.base_url()).expect("loopback URL");
+        let dir = std::env::temp_dir().join(format!("heygen-tray-demo-{}", std::process::id()));
+        (Some(sim), base, Some(demo_configs()), Accounts { settings: crate::settings::Store::at(dir), keystore: Default::default() })
+    } else {
+        match ApiBase::from_env() {
+            Ok(b) => (None, b, None, Accounts::open_default()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return crate::cli::EXIT_USAGE;
+            }
+        }
+    };
+    let mut client = Client::new(base.clone());
+    if demo {
+        client = client.with_oauth_base(base);
+    } else if let Ok(o) = oauth::oauth_base_from_env() {
+        client = client.with_oauth_base(o);
+    }
+    let loaded = store.settings.load();
+    let (commands, command_rx) = mpsc::unbounded_channel();
+    let (publish, snapshots) = watch::channel(Arc::new(Vec::new()));
+    let mut poller = Poller::new(client.clone(), Arc::new(SystemClock), loaded.settings.poll_interval());
+    if demo {
+        poller = poller.with_fast_interval(Duration::from_secs(3));
+    }
+    let first_run = !demo && loaded.settings.accounts.is_empty();
+    let shared = Arc::new(Shared {
+        accounts: store,
+        client,
+        commands,
+        snapshots,
+        problems: Mutex::new(Vec::new()),
+        settings: Mutex::new(Default::default()),
+        notice: Mutex::new(loaded.notice),
+        demo: demo_accounts,
+        redraw: Notify::new(),
+    });
+    let setup_shared = shared.clone();
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            // A second launch shows this app's window instead of starting another copy.
+            let page = if argv.iter().any(|a| a == "settings") { Page::Settings } else { Page::Dashboard };
+            actions::open_window(app, page);
+        }))
+        .plugin(tauri_plugin_opener::init())
+        .manage(shared.clone())
+        .invoke_handler(tauri::generate_handler![
+            commands::get_dashboard,
+            commands::refresh,
+            commands::get_settings,
+            commands::test_key,
+            commands::save_account,
+            commands::remove_account,
+            commands::save_preferences,
+            commands::import_heygen_cli,
+            commands::open_link,
+            commands::open_window,
+        ])
+        .setup(move |app| {
+            let shared = setup_shared;
+            let saver = shared.clone();
+            tauri::async_runtime::spawn(poller::run(poller, command_rx, publish, move |renewed| {
+                let saver = saver.clone();
+                tauri::async_runtime::spawn_blocking(move || {
+                    for (name, tokens) in renewed {
+                        if let Err(e) = saver.accounts.save_tokens(&name, &tokens) {
+                            tracing::error!("renewed token for {name} not saved: {e}");
+                        }
+                    }
+                });
+            }));
+            let reload = shared.clone();
+            tauri::async_runtime::spawn_blocking(move || reload.reload(true));
+            watch_settings(&shared);
+            #[cfg(target_os = "linux")]
+            let tray = match tray_linux::start(app.handle(), shared.clone()) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    tracing::error!("the tray icon could not start: {e}");
+                    None
+                }
+            };
+            #[cfg(not(target_os = "linux"))]
+            let tray = tray_other::start(app.handle(), shared.clone()).ok();
+            tauri::async_runtime::spawn(views::run(app.handle().clone(), shared.clone(), tray));
+            let page = match open.as_deref() {
+                Some(p) => Page::parse(p),
+                None if first_run => Some(Page::Settings),
+                None => None,
+            };
+            if let Some(page) = page {
+                actions::open_window(app.handle(), page);
+            }
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("error: the app could not start: {e}");
+            return crate::cli::EXIT_FAILURE;
+        }
+    };
+    let _keep_simulator = simulator;
+    app.run(|app, event| match event {
+        // Closing the last window leaves the app in the tray; Quit passes a code.
+        RunEvent::ExitRequested { code: None, api, .. } => api.prevent_exit(),
+        RunEvent::WindowEvent { event: WindowEvent::Destroyed, .. } if app.webview_windows().is_empty() => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                if app.webview_windows().is_empty() {
+                    release_webview_memory();
+                }
+            });
+        }
+        _ => {}
+    });
+    0
+}
+
+/// The demo's simulated accounts: a wallet that drains within a minute, a creator
+/// plan and a usage-based account.
+fn demo_configs() -> Vec<AccountConfig> {
+    let config = |name: &str, credential| AccountConfig { name: name.into(), credential, thresholds: ThresholdOverride::default(), refresh: None };
+    vec![
+        config("Demo wallet", Credential::ApiKey(Secret::new("sim-drain-key"))),
+        config("Demo creator plan", Credential::OAuth(Secret::new("sim-oauth-token"))),
+        config("Demo usage", Credential::ApiKey(Secret::new("sim-usage-key"))),
+    ]
+}
+
+/// Reloads when the settings file changes (a CLI command, another window).
+fn watch_settings(shared: &Arc<Shared>) {
+    use notify::Watcher;
+    let dir = shared.accounts.settings.path().parent().map(|p| p.to_path_buf());
+    let Some(dir) = dir else { return };
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(e) = event {
+            if e.paths.iter().any(|p| p.file_name().is_some_and(|n| n == crate::settings::FILE_NAME)) {
+                let _ = tx.send(());
+            }
+        }
+    });
+    let Ok(mut watcher) = watcher else { return };
+    if watcher.watch(&dir, notify::RecursiveMode::NonRecursive).is_err() {
+        return;
+    }
+    let shared = shared.clone();
+    tauri::async_runtime::spawn(async move {
+        let _watcher = watcher;
+        while rx.recv().await.is_some() {
+            // Let a burst of events settle.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            while rx.try_recv().is_ok() {}
+            let shared = shared.clone();
+            let _ = tauri::async_runtime::spawn_blocking(move || shared.reload(false)).await;
+        }
+    });
+}
+
+/// After the last window closed: end WebKit's helper processes (the network process
+/// otherwise lingers for the app's lifetime) and hand freed memory back to the system.
+fn release_webview_memory() {
+    #[cfg(target_os = "linux")]
+    {
+        let me = std::process::id().to_string();
+        if let Ok(entries) = std::fs::read_dir("/proc") {
+            for e in entries.flatten() {
+                let status = std::fs::read_to_string(e.path().join("status")).unwrap_or_default();
+                let field = |k: &str| status.lines().find_map(|l| l.strip_prefix(k)).map(str::trim).unwrap_or("");
+                if field("PPid:") == me && field("Name:").starts_with("WebKit") {
+                    if let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() {
+                        // SAFETY: signalling our own child process.
+                        unsafe { libc::kill(pid, libc::SIGTERM) };
+                    }
+                }
+            }
+        }
+        #[cfg(target_env = "gnu")]
+        // SAFETY: malloc_trim only returns free heap pages to the kernel.
+        unsafe {
+            libc::malloc_trim(0);
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HEYGEN_TRAY_LOG").unwrap_or_else(|_| "heygen_tray=info".into());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

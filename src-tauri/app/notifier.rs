@@ -1,0 +1,26 @@
+//! Native notifications (notify-rust). `send` resolves only when the notification
+//! daemon accepted the notification, so an alert is marked sent only after delivery.
+
+use crate::alerts::{Alert, AlertKind};
+
+pub async fn send(alert: &Alert) -> Result<(), String> {
+    let alert = alert.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let mut n = notify_rust::Notification::new();
+        n.appname("HeyGen Tray").summary(&alert.summary).body(&alert.body);
+        #[cfg(all(unix, not(target_os = "macos")))]
+        {
+            n.icon(match alert.kind {
+                AlertKind::Low => "dialog-warning",
+                AlertKind::Critical | AlertKind::KeyRejected => "dialog-error",
+            });
+            n.urgency(match alert.kind {
+                AlertKind::Low => notify_rust::Urgency::Normal,
+                AlertKind::Critical | AlertKind::KeyRejected => notify_rust::Urgency::Critical,
+            });
+        }
+        n.show().map(|_| ()).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}

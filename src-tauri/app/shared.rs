@@ -1,0 +1,73 @@
+//! State shared by the tray, the windows and the background tasks: the poller's
+//! command channel and published snapshots, settings, and accounts that cannot be
+//! polled because their key is unreadable.
+
+use crate::accounts::Accounts;
+use crate::api::Client;
+use crate::poller::{AccountConfig, Command};
+use crate::settings::Settings;
+use crate::snapshot::AccountSnapshot;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, watch, Notify};
+
+pub struct Shared {
+    pub accounts: Accounts,
+    pub client: Client,
+    pub commands: mpsc::UnboundedSender<Command>,
+    pub snapshots: watch::Receiver<Arc<Vec<AccountSnapshot>>>,
+    /// Accounts whose key could not be read, shown with the keyring error.
+    pub problems: Mutex<Vec<AccountSnapshot>>,
+    /// The settings as last read (alert memory, pause, preferences).
+    pub settings: Mutex<Settings>,
+    /// A problem with the settings file to show in Settings.
+    pub notice: Mutex<Option<String>>,
+    /// Demo mode: simulated accounts instead of the keyring.
+    pub demo: Option<Vec<AccountConfig>>,
+    /// Set when the views must be redrawn without new snapshots.
+    pub redraw: Notify,
+}
+
+impl Shared {
+    /// Poller snapshots and problem accounts, in the order of the settings.
+    pub fn current(&self) -> Vec<AccountSnapshot> {
+        let mut all: Vec<AccountSnapshot> = self.snapshots.borrow().iter().cloned().collect();
+        all.extend(self.problems.lock().unwrap().iter().cloned());
+        let order: Vec<String> = self.settings.lock().unwrap().accounts.iter().map(|a| a.name.clone()).collect();
+        all.sort_by_key(|s| order.iter().position(|n| *n == s.name).unwrap_or(usize::MAX));
+        all
+    }
+
+    /// Re-reads the settings and, when accounts changed, their keys; tells the poller.
+    /// Blocking (keyring): call from a blocking thread.
+    pub fn reload(&self, force: bool) {
+        let loaded = self.accounts.settings.load();
+        if loaded.notice.is_some() {
+            *self.notice.lock().unwrap() = loaded.notice.clone();
+        }
+        let previous = std::mem::replace(&mut *self.settings.lock().unwrap(), loaded.settings.clone());
+        let accounts_changed = force || previous.accounts != loaded.settings.accounts || previous.oauth_client_id != loaded.settings.oauth_client_id;
+        if previous.poll_interval_secs != loaded.settings.poll_interval_secs && self.demo.is_none() {
+            let _ = self.commands.send(Command::SetInterval(loaded.settings.poll_interval()));
+        }
+        if accounts_changed {
+            let (ok, problems) = match &self.demo {
+                Some(configs) => (configs.clone(), Vec::new()),
+                None => self.accounts.load_for_polling(&loaded.settings),
+            };
+            *self.problems.lock().unwrap() = problems;
+            let _ = self.commands.send(Command::SetAccounts(ok));
+        }
+        self.redraw.notify_one();
+    }
+
+    /// Changes the settings on disk (under the lock) and in memory. Blocking.
+    pub fn update_settings<T>(&self, change: impl FnOnce(&mut Settings) -> T) -> Result<T, String> {
+        let (settings, out, notice) = self.accounts.settings.update(change).map_err(|e| e.to_string())?;
+        if notice.is_some() {
+            *self.notice.lock().unwrap() = notice;
+        }
+        *self.settings.lock().unwrap() = settings;
+        self.redraw.notify_one();
+        Ok(out)
+    }
+}

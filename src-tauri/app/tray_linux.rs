@@ -1,0 +1,136 @@
+//! The Linux tray: a StatusNotifierItem (ksni) that serves `ToolTip`, `Title`,
+//! `Activate` (left click opens the dashboard) and a dbusmenu. Tauri's own tray on
+//! Linux has no tooltip and no click, so it is not used here.
+
+use super::{actions, Shared};
+use crate::snapshot::AccountSnapshot;
+use crate::view::{tray_view, IconState, TrayView};
+use chrono::{DateTime, Utc};
+use ksni::menu::{StandardItem, SubMenu};
+use ksni::{MenuItem, ToolTip, TrayMethods};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use tauri::AppHandle;
+
+pub struct Tray {
+    app: AppHandle,
+    shared: Arc<Shared>,
+    snaps: Vec<AccountSnapshot>,
+    paused_until: Option<DateTime<Utc>>,
+}
+
+pub type Handle = ksni::Handle<Tray>;
+
+impl Tray {
+    fn view(&self) -> TrayView {
+        tray_view(&self.snaps, self.paused_until, Utc::now())
+    }
+}
+
+/// dbusmenu labels treat `_` as a mnemonic marker: double it to show it.
+fn label(text: &str) -> String {
+    text.replace('_', "__")
+}
+
+fn item(text: &str, activate: impl Fn(&mut Tray) + Send + 'static) -> MenuItem<Tray> {
+    StandardItem { label: label(text), activate: Box::new(activate), ..Default::default() }.into()
+}
+
+impl ksni::Tray for Tray {
+    fn id(&self) -> String {
+        "heygen-tray".into()
+    }
+
+    fn title(&self) -> String {
+        let v = self.view();
+        if v.title.is_empty() {
+            "HeyGen Tray".into()
+        } else {
+            v.title
+        }
+    }
+
+    fn category(&self) -> ksni::Category {
+        ksni::Category::ApplicationStatus
+    }
+
+    fn icon_pixmap(&self) -> Vec<ksni::Icon> {
+        icons().get(&self.view().icon).cloned().unwrap_or_default()
+    }
+
+    fn tool_tip(&self) -> ToolTip {
+        let v = self.view();
+        ToolTip { title: v.tooltip_title, description: v.tooltip_lines.join("\n"), ..Default::default() }
+    }
+
+    fn activate(&mut self, _x: i32, _y: i32) {
+        actions::open_window(&self.app, super::windows::Page::Dashboard);
+    }
+
+    fn menu(&self) -> Vec<MenuItem<Self>> {
+        let v = self.view();
+        let mut menu: Vec<MenuItem<Self>> = v
+            .account_lines
+            .iter()
+            .map(|l| item(l, |t: &mut Tray| actions::open_window(&t.app, super::windows::Page::Dashboard)))
+            .collect();
+        menu.push(MenuItem::Separator);
+        menu.push(item("Refresh now", |t: &mut Tray| actions::refresh(&t.shared, None)));
+        menu.push(item("Open dashboard", |t: &mut Tray| actions::open_window(&t.app, super::windows::Page::Dashboard)));
+        menu.push(item("Settings…", |t: &mut Tray| actions::open_window(&t.app, super::windows::Page::Settings)));
+        menu.push(item("Open HeyGen billing", |t: &mut Tray| actions::open_link(&t.app, actions::Link::Billing)));
+        let mut pause = vec![
+            item("For 1 hour", |t: &mut Tray| actions::pause(&t.shared, actions::Pause::OneHour)),
+            item("Until tomorrow", |t: &mut Tray| actions::pause(&t.shared, actions::Pause::UntilTomorrow)),
+        ];
+        if v.paused.is_some() {
+            pause.push(item("Resume alerts", |t: &mut Tray| actions::pause(&t.shared, actions::Pause::Resume)));
+        }
+        let pause_label = v.paused.clone().unwrap_or_else(|| "Pause alerts".into());
+        menu.push(SubMenu { label: label(&pause_label), submenu: pause, ..Default::default() }.into());
+        menu.push(MenuItem::Separator);
+        menu.push(item("Quit", |t: &mut Tray| t.app.exit(0)));
+        menu
+    }
+
+    fn watcher_offline(&self, reason: ksni::OfflineReason) -> bool {
+        tracing::info!("no tray host right now ({reason:?}); the icon appears when one starts");
+        true
+    }
+}
+
+/// Starts the tray; it shows up as soon as a tray host (StatusNotifierWatcher) is there.
+pub fn start(app: &AppHandle, shared: Arc<Shared>) -> Result<Handle, ksni::Error> {
+    let tray = Tray { app: app.clone(), shared, snaps: Vec::new(), paused_until: None };
+    tauri::async_runtime::block_on(tray.assume_sni_available(true).spawn())
+}
+
+/// Hands the tray new figures; the host re-reads what changed.
+pub async fn update(handle: &Handle, snaps: Vec<AccountSnapshot>, paused_until: Option<DateTime<Utc>>) {
+    handle
+        .update(move |t| {
+            t.snaps = snaps;
+            t.paused_until = paused_until;
+        })
+        .await;
+}
+
+/// Icons for each state, 24 and 48 px, as ARGB32 pixmaps.
+fn icons() -> &'static HashMap<IconState, Vec<ksni::Icon>> {
+    static ICONS: OnceLock<HashMap<IconState, Vec<ksni::Icon>>> = OnceLock::new();
+    ICONS.get_or_init(|| {
+        super::icons::ALL
+            .iter()
+            .map(|(state, pngs)| (*state, pngs.iter().filter_map(|png| pixmap(png)).collect()))
+            .collect()
+    })
+}
+
+fn pixmap(png: &[u8]) -> Option<ksni::Icon> {
+    let image = tauri::image::Image::from_bytes(png).ok()?;
+    let mut data = image.rgba().to_vec();
+    for px in data.chunks_exact_mut(4) {
+        px.rotate_right(1); // RGBA -> ARGB
+    }
+    Some(ksni::Icon { width: image.width() as i32, height: image.height() as i32, data })
+}

@@ -1,0 +1,78 @@
+//! The tray on macOS and Windows: Tauri's own tray icon, which serves tooltip, title
+//! and clicks there. Rebuilt from the same `TrayView` as the Linux tray.
+
+use super::{actions, icons, windows::Page, Shared};
+use crate::snapshot::AccountSnapshot;
+use crate::view::tray_view;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
+use tauri::{AppHandle, Manager};
+
+pub struct Handle {
+    tray: TrayIcon,
+    app: AppHandle,
+}
+
+pub fn start(app: &AppHandle, _shared: Arc<Shared>) -> tauri::Result<Handle> {
+    let tray = TrayIconBuilder::with_id("heygen-tray")
+        .icon(tauri::image::Image::from_bytes(icons::png(crate::view::IconState::NoAccount, true))?)
+        .show_menu_on_left_click(false)
+        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::Click { button: MouseButton::Left, button_state: MouseButtonState::Up, .. } = event {
+                actions::open_window(tray.app_handle(), Page::Dashboard);
+            }
+        })
+        .build(app)?;
+    Ok(Handle { tray, app: app.clone() })
+}
+
+fn on_menu(app: &AppHandle, id: &str) {
+    let shared = app.state::<Arc<Shared>>().inner().clone();
+    match id {
+        "refresh" => actions::refresh(&shared, None),
+        "settings" => actions::open_window(app, Page::Settings),
+        "billing" => actions::open_link(app, actions::Link::Billing),
+        "pause-hour" => actions::pause(&shared, actions::Pause::OneHour),
+        "pause-tomorrow" => actions::pause(&shared, actions::Pause::UntilTomorrow),
+        "resume" => actions::pause(&shared, actions::Pause::Resume),
+        "quit" => app.exit(0),
+        _ => actions::open_window(app, Page::Dashboard),
+    }
+}
+
+pub fn update(handle: &Handle, snaps: &[AccountSnapshot], paused_until: Option<DateTime<Utc>>) {
+    let v = tray_view(snaps, paused_until, Utc::now());
+    if let Ok(icon) = tauri::image::Image::from_bytes(icons::png(v.icon, true)) {
+        let _ = handle.tray.set_icon(Some(icon));
+    }
+    let _ = handle.tray.set_tooltip(Some(format!("{}\n{}", v.tooltip_title, v.tooltip_lines.join("\n"))));
+    let _ = handle.tray.set_title(Some(v.title.clone()));
+    if let Ok(menu) = build_menu(&handle.app, &v) {
+        let _ = handle.tray.set_menu(Some(menu));
+    }
+}
+
+fn build_menu(app: &AppHandle, v: &crate::view::TrayView) -> tauri::Result<Menu<tauri::Wry>> {
+    let menu = Menu::new(app)?;
+    for (i, line) in v.account_lines.iter().enumerate() {
+        menu.append(&MenuItem::with_id(app, format!("account-{i}"), line, true, None::<&str>)?)?;
+    }
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    menu.append(&MenuItem::with_id(app, "refresh", "Refresh now", true, None::<&str>)?)?;
+    menu.append(&MenuItem::with_id(app, "dashboard", "Open dashboard", true, None::<&str>)?)?;
+    menu.append(&MenuItem::with_id(app, "settings", "Settings…", true, None::<&str>)?)?;
+    menu.append(&MenuItem::with_id(app, "billing", "Open HeyGen billing", true, None::<&str>)?)?;
+    let pause = Submenu::with_id(app, "pause", v.paused.clone().unwrap_or_else(|| "Pause alerts".into()), true)?;
+    pause.append(&MenuItem::with_id(app, "pause-hour", "For 1 hour", true, None::<&str>)?)?;
+    pause.append(&MenuItem::with_id(app, "pause-tomorrow", "Until tomorrow", true, None::<&str>)?)?;
+    if v.paused.is_some() {
+        pause.append(&MenuItem::with_id(app, "resume", "Resume alerts", true, None::<&str>)?)?;
+    }
+    menu.append(&pause)?;
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    menu.append(&MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?)?;
+    Ok(menu)
+}

@@ -1,0 +1,57 @@
+//! The dashboard and settings windows: created on demand, destroyed when closed (so
+//! an idle app holds no webview), and never opened on their own except Settings on a
+//! first run with no account.
+
+use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Dashboard,
+    Settings,
+}
+
+impl Page {
+    pub fn label(self) -> &'static str {
+        match self {
+            Page::Dashboard => "dashboard",
+            Page::Settings => "settings",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Page> {
+        match s {
+            "dashboard" => Some(Page::Dashboard),
+            "settings" => Some(Page::Settings),
+            _ => None,
+        }
+    }
+}
+
+/// Shows the window, creating it if needed.
+pub fn open(app: &AppHandle, page: Page) -> tauri::Result<()> {
+    if let Some(w) = app.get_webview_window(page.label()) {
+        w.unminimize()?;
+        w.show()?;
+        w.set_focus()?;
+        return Ok(());
+    }
+    let (file, title, w, h) = match page {
+        Page::Dashboard => ("dashboard.html", "HeyGen balance", 460.0, 600.0),
+        Page::Settings => ("settings.html", "HeyGen Tray settings", 560.0, 720.0),
+    };
+    let mut builder = WebviewWindowBuilder::new(app, page.label(), WebviewUrl::App(file.into()))
+        .title(title)
+        .inner_size(w, h)
+        .min_inner_size(340.0, 320.0)
+        .resizable(true)
+        .center();
+    if let Ok(theme) = std::env::var("HEYGEN_TRAY_THEME") {
+        builder = builder.theme(match theme.as_str() {
+            "dark" => Some(tauri::Theme::Dark),
+            "light" => Some(tauri::Theme::Light),
+            _ => None,
+        });
+    }
+    builder.build()?;
+    Ok(())
+}

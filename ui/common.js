@@ -1,0 +1,29 @@
+// Shared by both windows: the Tauri bridge and small formatting helpers.
+"use strict";
+const invoke = (cmd, args) => window.__TAURI__.core.invoke(cmd, args || {});
+const listen = (event, cb) => window.__TAURI__.event.listen(event, cb);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
+  }
+  return node;
+}
+
+function ago(iso) {
+  if (!iso) return null;
+  const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
+  if (s < 60) return "just now";
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 172800) { const h = Math.floor(s / 3600); return `${h} hour${h === 1 ? "" : "s"} ago`; }
+  return `${Math.floor(s / 86400)} days ago`;
+}
+
+function errorText(e) { return typeof e === "string" ? e : (e && e.message) || String(e); }

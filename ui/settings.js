@@ -1,0 +1,144 @@
+// Settings: accounts (the key field is write-only; keys never come back), thresholds,
+// preferences and the HeyGen CLI import.
+"use strict";
+const $ = (id) => document.getElementById(id);
+let editing = null; // name of the account being edited, or null when adding
+
+function status(id, text, good) {
+  const s = $(id);
+  s.textContent = text || "";
+  s.className = "status" + (text ? (good ? " good" : " bad") : "");
+}
+
+function numberOrNull(v) { return v === "" ? null : Number(v); }
+
+function accountRow(a) {
+  const who = [a.auth === "oauth" ? "OAuth token" : "API key", a.key_mask || "key unreadable", a.username, a.billing_type && a.billing_type.replace("_", "-")]
+    .filter(Boolean).join(" · ");
+  const limits = a.low === null && a.critical === null ? "default thresholds"
+    : `low at ${a.low ?? "default"}, critical at ${a.critical ?? "default"}`;
+  const confirm = el("div", { class: "confirm actions", hidden: true },
+    el("span", {}, `Remove "${a.name}" and its key from the keyring?`),
+    el("button", { type: "button", class: "danger", onclick: () => remove(a.name) }, "Remove"),
+    el("button", { type: "button", onclick: () => { confirm.hidden = true; } }, "Keep"));
+  return el("div", { class: "card", "data-account": a.name },
+    el("div", { class: "account-row" },
+      el("div", {}, el("div", { class: "name" }, a.name, a.enabled ? "" : " (not watched)"),
+        el("div", { class: "muted" }, who), el("div", { class: "muted" }, limits),
+        a.key_error && el("div", { class: "status bad" }, a.key_error)),
+      el("div", { class: "actions" },
+        el("button", { type: "button", onclick: () => edit(a), "aria-label": `Edit ${a.name}` }, "Edit"),
+        el("button", { type: "button", class: "danger", onclick: () => { confirm.hidden = false; }, "aria-label": `Remove ${a.name}` }, "Remove"))),
+    confirm);
+}
+
+async function load() {
+  const s = await invoke("get_settings");
+  $("notice").hidden = !s.notice;
+  $("notice").textContent = s.notice || "";
+  $("demo").hidden = !s.demo;
+  const list = $("accounts");
+  list.replaceChildren(...s.accounts.map(accountRow));
+  if (s.accounts.length === 0) list.append(el("p", { class: "muted" }, "No account yet. Add one with an API key from HeyGen."));
+  $("interval").value = s.poll_interval_minutes;
+  $("notifications").checked = s.notifications;
+  $("autostart").checked = s.start_at_login;
+  if (s.accounts.length === 0 && !s.demo && $("editor").hidden) openEditor(null);
+}
+
+function openEditor(account) {
+  editing = account ? account.name : null;
+  $("editor").hidden = false;
+  $("editor-title").textContent = account ? `Edit "${account.name}"` : "Add account";
+  $("name").value = account ? account.name : "";
+  $("name").readOnly = !!account;
+  $("kind").value = account ? account.auth : "api_key";
+  $("key").value = "";
+  $("key").placeholder = account ? "leave empty to keep the current key" : "";
+  $("low").value = account && account.low !== null ? account.low : "";
+  $("critical").value = account && account.critical !== null ? account.critical : "";
+  $("enabled").checked = account ? account.enabled : true;
+  status("form-status", "");
+  (account ? $("key") : $("name")).focus();
+}
+
+function edit(a) { openEditor(a); }
+
+function closeEditor() {
+  $("key").value = "";
+  $("editor").hidden = true;
+  editing = null;
+}
+
+$("add").addEventListener("click", () => openEditor(null));
+$("cancel").addEventListener("click", closeEditor);
+$("api-keys").addEventListener("click", (e) => { e.preventDefault(); invoke("open_link", { target: "api_keys" }); });
+
+$("test").addEventListener("click", async () => {
+  status("form-status", "Checking with HeyGen…", true);
+  try {
+    const t = await invoke("test_key", { key: $("key").value, oauth: $("kind").value === "oauth" });
+    status("form-status", `Key works: ${t.username} — ${(t.billing_type || "unknown").replace("_", "-")} billing, ${t.headline}`, true);
+  } catch (e) {
+    status("form-status", errorText(e), false);
+  }
+});
+
+$("account-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const key = $("key").value;
+  status("form-status", key ? "Checking with HeyGen and saving…" : "Saving…", true);
+  $("save").disabled = true;
+  try {
+    const msg = await invoke("save_account", {
+      name: $("name").value, key: key || null, oauth: $("kind").value === "oauth",
+      low: numberOrNull($("low").value), critical: numberOrNull($("critical").value),
+      enabled: $("enabled").checked, isNew: editing === null,
+    });
+    closeEditor();
+    status("prefs-status", "");
+    await load();
+    status("import-status", "");
+    $("accounts").prepend(el("p", { class: "status good", role: "status" }, msg));
+  } catch (err) {
+    status("form-status", errorText(err), false);
+  } finally {
+    $("save").disabled = false;
+    $("key").value = "";
+  }
+});
+
+async function remove(name) {
+  try {
+    await invoke("remove_account", { name });
+    if (editing === name) closeEditor();
+    await load();
+  } catch (e) {
+    $("accounts").prepend(el("p", { class: "status bad", role: "alert" }, errorText(e)));
+  }
+}
+
+$("prefs-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  try {
+    await invoke("save_preferences", {
+      pollIntervalMinutes: Number($("interval").value), notifications: $("notifications").checked, startAtLogin: $("autostart").checked,
+    });
+    status("prefs-status", "Saved.", true);
+  } catch (err) {
+    status("prefs-status", errorText(err), false);
+  }
+});
+
+$("import-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  status("import-status", "Importing…", true);
+  try {
+    status("import-status", await invoke("import_heygen_cli", { name: $("import-name").value }), true);
+    await load();
+  } catch (err) {
+    status("import-status", errorText(err), false);
+  }
+});
+
+load();
