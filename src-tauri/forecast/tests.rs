@@ -1,0 +1,144 @@
+use super::*;
+use crate::api::UserMe;
+use crate::billing::summarize;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 10, 12, 0, 0).unwrap()
+}
+
+/// A series from (hours before now, remaining) points, with spent/added as the history writes them.
+fn series(points: &[(f64, f64)]) -> Vec<Sample> {
+    let mut out: Vec<Sample> = Vec::new();
+    for (h, v) in points {
+        let (spent, added) = match out.last() {
+            Some(p) if *v < p.remaining => (p.remaining - v, 0.0),
+            Some(p) => (0.0, v - p.remaining),
+            None => (0.0, 0.0),
+        };
+        out.push(Sample {
+            account: "a".into(),
+            at: now() - Duration::seconds((h * 3600.0) as i64),
+            remaining: *v,
+            unit: "usd".into(),
+            spent,
+            added,
+        });
+    }
+    out
+}
+
+fn wallet(v: f64) -> Summary {
+    let me: UserMe = serde_json::from_value(serde_json::json!({"username": "u", "billing_type": "wallet",
+        "wallet": {"currency": "usd", "remaining_balance": v}})).unwrap();
+    summarize(&me, now())
+}
+
+/// Hourly points from `hours` ago to now, spending `per_hour`.
+fn steady(hours: usize, start: f64, per_hour: f64) -> Vec<(f64, f64)> {
+    (0..=hours).map(|i| ((hours - i) as f64, start - per_hour * i as f64)).collect()
+}
+
+#[test]
+fn steady_spend_runs_out_on_schedule() {
+    // $1 an hour for two days, $48 left: two days to go.
+    let s = series(&steady(48, 96.0, 1.0));
+    let f = forecast(&s, &wallet(48.0), now());
+    assert_eq!(f, Forecast::RunsOut { at: now() + Duration::hours(48) });
+    assert!((f.days_left(now()).unwrap() - 2.0).abs() < 1e-6);
+    assert!(f.text(now()).starts_with("about 2 days left (around "), "{}", f.text(now()));
+}
+
+#[test]
+fn top_ups_do_not_count_as_negative_spend() {
+    let mut points = steady(24, 30.0, 1.0); // 30 -> 6
+    points.push((0.0, 106.0)); // a $100 top-up just now
+    let s = series(&points);
+    let rate = burn_rate(&s, now(), WINDOW).unwrap() * 3600.0;
+    assert!((rate - 24.0 / 24.0).abs() < 1e-9, "rate {rate}/h");
+    assert_eq!(forecast(&s, &wallet(106.0), now()), Forecast::RunsOut { at: now() + Duration::hours(106) });
+}
+
+#[test]
+fn gaps_are_left_out() {
+    // 10 h of $1/h, then the app is off for 3 days (no spend seen), then 10 h more.
+    let mut points: Vec<(f64, f64)> = (0..=10).map(|i| (90.0 - i as f64, 100.0 - i as f64)).collect();
+    points.extend((0..=10).map(|i| (10.0 - i as f64, 90.0 - i as f64)));
+    let rate = burn_rate(&series(&points), now(), WINDOW).unwrap() * 3600.0;
+    assert!((rate - 1.0).abs() < 1e-9, "rate {rate}/h ignores the 70 h gap");
+}
+
+#[test]
+fn flat_balance_means_no_spending() {
+    let s = series(&steady(30, 50.0, 0.0));
+    assert_eq!(forecast(&s, &wallet(50.0), now()), Forecast::NoSpending);
+}
+
+#[test]
+fn noisy_spend_averages_out() {
+    // Alternating $0 and $2 hours: $1/h on average.
+    let mut v = 200.0;
+    let points: Vec<(f64, f64)> = (0..=48)
+        .map(|i| {
+            if i > 0 && i % 2 == 0 {
+                v -= 2.0;
+            }
+            ((48 - i) as f64, v)
+        })
+        .collect();
+    let rate = burn_rate(&series(&points), now(), WINDOW).unwrap() * 3600.0;
+    assert!((rate - 1.0).abs() < 0.05, "rate {rate}/h");
+}
+
+#[test]
+fn rising_spend_uses_the_faster_recent_pace() {
+    // Six days at $0.5/h, then the last day at $3/h.
+    let mut points = Vec::new();
+    let mut v = 500.0;
+    for h in (0..=168).rev() {
+        points.push((h as f64, v));
+        v -= if h <= 24 { 3.0 } else { 0.5 };
+    }
+    let s = series(&points);
+    let f = forecast(&s, &wallet(60.0), now());
+    assert_eq!(f, Forecast::RunsOut { at: now() + Duration::hours(20) });
+}
+
+#[test]
+fn too_little_data_says_so() {
+    assert_eq!(forecast(&[], &wallet(10.0), now()), Forecast::TooLittleData);
+    let s = series(&[(0.5, 10.0), (0.25, 9.0), (0.0, 8.0)]);
+    assert_eq!(forecast(&s, &wallet(8.0), now()), Forecast::TooLittleData);
+    assert_eq!(Forecast::TooLittleData.text(now()), "not enough history yet for a forecast");
+}
+
+#[test]
+fn usage_based_projects_spend_at_month_end_against_the_cap() {
+    let me: UserMe = serde_json::from_value(serde_json::json!({"username": "u", "billing_type": "usage_based",
+        "usage_based": {"spending_current_usd": 40.0, "spending_cap_usd": 100.0}})).unwrap();
+    let summary = summarize(&me, now());
+    // remaining = cap - spend falls $0.25 an hour.
+    let s = series(&steady(24, 66.0, 0.25));
+    let f = forecast(&s, &summary, now());
+    let Forecast::Projection { projected_usd, cap_usd, cap_reached_at, .. } = f.clone() else { panic!("{f:?}") };
+    // 20 days 12 hours to 1 Dec: 40 + 0.25 * 492 = 163.
+    assert!((projected_usd - 163.0).abs() < 1e-6, "{projected_usd}");
+    assert_eq!(cap_usd, 100.0);
+    assert_eq!(cap_reached_at, Some(now() + Duration::hours(240)));
+    assert!(f.text(now()).starts_with("on pace for $163.00 of the $100 cap by 30 Nov"), "{}", f.text(now()));
+}
+
+#[test]
+fn subscription_credits_compared_with_the_reset() {
+    let sub = |remaining: i64| {
+        let me: UserMe = serde_json::from_value(serde_json::json!({"username": "u", "billing_type": "subscription",
+            "subscription": {"plan": "creator", "credits": {"premium_credits": {"remaining": remaining, "resets_at": "2026-11-15T12:00:00Z"}}}})).unwrap();
+        summarize(&me, now())
+    };
+    let mut s = series(&steady(48, 100.0, 1.0));
+    for x in &mut s {
+        x.unit = "credits".into();
+    }
+    let reset = Utc.with_ymd_and_hms(2026, 11, 15, 12, 0, 0).unwrap();
+    assert_eq!(forecast(&s, &sub(52), now()), Forecast::RunsOutBeforeReset { at: now() + Duration::hours(52), reset });
+    assert_eq!(forecast(&s, &sub(500), now()), Forecast::LastsUntilReset { reset });
+}

@@ -1,0 +1,221 @@
+//! Each account's figures over time, in an embedded SQLite database in the platform's
+//! data directory: a row when the figure changes plus an hourly heartbeat, never a
+//! row per unchanged poll. Every row carries what was spent and what was added since
+//! the previous one, so compaction (hourly after 30 days, daily after a year) keeps
+//! totals exact and top-ups stay visible. No secret is stored here.
+//!
+//! A corrupt database is moved aside and a new one started, with a notice; callers
+//! keep working without history if even that fails.
+
+mod schema;
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+pub use schema::CURRENT_VERSION;
+
+/// An unchanged figure is written again after this long, so gaps can be told apart.
+pub const HEARTBEAT_SECS: i64 = 3600;
+pub const HOURLY_AFTER_DAYS: i64 = 30;
+pub const DAILY_AFTER_DAYS: i64 = 365;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Sample {
+    pub account: String,
+    pub at: DateTime<Utc>,
+    pub remaining: f64,
+    pub unit: String,
+    /// Consumed since the previous sample (a fall in `remaining`).
+    pub spent: f64,
+    /// Topped up since the previous sample (a rise in `remaining`).
+    pub added: f64,
+}
+
+pub struct History {
+    conn: Connection,
+    path: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("history database {path}: {source}")]
+pub struct HistoryError {
+    pub path: PathBuf,
+    #[source]
+    pub source: rusqlite::Error,
+}
+
+impl History {
+    /// `$XDG_DATA_HOME/heygen-tray/history.sqlite3` (or the platform's equivalent).
+    pub fn default_path() -> PathBuf {
+        dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("heygen-tray").join("history.sqlite3")
+    }
+
+    /// Opens (creating and migrating as needed). A database that is not usable is moved
+    /// aside as `history.sqlite3.bad-<time>` and a new one started; the notice says so.
+    pub fn open(path: &Path) -> Result<(History, Option<String>), HistoryError> {
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        match Self::open_checked(path) {
+            Ok(h) => Ok((h, None)),
+            Err(first) => {
+                let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
+                let aside = path.with_file_name(format!(
+                    "{}.bad-{stamp}",
+                    path.file_name().and_then(|n| n.to_str()).unwrap_or("history.sqlite3")
+                ));
+                std::fs::rename(path, &aside).map_err(|_| HistoryError { path: path.to_path_buf(), source: first.clone_source() })?;
+                for ext in ["-wal", "-shm", "-journal"] {
+                    let side = PathBuf::from(format!("{}{ext}", path.display()));
+                    let _ = std::fs::rename(&side, PathBuf::from(format!("{}{ext}", aside.display())));
+                }
+                let notice = format!(
+                    "The history database {} could not be used ({}); it was kept as {} and a new history was started.",
+                    path.display(),
+                    first.source,
+                    aside.display()
+                );
+                tracing::warn!("{notice}");
+                Ok((Self::open_checked(path)?, Some(notice)))
+            }
+        }
+    }
+
+    fn open_checked(path: &Path) -> Result<History, HistoryError> {
+        let err = |source| HistoryError { path: path.to_path_buf(), source };
+        let mut conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(err)?;
+        let ok: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(err)?;
+        if ok != "ok" {
+            return Err(err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+                Some(ok),
+            )));
+        }
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
+        schema::migrate(&mut conn).map_err(err)?;
+        Ok(History { conn, path: path.to_path_buf() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, source: rusqlite::Error) -> HistoryError {
+        HistoryError { path: self.path.clone(), source }
+    }
+
+    /// Records a figure if it changed, or if the last row is older than the heartbeat.
+    /// Returns whether a row was written.
+    pub fn record(&self, account: &str, at: DateTime<Utc>, remaining: f64, unit: &str) -> Result<bool, HistoryError> {
+        let last: Option<(i64, f64, String)> = self
+            .conn
+            .query_row(
+                "SELECT at, remaining, unit FROM samples WHERE account = ?1 ORDER BY at DESC, rowid DESC LIMIT 1",
+                params![account],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let (spent, added) = match &last {
+            Some((last_at, last_remaining, last_unit)) if last_unit == unit => {
+                let unchanged = (remaining - last_remaining).abs() < 1e-9;
+                if unchanged && at.timestamp() - last_at < HEARTBEAT_SECS {
+                    return Ok(false);
+                }
+                let delta = remaining - last_remaining;
+                if delta < 0.0 { (-delta, 0.0) } else { (0.0, delta) }
+            }
+            _ => (0.0, 0.0),
+        };
+        self.conn
+            .execute(
+                "INSERT INTO samples (account, at, remaining, unit, spent, added, resolution) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
+                params![account, at.timestamp(), remaining, unit, spent, added],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(true)
+    }
+
+    /// Samples of one account (or all with `None`) since `since`, oldest first.
+    pub fn samples(&self, account: Option<&str>, since: Option<DateTime<Utc>>) -> Result<Vec<Sample>, HistoryError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT account, at, remaining, unit, spent, added FROM samples
+                 WHERE (?1 IS NULL OR account = ?1) AND at >= ?2 ORDER BY account, at, rowid",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![account, since.map_or(i64::MIN, |t| t.timestamp())], |r| {
+                Ok(Sample {
+                    account: r.get(0)?,
+                    at: Utc.timestamp_opt(r.get(1)?, 0).single().unwrap_or_default(),
+                    remaining: r.get(2)?,
+                    unit: r.get(3)?,
+                    spent: r.get(4)?,
+                    added: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Merges old rows: hourly after 30 days, daily after a year. Each merged row keeps
+    /// the last figure of its bucket and the sums of what was spent and added, so totals
+    /// over any span of whole buckets are unchanged. Returns rows removed.
+    pub fn compact(&self, now: DateTime<Utc>) -> Result<usize, HistoryError> {
+        let hourly_before = now.timestamp() - HOURLY_AFTER_DAYS * 86_400;
+        let daily_before = now.timestamp() - DAILY_AFTER_DAYS * 86_400;
+        let before: i64 = self.conn.query_row("SELECT COUNT(*) FROM samples", [], |r| r.get(0)).map_err(|e| self.err(e))?;
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        for (bucket, older_than) in [(86_400i64, daily_before), (3600i64, hourly_before)] {
+            tx.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS merged AS SELECT * FROM samples WHERE 0",
+                [],
+            )
+            .map_err(|e| self.err(e))?;
+            tx.execute("DELETE FROM temp.merged", []).map_err(|e| self.err(e))?;
+            tx.execute(
+                "INSERT INTO temp.merged (account, at, remaining, unit, spent, added, resolution)
+                 SELECT s.account, MAX(s.at),
+                        (SELECT l.remaining FROM samples l WHERE l.account = s.account AND l.unit = s.unit
+                           AND l.at / ?1 = s.at / ?1 AND l.at < ?2 AND l.resolution < ?1 ORDER BY l.at DESC, l.rowid DESC LIMIT 1),
+                        s.unit, SUM(s.spent), SUM(s.added), ?1
+                 FROM samples s WHERE s.at < ?2 AND s.resolution < ?1
+                 GROUP BY s.account, s.unit, s.at / ?1",
+                params![bucket, older_than],
+            )
+            .map_err(|e| self.err(e))?;
+            tx.execute("DELETE FROM samples WHERE at < ?2 AND resolution < ?1", params![bucket, older_than])
+                .map_err(|e| self.err(e))?;
+            tx.execute(
+                "INSERT INTO samples (account, at, remaining, unit, spent, added, resolution)
+                 SELECT account, at, remaining, unit, spent, added, resolution FROM temp.merged",
+                [],
+            )
+            .map_err(|e| self.err(e))?;
+        }
+        tx.commit().map_err(|e| self.err(e))?;
+        let after: i64 = self.conn.query_row("SELECT COUNT(*) FROM samples", [], |r| r.get(0)).map_err(|e| self.err(e))?;
+        Ok((before - after).max(0) as usize)
+    }
+
+    /// Forgets an account (when it is removed).
+    pub fn forget(&self, account: &str) -> Result<(), HistoryError> {
+        self.conn.execute("DELETE FROM samples WHERE account = ?1", params![account]).map_err(|e| self.err(e))?;
+        Ok(())
+    }
+}
+
+impl HistoryError {
+    fn clone_source(&self) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN), Some(self.source.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests;
