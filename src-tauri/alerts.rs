@@ -14,6 +14,8 @@ pub enum AlertKind {
     Low,
     Critical,
     KeyRejected,
+    /// The forecast says the account runs out within the chosen number of days.
+    Forecast,
 }
 
 /// A notification to send.
@@ -91,6 +93,42 @@ pub fn mark_sent(memory: &mut AlertMemory, kind: AlertKind) {
             memory.low_sent = true;
         }
         AlertKind::KeyRejected => memory.key_rejected_sent = true,
+        AlertKind::Forecast => memory.forecast_sent = true,
+    }
+}
+
+/// One alert per episode when the forecast drops under `within_days` (0: off);
+/// re-armed once the forecast is comfortably above it again (1.5 times) or gone.
+pub fn decide_forecast(
+    account: &str,
+    days_left: Option<f64>,
+    forecast_text: &str,
+    within_days: f64,
+    memory: &AlertMemory,
+    paused: bool,
+) -> (Option<Alert>, AlertMemory) {
+    let mut memory = memory.clone();
+    if within_days <= 0.0 {
+        return (None, memory);
+    }
+    match days_left {
+        Some(d) if d <= within_days => {
+            if memory.forecast_sent || paused {
+                return (None, memory);
+            }
+            let alert = Alert {
+                account: account.to_string(),
+                kind: AlertKind::Forecast,
+                summary: format!("HeyGen balance runs out soon: {account}"),
+                body: format!("At the current pace: {forecast_text}. Top up at app.heygen.com/billing."),
+            };
+            (Some(alert), memory)
+        }
+        Some(d) if d <= within_days * 1.5 => (None, memory),
+        _ => {
+            memory.forecast_sent = false;
+            (None, memory)
+        }
     }
 }
 
@@ -150,7 +188,7 @@ mod tests {
 
     #[test]
     fn remembered_alerts_are_not_repeated_after_restart() {
-        let mut m = AlertMemory { low_sent: true, critical_sent: false, key_rejected_sent: false };
+        let mut m = AlertMemory { low_sent: true, ..Default::default() };
         assert_eq!(run(&[8.0, 7.0], &mut m), []);
     }
 
@@ -187,6 +225,24 @@ mod tests {
         let mut stale = snap(1.0);
         stale.record(Err(ApiError::new(ErrorKind::Network, "offline")), chrono::Utc::now());
         assert_eq!(decide(&stale, &AlertMemory::default(), false).0, None);
+    }
+
+    #[test]
+    fn forecast_alerts_once_per_episode() {
+        let mut m = AlertMemory::default();
+        let mut sent = 0;
+        for d in [Some(10.0), Some(2.9), Some(2.5), Some(1.0), Some(4.0), Some(2.0), Some(5.0), Some(2.0), None] {
+            let (a, m2) = decide_forecast("work", d, "about 2 days left", 3.0, &m, false);
+            m = m2;
+            if let Some(a) = a {
+                assert!(a.body.contains("about 2 days left"));
+                mark_sent(&mut m, a.kind);
+                sent += 1;
+            }
+        }
+        assert_eq!(sent, 2, "once at 2.9, again after recovering to 5 days");
+        assert_eq!(decide_forecast("w", Some(1.0), "", 0.0, &AlertMemory::default(), false).0, None, "0 turns it off");
+        assert_eq!(decide_forecast("w", Some(1.0), "", 3.0, &AlertMemory::default(), true).0, None, "paused");
     }
 
     #[test]

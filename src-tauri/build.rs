@@ -6,6 +6,7 @@ fn main() {
             .capabilities_path_pattern("./src-tauri/capabilities/**/*")
             .app_manifest(tauri_build::AppManifest::new().commands(&[
                 "get_dashboard",
+                "get_history",
                 "refresh",
                 "get_settings",
                 "test_key",

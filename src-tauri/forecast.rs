@@ -162,6 +162,22 @@ pub fn forecast(samples: &[Sample], summary: &Summary, now: DateTime<Utc>) -> Fo
     }
 }
 
+/// Forecasts for every account with figures, from the last [`WINDOW`] of history.
+pub fn for_snapshots(
+    history: &crate::history::History,
+    snaps: &[crate::snapshot::AccountSnapshot],
+    now: DateTime<Utc>,
+) -> std::collections::HashMap<String, Forecast> {
+    snaps
+        .iter()
+        .filter_map(|snap| {
+            let summary = snap.summary.as_ref()?;
+            let samples = history.samples(Some(&snap.name), Some(now - WINDOW)).ok()?;
+            Some((snap.name.clone(), forecast(&samples, summary, now)))
+        })
+        .collect()
+}
+
 /// The start of next month (UTC), when usage-based spend resets.
 fn month_end(now: DateTime<Utc>) -> DateTime<Utc> {
     let (y, m) = if now.month() == 12 { (now.year() + 1, 1) } else { (now.year(), now.month() + 1) };

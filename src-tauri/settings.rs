@@ -81,6 +81,8 @@ pub struct AlertMemory {
     pub critical_sent: bool,
     #[serde(default)]
     pub key_rejected_sent: bool,
+    #[serde(default)]
+    pub forecast_sent: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,6 +100,9 @@ pub struct Settings {
     pub alerts_paused_until: Option<DateTime<Utc>>,
     #[serde(default)]
     pub alert_memory: BTreeMap<String, AlertMemory>,
+    /// Warn when the forecast says an account runs out within this many days (0: never).
+    #[serde(default = "default_forecast_days")]
+    pub forecast_alert_days: f64,
     /// OAuth client ID for token refresh (issued by HeyGen; never hard-coded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth_client_id: Option<String>,
@@ -105,6 +110,10 @@ pub struct Settings {
 
 fn yes() -> bool {
     true
+}
+
+fn default_forecast_days() -> f64 {
+    3.0
 }
 
 fn default_interval() -> u64 {
@@ -121,6 +130,7 @@ impl Default for Settings {
             start_at_login: false,
             alerts_paused_until: None,
             alert_memory: BTreeMap::new(),
+            forecast_alert_days: default_forecast_days(),
             oauth_client_id: None,
         }
     }

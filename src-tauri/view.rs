@@ -3,6 +3,8 @@
 
 use crate::api::ErrorKind;
 use crate::billing::{format, Level};
+use crate::forecast::Forecast;
+use std::collections::HashMap;
 use crate::snapshot::AccountSnapshot;
 use chrono::{DateTime, Local, Utc};
 use serde::Serialize;
@@ -100,7 +102,18 @@ fn state_words(s: &AccountSnapshot) -> String {
     }
 }
 
-pub fn tray_view(snaps: &[AccountSnapshot], paused_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> TrayView {
+/// Forecasts by account name.
+pub type Forecasts = HashMap<String, Forecast>;
+
+/// The forecast worth a line in the tooltip (not "too little data").
+fn forecast_words(forecasts: &Forecasts, name: &str, now: DateTime<Utc>) -> Option<String> {
+    match forecasts.get(name) {
+        None | Some(Forecast::TooLittleData) | Some(Forecast::NoSpending) => None,
+        Some(f) => Some(f.text(now)),
+    }
+}
+
+pub fn tray_view(snaps: &[AccountSnapshot], forecasts: &Forecasts, paused_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> TrayView {
     let paused = paused_until.filter(|t| *t > now).map(|t| {
         let local = t.with_timezone(&Local);
         if (t - now).num_hours() < 20 {
@@ -122,7 +135,13 @@ pub fn tray_view(snaps: &[AccountSnapshot], paused_until: Option<DateTime<Utc>>,
     let icon = snaps.iter().map(icon_state).max().unwrap_or(IconState::NoAccount);
     let mut tooltip_lines: Vec<String> = snaps
         .iter()
-        .map(|s| format!("{}: {} · {} · {}", s.name, short_headline(s), state_words(s), updated(s, now)))
+        .map(|s| {
+            let line = format!("{}: {} · {} · {}", s.name, short_headline(s), state_words(s), updated(s, now));
+            match forecast_words(forecasts, &s.name, now) {
+                Some(f) => format!("{line} · {f}"),
+                None => line,
+            }
+        })
         .collect();
     if let Some(p) = &paused {
         tooltip_lines.push(p.clone());
@@ -159,6 +178,10 @@ pub struct Card {
     pub fetched_at: Option<DateTime<Utc>>,
     pub attempted_at: Option<DateTime<Utc>>,
     pub error: Option<CardError>,
+    /// "about 4 days left (around Friday)", or why there is no forecast.
+    pub forecast: Option<String>,
+    /// Days until the money runs out, when a forecast says so.
+    pub days_left: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -172,10 +195,12 @@ pub struct CardError {
     pub request_id: Option<String>,
 }
 
-pub fn cards(snaps: &[AccountSnapshot]) -> Vec<Card> {
+pub fn cards(snaps: &[AccountSnapshot], forecasts: &Forecasts, now: DateTime<Utc>) -> Vec<Card> {
     snaps
         .iter()
         .map(|s| Card {
+            forecast: forecasts.get(&s.name).map(|f| f.text(now)),
+            days_left: forecasts.get(&s.name).and_then(|f| f.days_left(now)),
             name: s.name.clone(),
             headline: short_headline(s),
             level: s.level(),
@@ -228,12 +253,18 @@ mod tests {
     #[test]
     fn the_tray_shows_the_worst_state_and_the_main_headline() {
         let now = Utc::now();
-        let v = tray_view(&[snap("main", 42.5, now - chrono::Duration::minutes(3)), snap("team", 1.0, now)], None, now);
+        let v = tray_view(&[snap("main", 42.5, now - chrono::Duration::minutes(3)), snap("team", 1.0, now)], &Forecasts::new(), None, now);
         assert_eq!(v.icon, IconState::Critical);
         assert_eq!(v.title, "$42.50");
         assert_eq!(v.tooltip_lines[0], "main: $42.50 · ok · updated 3 min ago");
         assert_eq!(v.tooltip_lines[1], "team: $1.00 · critical · updated just now");
         assert_eq!(v.account_lines[0], "main: $42.50 — wallet · jane_doe");
+        let mut f = Forecasts::new();
+        f.insert("main".into(), Forecast::RunsOut { at: now + chrono::Duration::hours(100) });
+        f.insert("team".into(), Forecast::TooLittleData);
+        let v = tray_view(&[snap("main", 42.5, now), snap("team", 1.0, now)], &f, None, now);
+        assert!(v.tooltip_lines[0].contains("· about 4 days left (around "), "{}", v.tooltip_lines[0]);
+        assert_eq!(v.tooltip_lines[1], "team: $1.00 · critical · updated just now");
     }
 
     #[test]
@@ -241,12 +272,12 @@ mod tests {
         let now = Utc::now();
         let mut s = snap("main", 42.5, now - chrono::Duration::hours(2));
         s.record(Err(ApiError::new(ErrorKind::Network, "offline")), now);
-        let v = tray_view(std::slice::from_ref(&s), None, now);
+        let v = tray_view(std::slice::from_ref(&s), &Forecasts::new(), None, now);
         assert_eq!(v.icon, IconState::Stale);
         assert_eq!(v.tooltip_lines[0], "main: $42.50 · ok · stale (offline) · updated 2 hours ago");
         s.record(Err(ApiError::new(ErrorKind::Unauthorized, "no")), now);
-        assert_eq!(tray_view(&[s], None, now).icon, IconState::Error);
-        let empty = tray_view(&[], Some(now + chrono::Duration::hours(1)), now);
+        assert_eq!(tray_view(&[s], &Forecasts::new(), None, now).icon, IconState::Error);
+        let empty = tray_view(&[], &Forecasts::new(), Some(now + chrono::Duration::hours(1)), now);
         assert_eq!(empty.icon, IconState::NoAccount);
         assert!(empty.paused.unwrap().starts_with("Alerts paused until"));
     }
@@ -256,7 +287,7 @@ mod tests {
         let now = Utc::now();
         let mut s = snap("main", 42.5, now);
         s.record(Err(ApiError::new(ErrorKind::Unauthorized, "rejected")), now);
-        let c = &cards(&[s])[0];
+        let c = &cards(&[s], &Forecasts::new(), now)[0];
         assert_eq!(c.headline, "$42.50");
         assert!(c.stale);
         let e = c.error.as_ref().unwrap();

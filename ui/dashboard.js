@@ -21,8 +21,61 @@ function renderCard(card) {
     el("div", { class: "headline" }, card.headline),
     card.what && el("div", { class: "what" }, card.what),
     card.details.length > 0 && el("ul", { class: "details" }, card.details.map((d) => el("li", {}, d))),
+    card.forecast && el("div", { class: "forecast" + (card.days_left !== null && card.days_left <= 3 ? " soon" : "") }, `Forecast: ${card.forecast}`),
     el("div", { class: "updated" }, card.stale ? `${updated} — showing the last good figures` : updated),
-    problem);
+    problem,
+    chartBlock(card));
+}
+
+// --- history chart: a small hand-written SVG, top-ups marked -------------------------
+const ranges = {}; // account -> "24h" | "7d" | "30d"
+const SVG = "http://www.w3.org/2000/svg";
+
+function svg(tag, attrs, ...children) {
+  const n = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v);
+  n.append(...children);
+  return n;
+}
+
+function chartBlock(card) {
+  const range = ranges[card.name] || "7d";
+  const box = el("div", { class: "chart", "data-range": range, role: "img", "aria-label": `Balance history of ${card.name}, last ${range}` });
+  const tabs = el("div", { class: "ranges", role: "group", "aria-label": "Chart range" },
+    ["24h", "7d", "30d"].map((r) => el("button", {
+      type: "button", class: r === range ? "range active" : "range", "aria-pressed": String(r === range),
+      onclick: () => { ranges[card.name] = r; render(last); },
+    }, r)));
+  invoke("get_history", { account: card.name, range }).then((h) => drawChart(box, h, range)).catch(() => {});
+  return el("div", { class: "history" }, tabs, box);
+}
+
+function drawChart(box, h, range) {
+  const pts = h.points;
+  if (pts.length < 2) {
+    box.replaceChildren(el("p", { class: "muted" }, "Not enough history yet for a chart."));
+    return;
+  }
+  const W = 300, H = 90, P = 6;
+  const span = { "24h": 864e5, "7d": 6048e5, "30d": 2592e6 }[range];
+  const t1 = Date.now(), t0 = t1 - span;
+  const vals = pts.map((p) => p.remaining);
+  let lo = Math.min(0, ...vals), hi = Math.max(...vals);
+  if (hi === lo) hi = lo + 1;
+  const x = (t) => P + ((Date.parse(t) - t0) / span) * (W - 2 * P);
+  const y = (v) => H - P - ((v - lo) / (hi - lo)) * (H - 2 * P);
+  const line = pts.map((p) => `${x(p.at).toFixed(1)},${y(p.remaining).toFixed(1)}`).join(" ");
+  const fmt = (v) => h.unit === "usd" ? `$${v.toFixed(2)}` : `${Math.round(v)} credits`;
+  const marks = pts.filter((p) => p.added > 0).map((p) =>
+    svg("g", { class: "topup" },
+      svg("title", {}, `Top-up +${fmt(p.added)} on ${new Date(p.at).toLocaleString()}`),
+      svg("path", { d: `M${x(p.at).toFixed(1)},${(y(p.remaining) - 9).toFixed(1)} l-4,6 h8 z` })));
+  box.replaceChildren(svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "spark", preserveAspectRatio: "none" },
+    svg("line", { x1: P, x2: W - P, y1: y(0), y2: y(0), class: "zero" }),
+    svg("polyline", { points: line, class: "line" }),
+    ...marks),
+    el("div", { class: "chart-legend muted" }, `${fmt(Math.min(...vals))} – ${fmt(Math.max(...vals))}`,
+      marks.length ? ` · ▲ top-up${marks.length > 1 ? "s" : ""}` : ""));
 }
 
 function render(state) {

@@ -43,6 +43,7 @@ async function load() {
   $("interval").value = s.poll_interval_minutes;
   $("notifications").checked = s.notifications;
   $("autostart").checked = s.start_at_login;
+  $("forecast-days").value = s.forecast_alert_days;
   if (s.accounts.length === 0 && !s.demo && $("editor").hidden) openEditor(null);
 }
 
@@ -123,6 +124,7 @@ $("prefs-form").addEventListener("submit", async (e) => {
   try {
     await invoke("save_preferences", {
       pollIntervalMinutes: Number($("interval").value), notifications: $("notifications").checked, startAtLogin: $("autostart").checked,
+      forecastAlertDays: Number($("forecast-days").value),
     });
     status("prefs-status", "Saved.", true);
   } catch (err) {

@@ -37,7 +37,46 @@ pub fn dashboard_payload(shared: &Shared, accounts: Vec<Card>) -> DashboardPaylo
 
 #[tauri::command]
 pub fn get_dashboard(shared: State<'_, Arc<Shared>>) -> DashboardPayload {
-    dashboard_payload(&shared, crate::view::cards(&shared.current()))
+    let forecasts = shared.forecasts.lock().unwrap().clone();
+    dashboard_payload(&shared, crate::view::cards(&shared.current(), &forecasts, chrono::Utc::now()))
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChartPoint {
+    at: chrono::DateTime<chrono::Utc>,
+    remaining: f64,
+    added: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Chart {
+    unit: Option<String>,
+    points: Vec<ChartPoint>,
+}
+
+/// An account's history for the dashboard chart: `24h`, `7d` or `30d`.
+#[tauri::command]
+pub async fn get_history(shared: State<'_, Arc<Shared>>, account: String, range: String) -> Result<Chart> {
+    let span = match range.as_str() {
+        "24h" => chrono::Duration::hours(24),
+        "7d" => chrono::Duration::days(7),
+        "30d" => chrono::Duration::days(30),
+        _ => return Err("unknown range".into()),
+    };
+    let shared = shared.inner().clone();
+    blocking(move || {
+        let history = shared.history.lock().unwrap();
+        let Some(h) = history.as_ref() else { return Ok(Chart { unit: None, points: Vec::new() }) };
+        let samples = h.samples(Some(&account), Some(chrono::Utc::now() - span)).map_err(|e| e.to_string())?;
+        let unit = samples.last().map(|s| s.unit.clone());
+        let points = samples
+            .into_iter()
+            .filter(|s| Some(&s.unit) == unit.as_ref())
+            .map(|s| ChartPoint { at: s.at, remaining: s.remaining, added: s.added })
+            .collect();
+        Ok(Chart { unit, points })
+    })
+    .await
 }
 
 #[tauri::command]
@@ -65,6 +104,7 @@ pub struct SettingsPayload {
     poll_interval_minutes: u64,
     notifications: bool,
     start_at_login: bool,
+    forecast_alert_days: f64,
     notice: Option<String>,
     demo: bool,
     heygen_cli_found: bool,
@@ -98,6 +138,7 @@ pub async fn get_settings(shared: State<'_, Arc<Shared>>) -> Result<SettingsPayl
             poll_interval_minutes: settings.poll_interval().as_secs() / 60,
             notifications: settings.notifications,
             start_at_login: settings.start_at_login,
+            forecast_alert_days: settings.forecast_alert_days,
             notice: shared.notice.lock().unwrap().clone(),
             demo: shared.demo.is_some(),
             heygen_cli_found: crate::heygen_cli::credentials_path().exists(),
@@ -195,6 +236,9 @@ pub async fn remove_account(shared: State<'_, Arc<Shared>>, name: String) -> Res
     let shared = shared.inner().clone();
     blocking(move || {
         shared.accounts.remove(&name).map_err(|e| e.to_string())?;
+        if let Some(h) = shared.history.lock().unwrap().as_ref() {
+            let _ = h.forget(&name);
+        }
         shared.reload(false);
         Ok(())
     })
@@ -207,9 +251,13 @@ pub async fn save_preferences(
     poll_interval_minutes: u64,
     notifications: bool,
     start_at_login: bool,
+    forecast_alert_days: f64,
 ) -> Result<()> {
     if !(1..=1440).contains(&poll_interval_minutes) {
         return Err("The refresh interval must be between 1 minute and 24 hours (1440 minutes).".into());
+    }
+    if !(0.0..=365.0).contains(&forecast_alert_days) {
+        return Err("The forecast warning must be between 0 (off) and 365 days.".into());
     }
     let shared = shared.inner().clone();
     blocking(move || {
@@ -218,6 +266,7 @@ pub async fn save_preferences(
             s.poll_interval_secs = poll_interval_minutes * 60;
             s.notifications = notifications;
             s.start_at_login = start_at_login;
+            s.forecast_alert_days = forecast_alert_days;
         })?;
         let _ = shared.commands.send(crate::poller::Command::SetInterval(std::time::Duration::from_secs(poll_interval_minutes * 60)));
         Ok(())

@@ -21,6 +21,7 @@ use crate::accounts::Accounts;
 use crate::api::{oauth, ApiBase, Client, Credential};
 use crate::billing::ThresholdOverride;
 use crate::clock::SystemClock;
+use crate::history::History;
 use crate::poller::{self, AccountConfig, Poller};
 use crate::secret::Secret;
 use crate::simulator::{SimOptions, Simulator};
@@ -82,6 +83,8 @@ pub fn run(demo: bool, open: Option<String>) -> i32 {
         notice: Mutex::new(loaded.notice),
         demo: demo_accounts,
         redraw: Notify::new(),
+        history: Mutex::new(None),
+        forecasts: Mutex::new(Default::default()),
     });
     let setup_shared = shared.clone();
     let app = tauri::Builder::default()
@@ -94,6 +97,7 @@ pub fn run(demo: bool, open: Option<String>) -> i32 {
         .manage(shared.clone())
         .invoke_handler(tauri::generate_handler![
             commands::get_dashboard,
+            commands::get_history,
             commands::refresh,
             commands::get_settings,
             commands::test_key,
@@ -118,7 +122,11 @@ pub fn run(demo: bool, open: Option<String>) -> i32 {
                 });
             }));
             let reload = shared.clone();
-            tauri::async_runtime::spawn_blocking(move || reload.reload(true));
+            let history_path = if demo { reload.accounts.settings.path().with_file_name("history.sqlite3") } else { History::default_path() };
+            tauri::async_runtime::spawn_blocking(move || {
+                open_history(&reload, &history_path);
+                reload.reload(true);
+            });
             watch_settings(&shared);
             #[cfg(target_os = "linux")]
             let tray = match tray_linux::start(app.handle(), shared.clone()) {
@@ -176,6 +184,39 @@ fn demo_configs() -> Vec<AccountConfig> {
         config("Demo creator plan", Credential::OAuth(Secret::new("sim-oauth-token"))),
         config("Demo usage", Credential::ApiKey(Secret::new("sim-usage-key"))),
     ]
+}
+
+/// Opens the history (a damaged one is set aside, with a notice in Settings) and
+/// compacts it now and once a day.
+fn open_history(shared: &Arc<Shared>, path: &std::path::Path) {
+    match History::open(path) {
+        Ok((history, notice)) => {
+            if let Err(e) = history.compact(chrono::Utc::now()) {
+                tracing::warn!("history not compacted: {e}");
+            }
+            *shared.history.lock().unwrap() = Some(history);
+            if let Some(n) = notice {
+                *shared.notice.lock().unwrap() = Some(n);
+            }
+        }
+        Err(e) => {
+            tracing::error!("history is off: {e}");
+            *shared.notice.lock().unwrap() = Some(format!("History and forecasts are off: {e}"));
+        }
+    }
+    let shared = shared.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
+            let shared = shared.clone();
+            let _ = tauri::async_runtime::spawn_blocking(move || {
+                if let Some(h) = shared.history.lock().unwrap().as_ref() {
+                    let _ = h.compact(chrono::Utc::now());
+                }
+            })
+            .await;
+        }
+    });
 }
 
 /// Reloads when the settings file changes (a CLI command, another window).

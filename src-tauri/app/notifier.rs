@@ -11,11 +11,11 @@ pub async fn send(alert: &Alert) -> Result<(), String> {
         #[cfg(all(unix, not(target_os = "macos")))]
         {
             n.icon(match alert.kind {
-                AlertKind::Low => "dialog-warning",
+                AlertKind::Low | AlertKind::Forecast => "dialog-warning",
                 AlertKind::Critical | AlertKind::KeyRejected => "dialog-error",
             });
             n.urgency(match alert.kind {
-                AlertKind::Low => notify_rust::Urgency::Normal,
+                AlertKind::Low | AlertKind::Forecast => notify_rust::Urgency::Normal,
                 AlertKind::Critical | AlertKind::KeyRejected => notify_rust::Urgency::Critical,
             });
         }

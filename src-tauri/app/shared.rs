@@ -6,7 +6,9 @@ use crate::accounts::Accounts;
 use crate::api::Client;
 use crate::poller::{AccountConfig, Command};
 use crate::settings::Settings;
+use crate::history::History;
 use crate::snapshot::AccountSnapshot;
+use crate::view::Forecasts;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, watch, Notify};
 
@@ -25,6 +27,10 @@ pub struct Shared {
     pub demo: Option<Vec<AccountConfig>>,
     /// Set when the views must be redrawn without new snapshots.
     pub redraw: Notify,
+    /// The history database; `None` when it could not be opened (the app works on).
+    pub history: Mutex<Option<History>>,
+    /// The latest forecasts, derived from history on each redraw.
+    pub forecasts: Mutex<Forecasts>,
 }
 
 impl Shared {

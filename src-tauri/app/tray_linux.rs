@@ -4,7 +4,7 @@
 
 use super::{actions, Shared};
 use crate::snapshot::AccountSnapshot;
-use crate::view::{tray_view, IconState, TrayView};
+use crate::view::{tray_view, Forecasts, IconState, TrayView};
 use chrono::{DateTime, Utc};
 use ksni::menu::{StandardItem, SubMenu};
 use ksni::{MenuItem, ToolTip, TrayMethods};
@@ -16,6 +16,7 @@ pub struct Tray {
     app: AppHandle,
     shared: Arc<Shared>,
     snaps: Vec<AccountSnapshot>,
+    forecasts: Forecasts,
     paused_until: Option<DateTime<Utc>>,
 }
 
@@ -23,7 +24,7 @@ pub type Handle = ksni::Handle<Tray>;
 
 impl Tray {
     fn view(&self) -> TrayView {
-        tray_view(&self.snaps, self.paused_until, Utc::now())
+        tray_view(&self.snaps, &self.forecasts, self.paused_until, Utc::now())
     }
 }
 
@@ -101,15 +102,16 @@ impl ksni::Tray for Tray {
 
 /// Starts the tray; it shows up as soon as a tray host (StatusNotifierWatcher) is there.
 pub fn start(app: &AppHandle, shared: Arc<Shared>) -> Result<Handle, ksni::Error> {
-    let tray = Tray { app: app.clone(), shared, snaps: Vec::new(), paused_until: None };
+    let tray = Tray { app: app.clone(), shared, snaps: Vec::new(), forecasts: Forecasts::new(), paused_until: None };
     tauri::async_runtime::block_on(tray.assume_sni_available(true).spawn())
 }
 
 /// Hands the tray new figures; the host re-reads what changed.
-pub async fn update(handle: &Handle, snaps: Vec<AccountSnapshot>, paused_until: Option<DateTime<Utc>>) {
+pub async fn update(handle: &Handle, snaps: Vec<AccountSnapshot>, forecasts: Forecasts, paused_until: Option<DateTime<Utc>>) {
     handle
         .update(move |t| {
             t.snaps = snaps;
+            t.forecasts = forecasts;
             t.paused_until = paused_until;
         })
         .await;

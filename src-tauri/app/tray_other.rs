@@ -43,8 +43,8 @@ fn on_menu(app: &AppHandle, id: &str) {
     }
 }
 
-pub fn update(handle: &Handle, snaps: &[AccountSnapshot], paused_until: Option<DateTime<Utc>>) {
-    let v = tray_view(snaps, paused_until, Utc::now());
+pub fn update(handle: &Handle, snaps: &[AccountSnapshot], forecasts: &crate::view::Forecasts, paused_until: Option<DateTime<Utc>>) {
+    let v = tray_view(snaps, forecasts, paused_until, Utc::now());
     if let Ok(icon) = tauri::image::Image::from_bytes(icons::png(v.icon, true)) {
         let _ = handle.tray.set_icon(Some(icon));
     }

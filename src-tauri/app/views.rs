@@ -1,10 +1,11 @@
-//! The one place snapshots flow out to what the user sees: the tray, open windows
-//! (a `state` event) and notifications. Runs whenever the poller publishes, the
-//! settings change, or an alert pause ends.
+//! The one place snapshots flow out to what the user sees: history and forecasts,
+//! the tray, open windows (a `state` event) and notifications. Runs whenever the
+//! poller publishes, the settings change, or an alert pause ends.
 
 use super::{notifier, Shared};
-use crate::alerts::{decide, mark_sent};
-use crate::view::cards;
+use crate::alerts::{decide, decide_forecast, mark_sent};
+use crate::snapshot::AccountSnapshot;
+use crate::view::{cards, Forecasts};
 use chrono::Utc;
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter};
@@ -18,20 +19,21 @@ pub async fn run(app: AppHandle, shared: Arc<Shared>, tray: Option<TrayHandle>) 
     let mut snapshots = shared.snapshots.clone();
     loop {
         let snaps = shared.current();
+        let forecasts = record_and_forecast(&shared, &snaps).await;
         let (paused_until, notifications) = {
             let s = shared.settings.lock().unwrap();
             (s.alerts_paused_until, s.notifications)
         };
         if let Some(tray) = &tray {
             #[cfg(target_os = "linux")]
-            super::tray_linux::update(tray, snaps.clone(), paused_until).await;
+            super::tray_linux::update(tray, snaps.clone(), forecasts.clone(), paused_until).await;
             #[cfg(not(target_os = "linux"))]
-            super::tray_other::update(tray, &snaps, paused_until);
+            super::tray_other::update(tray, &snaps, &forecasts, paused_until);
         }
-        let _ = app.emit("state", super::commands::dashboard_payload(&shared, cards(&snaps)));
         let now = Utc::now();
+        let _ = app.emit("state", super::commands::dashboard_payload(&shared, cards(&snaps, &forecasts, now)));
         let paused = paused_until.is_some_and(|t| t > now) || !notifications;
-        alert(&shared, &snaps, paused).await;
+        alert(&shared, &snaps, &forecasts, paused).await;
         let pause_ends = paused_until.filter(|t| *t > now).and_then(|t| (t - now).to_std().ok());
         tokio::select! {
             changed = snapshots.changed() => if changed.is_err() { return },
@@ -46,14 +48,46 @@ pub async fn run(app: AppHandle, shared: Arc<Shared>, tray: Option<TrayHandle>) 
     }
 }
 
-/// Sends what `alerts::decide` asks for and remembers what was delivered.
-async fn alert(shared: &Arc<Shared>, snaps: &[crate::snapshot::AccountSnapshot], paused: bool) {
-    let before = shared.settings.lock().unwrap().alert_memory.clone();
+/// Writes new figures to the history and derives the forecasts from it.
+async fn record_and_forecast(shared: &Arc<Shared>, snaps: &[AccountSnapshot]) -> Forecasts {
+    let (shared2, snaps) = (shared.clone(), snaps.to_vec());
+    let forecasts = tauri::async_runtime::spawn_blocking(move || {
+        let history = shared2.history.lock().unwrap();
+        let Some(h) = history.as_ref() else { return Forecasts::new() };
+        for s in &snaps {
+            if let Err(e) = h.record_snapshot(s) {
+                tracing::warn!("history not written: {e}");
+            }
+        }
+        crate::forecast::for_snapshots(h, &snaps, Utc::now())
+    })
+    .await
+    .unwrap_or_default();
+    *shared.forecasts.lock().unwrap() = forecasts.clone();
+    forecasts
+}
+
+/// Sends what `alerts` asks for and remembers what was delivered.
+async fn alert(shared: &Arc<Shared>, snaps: &[AccountSnapshot], forecasts: &Forecasts, paused: bool) {
+    let (before, within_days) = {
+        let s = shared.settings.lock().unwrap();
+        (s.alert_memory.clone(), s.forecast_alert_days)
+    };
+    let now = Utc::now();
     let mut after = before.clone();
     for s in snaps {
         let memory = before.get(&s.name).cloned().unwrap_or_default();
-        let (alert, mut memory) = decide(s, &memory, paused);
-        if let Some(a) = alert {
+        let (balance, memory) = decide(s, &memory, paused);
+        let forecast = forecasts.get(&s.name);
+        let (soon, mut memory) = decide_forecast(
+            &s.name,
+            forecast.and_then(|f| f.days_left(now)),
+            &forecast.map(|f| f.text(now)).unwrap_or_default(),
+            within_days,
+            &memory,
+            paused,
+        );
+        for a in [balance, soon].into_iter().flatten() {
             match notifier::send(&a).await {
                 Ok(()) => mark_sent(&mut memory, a.kind),
                 Err(e) => tracing::warn!("notification not delivered, will retry: {e}"),

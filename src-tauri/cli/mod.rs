@@ -4,6 +4,7 @@
 //! command gives 64 for bad usage.
 
 pub mod accounts;
+pub mod history;
 pub mod status;
 
 use crate::accounts::Accounts;
@@ -38,6 +39,8 @@ pub enum Command {
     /// Manage accounts; keys live in the system keyring.
     #[command(subcommand)]
     Accounts(accounts::AccountsCommand),
+    /// Export the recorded balance history as CSV or JSON.
+    History(history::HistoryArgs),
     /// Serve a HeyGen API simulator on 127.0.0.1 (for tests and demos).
     Simulator(SimulatorArgs),
 }
@@ -84,6 +87,7 @@ pub fn main() -> i32 {
         None => crate::app::run(cli.demo, cli.open),
         Some(Command::Status(args)) => status_command(args),
         Some(Command::Accounts(command)) => accounts::run(command),
+        Some(Command::History(args)) => history::run(args),
         Some(Command::Simulator(args)) => runtime().block_on(simulator_command(args)),
     }
 }
@@ -152,6 +156,7 @@ fn status_command(args: StatusArgs) -> i32 {
             (snap, fetched.new_tokens)
         }
     })));
+    record_history(fetched.iter().map(|(s, _)| s));
     for (snap, tokens) in fetched {
         if let Some(t) = tokens {
             if let Err(e) = store.save_tokens(&snap.name, &t) {
@@ -171,6 +176,25 @@ fn status_command(args: StatusArgs) -> i32 {
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{out}");
     report.exit_code()
+}
+
+/// Adds the figures to the history, so `status` run from a status bar builds it too.
+/// History is a convenience here: any problem is only logged.
+fn record_history<'a>(snaps: impl Iterator<Item = &'a AccountSnapshot>) {
+    let snaps: Vec<&AccountSnapshot> = snaps.filter(|s| s.name != "env" && s.error.is_none()).collect();
+    if snaps.is_empty() {
+        return;
+    }
+    match crate::history::History::open(&crate::history::History::default_path()) {
+        Ok((h, _)) => {
+            for s in snaps {
+                if let Err(e) = h.record_snapshot(s) {
+                    tracing::debug!("history not written: {e}");
+                }
+            }
+        }
+        Err(e) => tracing::debug!("history not opened: {e}"),
+    }
 }
 
 async fn simulator_command(args: SimulatorArgs) -> i32 {

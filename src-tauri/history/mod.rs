@@ -204,6 +204,17 @@ impl History {
         Ok((before - after).max(0) as usize)
     }
 
+    /// Records a snapshot's figures if its latest fetch succeeded.
+    pub fn record_snapshot(&self, snap: &crate::snapshot::AccountSnapshot) -> Result<bool, HistoryError> {
+        match (&snap.summary, snap.fetched_at, &snap.error) {
+            (Some(s), Some(at), None) => match (s.remaining, s.unit) {
+                (Some(remaining), Some(unit)) => self.record(&snap.name, at, remaining, unit.as_str()),
+                _ => Ok(false),
+            },
+            _ => Ok(false),
+        }
+    }
+
     /// Forgets an account (when it is removed).
     pub fn forget(&self, account: &str) -> Result<(), HistoryError> {
         self.conn.execute("DELETE FROM samples WHERE account = ?1", params![account]).map_err(|e| self.err(e))?;
