@@ -125,6 +125,11 @@ pub fn run(demo: bool, open: Option<String>) -> i32 {
             let history_path = if demo { reload.accounts.settings.path().with_file_name("history.sqlite3") } else { History::default_path() };
             tauri::async_runtime::spawn_blocking(move || {
                 open_history(&reload, &history_path);
+                if reload.demo.is_some() {
+                    if let Some(h) = reload.history.lock().unwrap().as_ref() {
+                        seed_demo_history(h, chrono::Utc::now());
+                    }
+                }
                 reload.reload(true);
             });
             watch_settings(&shared);
@@ -217,6 +222,18 @@ fn open_history(shared: &Arc<Shared>, path: &std::path::Path) {
             .await;
         }
     });
+}
+
+/// A week of made-up history for the demo accounts, so the chart and the forecast
+/// show at once: steady spending with a top-up on the wallet three days ago.
+fn seed_demo_history(h: &History, now: chrono::DateTime<chrono::Utc>) {
+    for hours_ago in (1..=168i64).rev() {
+        let at = now - chrono::Duration::hours(hours_ago);
+        let wallet = if hours_ago > 72 { 12.0 + 0.45 * (hours_ago - 72) as f64 } else { 12.0 + 0.55 * hours_ago as f64 };
+        let _ = h.record("Demo wallet", at, (wallet * 100.0).round() / 100.0, "usd");
+        let _ = h.record("Demo creator plan", at, 200.0 + (hours_ago / 3) as f64, "credits");
+        let _ = h.record("Demo usage", at, 57.5 + 0.2 * hours_ago as f64, "usd");
+    }
 }
 
 /// Reloads when the settings file changes (a CLI command, another window).
