@@ -37,6 +37,7 @@ pub fn dashboard_payload(shared: &Shared, accounts: Vec<Card>) -> DashboardPaylo
 
 #[tauri::command]
 pub fn get_dashboard(shared: State<'_, Arc<Shared>>) -> DashboardPayload {
+    tracing::debug!("dashboard page loaded");
     let forecasts = shared.forecasts.lock().unwrap().clone();
     dashboard_payload(&shared, crate::view::cards(&shared.current(), &forecasts, chrono::Utc::now()))
 }

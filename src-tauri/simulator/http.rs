@@ -88,6 +88,7 @@ where
     F: Fn(Request) -> Fut,
     Fut: Future<Output = Response>,
 {
+    let _ = stream.set_nodelay(true);
     let mut buf = Vec::with_capacity(4096);
     loop {
         let request = match read_request(&mut stream, &mut buf).await {
@@ -102,7 +103,9 @@ where
         };
         let close = request.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
         let response = handler(request).await;
-        if stream.write_all(&response.head()).await.is_err() || stream.write_all(&response.body).await.is_err() {
+        let mut bytes = response.head();
+        bytes.extend_from_slice(&response.body);
+        if stream.write_all(&bytes).await.is_err() {
             return;
         }
         if close || response.claimed_length.is_some() {

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Footprint benchmark (figures printed, not asserted): in a private headless session,
+# the release app's PSS (whole process tree) tray-only at start and after opening and
+# closing the dashboard, CPU over an idle period, time from launch to the first
+# balance on the tray, and time to open the dashboard.
+# Usage: scripts/bench_footprint.sh [--idle-seconds 600]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+IDLE=600
+[ "${1:-}" = "--idle-seconds" ] && IDLE=$2
+if [ -z "${HEYGEN_TRAY_IN_SESSION:-}" ]; then
+  "$ROOT/scripts/install-system-deps.sh"
+  (cd "$ROOT" && cargo build --release --locked --quiet)
+  exec dbus-run-session -- env HEYGEN_TRAY_IN_SESSION=1 "$0" "$@"
+fi
+cd "$ROOT"
+source scripts/session.sh
+start_session
+BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/heygen-tray"
+exec /usr/bin/python3 - "$BIN" "$IDLE" <<'PY'
+import os, subprocess, sys, time, re
+from Xlib import X, display, protocol
+
+binary, idle = sys.argv[1], int(sys.argv[2])
+
+def tree(pid):
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for d in os.listdir("/proc"):
+            if d.isdigit():
+                try:
+                    with open(f"/proc/{d}/stat") as f:
+                        if int(f.read().rsplit(")", 1)[1].split()[1]) == p:
+                            todo.append(int(d))
+                except OSError:
+                    pass
+    return out
+
+def pss_mib(pid):
+    total = 0
+    for p in tree(pid):
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += int(re.search(r"^Pss:\s+(\d+)", f.read(), re.M).group(1))
+        except (OSError, AttributeError):
+            pass
+    return total / 1024
+
+def names(pid):
+    out = []
+    for p in tree(pid)[1:]:
+        try:
+            out.append(open(f"/proc/{p}/comm").read().strip())
+        except OSError:
+            pass
+    return out
+
+def cpu_ticks(pid):
+    t = 0
+    for p in tree(pid):
+        try:
+            f = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+            t += int(f[11]) + int(f[12])
+        except OSError:
+            pass
+    return t
+
+def sni(pid):
+    out = subprocess.run(["busctl", "--user", "list"], capture_output=True, text=True).stdout
+    m = re.search(rf"org\.kde\.StatusNotifierItem-{pid}-\d+", out)
+    return m.group(0) if m else None
+
+def title(name):
+    r = subprocess.run(["busctl", "--user", "get-property", name, "/StatusNotifierItem", "org.kde.StatusNotifierItem", "Title"], capture_output=True, text=True)
+    return r.stdout.strip()
+
+def find_window(d, wanted):
+    def walk(w):
+        try:
+            if w.get_wm_name() == wanted:
+                return w
+            for c in w.query_tree().children:
+                r = walk(c)
+                if r:
+                    return r
+        except Exception:
+            return None
+    return walk(d.screen().root)
+
+def close(d, w):
+    ev = protocol.event.ClientMessage(window=w, client_type=d.intern_atom("WM_PROTOCOLS"),
+                                      data=(32, [d.intern_atom("WM_DELETE_WINDOW"), X.CurrentTime, 0, 0, 0]))
+    w.send_event(ev)
+    d.flush()
+
+sim = subprocess.Popen([binary, "simulator", "--port", "0"], stdout=subprocess.PIPE, text=True)
+base = sim.stdout.readline().split()[-1]
+env = dict(os.environ, HEYGEN_API_BASE=base, HEYGEN_TRAY_LOG="heygen_tray=debug")
+subprocess.run([binary, "accounts", "add", "bench"], input="sim-wallet-key", env=env, check=True, capture_output=True, text=True)
+log = open("/tmp/heygen-tray-bench.log", "w")
+t0 = time.monotonic()
+app = subprocess.Popen([binary], env=env, stderr=log)
+name = None
+while time.monotonic() - t0 < 20:
+    name = name or sni(app.pid)
+    if name and "$42.50" in title(name):
+        break
+    time.sleep(0.005)
+first_balance = (time.monotonic() - t0) * 1000
+time.sleep(5)
+start_pss = pss_mib(app.pid)
+start_children = names(app.pid)
+
+d = display.Display()
+t1 = time.monotonic()
+subprocess.run(["busctl", "--user", "call", name, "/StatusNotifierItem", "org.kde.StatusNotifierItem", "Activate", "ii", "0", "0"], check=True)
+mapped = None
+loaded = None
+while time.monotonic() - t1 < 20 and loaded is None:
+    if mapped is None and find_window(d, "HeyGen balance"):
+        mapped = (time.monotonic() - t1) * 1000
+    if "dashboard page loaded" in open("/tmp/heygen-tray-bench.log").read():
+        loaded = (time.monotonic() - t1) * 1000
+    time.sleep(0.005)
+time.sleep(3)
+open_pss = pss_mib(app.pid)
+close(d, find_window(d, "HeyGen balance"))
+time.sleep(10)
+closed_pss = pss_mib(app.pid)
+closed_children = names(app.pid)
+
+c0 = cpu_ticks(app.pid)
+time.sleep(idle)
+c1 = cpu_ticks(app.pid)
+hz = os.sysconf("SC_CLK_TCK")
+app.terminate(); sim.terminate()
+
+print(f"launch -> first balance on the tray     {first_balance:8.0f} ms")
+print(f"Activate -> dashboard window mapped     {mapped or float('nan'):8.0f} ms")
+print(f"Activate -> dashboard page loaded       {loaded or float('nan'):8.0f} ms")
+print(f"PSS tray only, at start                 {start_pss:8.1f} MiB   children: {start_children or 'none'}")
+print(f"PSS with the dashboard open             {open_pss:8.1f} MiB")
+print(f"PSS after the dashboard closed          {closed_pss:8.1f} MiB   children: {closed_children or 'none'}")
+print(f"CPU over {idle} s idle (poll every 5 min)  {(c1 - c0) * 1000 / hz:8.0f} ms ({c1 - c0} ticks)")
+PY
