@@ -247,7 +247,9 @@ fn watch_settings(shared: &Arc<Shared>) {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(e) = event {
-            if e.paths.iter().any(|p| p.file_name().is_some_and(|n| n == crate::settings::FILE_NAME)) {
+            // Only writes: reading the file ourselves must not trigger another reload.
+            let written = matches!(e.kind, notify::EventKind::Create(_) | notify::EventKind::Modify(_) | notify::EventKind::Remove(_));
+            if written && e.paths.iter().any(|p| p.file_name().is_some_and(|n| n == crate::settings::FILE_NAME)) {
                 let _ = tx.send(());
             }
         }

@@ -3,6 +3,7 @@
 
 mod cli_status;
 mod client;
+mod history;
 mod keyring;
 mod poller;
 mod support;
