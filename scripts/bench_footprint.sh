@@ -114,22 +114,34 @@ start_pss = pss_mib(app.pid)
 start_children = names(app.pid)
 
 d = display.Display()
-t1 = time.monotonic()
-subprocess.run(["busctl", "--user", "call", name, "/StatusNotifierItem", "org.kde.StatusNotifierItem", "Activate", "ii", "0", "0"], check=True)
-mapped = None
-loaded = None
-while time.monotonic() - t1 < 20 and loaded is None:
-    if mapped is None and find_window(d, "HeyGen balance"):
-        mapped = (time.monotonic() - t1) * 1000
-    if "dashboard page loaded" in open("/tmp/heygen-tray-bench.log").read():
-        loaded = (time.monotonic() - t1) * 1000
-    time.sleep(0.005)
+
+def open_dashboard():
+    """Left-click (Activate) and wait for the window and for its page to ask for data."""
+    seen = open("/tmp/heygen-tray-bench.log").read().count("dashboard page loaded")
+    t1 = time.monotonic()
+    subprocess.run(["busctl", "--user", "call", name, "/StatusNotifierItem", "org.kde.StatusNotifierItem", "Activate", "ii", "0", "0"], check=True)
+    mapped = loaded = None
+    while time.monotonic() - t1 < 20 and loaded is None:
+        if mapped is None and find_window(d, "HeyGen balance"):
+            mapped = (time.monotonic() - t1) * 1000
+        if open("/tmp/heygen-tray-bench.log").read().count("dashboard page loaded") > seen:
+            loaded = (time.monotonic() - t1) * 1000
+        time.sleep(0.005)
+    return mapped, loaded
+
+first_mapped, first_loaded = open_dashboard()
 time.sleep(3)
 open_pss = pss_mib(app.pid)
 close(d, find_window(d, "HeyGen balance"))
 time.sleep(10)
 closed_pss = pss_mib(app.pid)
 closed_children = names(app.pid)
+# Again, with the system's caches warm (fonts, libraries): the usual case.
+mapped, loaded = open_dashboard()
+time.sleep(2)
+close(d, find_window(d, "HeyGen balance"))
+time.sleep(10)
+closed_again_pss = pss_mib(app.pid)
 
 c0 = cpu_ticks(app.pid)
 time.sleep(idle)
@@ -138,10 +150,11 @@ hz = os.sysconf("SC_CLK_TCK")
 app.terminate(); sim.terminate()
 
 print(f"launch -> first balance on the tray     {first_balance:8.0f} ms")
-print(f"Activate -> dashboard window mapped     {mapped or float('nan'):8.0f} ms")
-print(f"Activate -> dashboard page loaded       {loaded or float('nan'):8.0f} ms")
+print(f"Activate -> dashboard page loaded       {first_loaded or float('nan'):8.0f} ms  (first open; window mapped at {first_mapped or float('nan'):.0f} ms)")
+print(f"Activate -> dashboard page loaded       {loaded or float('nan'):8.0f} ms  (second open, caches warm; window mapped at {mapped or float('nan'):.0f} ms)")
 print(f"PSS tray only, at start                 {start_pss:8.1f} MiB   children: {start_children or 'none'}")
 print(f"PSS with the dashboard open             {open_pss:8.1f} MiB")
 print(f"PSS after the dashboard closed          {closed_pss:8.1f} MiB   children: {closed_children or 'none'}")
+print(f"PSS after a second open and close       {closed_again_pss:8.1f} MiB")
 print(f"CPU over {idle} s idle (poll every 5 min)  {(c1 - c0) * 1000 / hz:8.0f} ms ({c1 - c0} ticks)")
 PY

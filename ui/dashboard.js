@@ -79,6 +79,7 @@ function drawChart(box, h, range) {
 }
 
 function render(state) {
+  if (!state) return;
   last = state;
   const list = document.getElementById("accounts");
   list.replaceChildren();
@@ -104,6 +105,6 @@ document.getElementById("settings").addEventListener("click", () => invoke("open
 document.getElementById("billing").addEventListener("click", (e) => { e.preventDefault(); invoke("open_link", { target: "billing" }); });
 
 listen("state", (e) => render(e.payload));
-invoke("get_dashboard").then(render);
+invoke("get_dashboard").then((s) => { if (s && !last) render(s); });
 // Keep "updated N min ago" true without asking the app.
 setInterval(() => { if (last) render(last); }, 30000);

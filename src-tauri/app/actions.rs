@@ -10,6 +10,21 @@ use tauri::AppHandle;
 use tauri_plugin_opener::OpenerExt;
 
 pub fn open_window(app: &AppHandle, page: Page) {
+    use tauri::Manager;
+    let shared = app.state::<Arc<Shared>>().inner().clone();
+    if let Some(remote) = &shared.remote {
+        remote.send(serde_json::json!({"cmd": "open", "page": page.label()}));
+        return;
+    }
+    if !shared.windows_in_process {
+        let state = super::commands::current_state(&shared);
+        tauri::async_runtime::spawn_blocking(move || {
+            if let Err(e) = shared.hosts.open(&shared, page, &state) {
+                tracing::error!("could not open the {} window: {e}", page.label());
+            }
+        });
+        return;
+    }
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         if let Err(e) = windows::open(&app, page) {
@@ -19,6 +34,10 @@ pub fn open_window(app: &AppHandle, page: Page) {
 }
 
 pub fn refresh(shared: &Shared, account: Option<String>) {
+    if let Some(remote) = &shared.remote {
+        remote.send(serde_json::json!({"cmd": "refresh", "account": account}));
+        return;
+    }
     let _ = shared.commands.send(Command::RefreshNow(account));
 }
 

@@ -35,11 +35,20 @@ pub fn dashboard_payload(shared: &Shared, accounts: Vec<Card>) -> DashboardPaylo
     }
 }
 
-#[tauri::command]
-pub fn get_dashboard(shared: State<'_, Arc<Shared>>) -> DashboardPayload {
-    tracing::debug!("dashboard page loaded");
+/// The dashboard's state as the page receives it.
+pub fn current_state(shared: &Shared) -> serde_json::Value {
+    if let Some(remote) = &shared.remote {
+        return remote.latest();
+    }
     let forecasts = shared.forecasts.lock().unwrap().clone();
-    dashboard_payload(&shared, crate::view::cards(&shared.current(), &forecasts, chrono::Utc::now()))
+    let payload = dashboard_payload(shared, crate::view::cards(&shared.current(), &forecasts, chrono::Utc::now()));
+    serde_json::to_value(payload).unwrap_or_default()
+}
+
+#[tauri::command]
+pub fn get_dashboard(shared: State<'_, Arc<Shared>>) -> serde_json::Value {
+    tracing::debug!("dashboard page loaded");
+    current_state(&shared)
 }
 
 #[derive(Debug, Serialize)]

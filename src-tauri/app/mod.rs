@@ -13,6 +13,7 @@ mod tray_linux;
 #[cfg(not(target_os = "linux"))]
 mod tray_other;
 mod views;
+mod window_host;
 mod windows;
 
 pub use shared::Shared;
@@ -31,9 +32,13 @@ use tauri::{Manager, RunEvent, WindowEvent};
 use tokio::sync::{mpsc, watch, Notify};
 use windows::Page;
 
-/// Starts the tray app; `open` opens a window at start (used by tests and launchers).
-pub fn run(demo: bool, open: Option<String>) -> i32 {
+/// Starts the tray app; `open` opens a window at start, in this process (used by
+/// tests and launchers). `window` runs a window process for a tray process.
+pub fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
     init_logging();
+    if let Some(page) = window.as_deref().and_then(Page::parse) {
+        return run_window(page);
+    }
     // GTK opens a GL context at start-up that costs ~30 MiB and is not needed: the
     // webview renders in its own process. Must be set before GTK starts.
     if std::env::var_os("GDK_GL").is_none() {
@@ -85,29 +90,17 @@ pub fn run(demo: bool, open: Option<String>) -> i32 {
         redraw: Notify::new(),
         history: Mutex::new(None),
         forecasts: Mutex::new(Default::default()),
+        hosts: Default::default(),
+        remote: None,
+        windows_in_process: demo || open.is_some(),
     });
     let setup_shared = shared.clone();
-    let app = tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
-            // A second launch shows this app's window instead of starting another copy.
-            let page = if argv.iter().any(|a| a == "settings") { Page::Settings } else { Page::Dashboard };
-            actions::open_window(app, page);
-        }))
-        .plugin(tauri_plugin_opener::init())
-        .manage(shared.clone())
-        .invoke_handler(tauri::generate_handler![
-            commands::get_dashboard,
-            commands::get_history,
-            commands::refresh,
-            commands::get_settings,
-            commands::test_key,
-            commands::save_account,
-            commands::remove_account,
-            commands::save_preferences,
-            commands::import_heygen_cli,
-            commands::open_link,
-            commands::open_window,
-        ])
+    let builder = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+        // A second launch shows this app's window instead of starting another copy.
+        let page = if argv.iter().any(|a| a == "settings") { Page::Settings } else { Page::Dashboard };
+        actions::open_window(app, page);
+    }));
+    let app = with_commands(builder, shared.clone())
         .setup(move |app| {
             let shared = setup_shared;
             let saver = shared.clone();
@@ -154,7 +147,7 @@ pub fn run(demo: bool, open: Option<String>) -> i32 {
             }
             Ok(())
         })
-        .build(tauri::generate_context!());
+        .build(context());
     let app = match app {
         Ok(app) => app,
         Err(e) => {
@@ -178,6 +171,89 @@ pub fn run(demo: bool, open: Option<String>) -> i32 {
         _ => {}
     });
     0
+}
+
+/// The app's context (config and embedded UI), generated once.
+fn context() -> tauri::Context<tauri::Wry> {
+    tauri::generate_context!()
+}
+
+/// The plugins, state and commands both kinds of process share.
+fn with_commands(builder: tauri::Builder<tauri::Wry>, shared: Arc<Shared>) -> tauri::Builder<tauri::Wry> {
+    builder
+        .plugin(tauri_plugin_opener::init())
+        .manage(shared)
+        .invoke_handler(tauri::generate_handler![
+            commands::get_dashboard,
+            commands::get_history,
+            commands::refresh,
+            commands::get_settings,
+            commands::test_key,
+            commands::save_account,
+            commands::remove_account,
+            commands::save_preferences,
+            commands::import_heygen_cli,
+            commands::open_link,
+            commands::open_window,
+        ])
+}
+
+/// A window process: one window, state from the tray process on stdin; ends when the
+/// window closes (or the tray process goes away).
+fn run_window(page: Page) -> i32 {
+    if std::env::var_os("GDK_GL").is_none() {
+        std::env::set_var("GDK_GL", "disable");
+    }
+    let base = match ApiBase::from_env() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return crate::cli::EXIT_USAGE;
+        }
+    };
+    let mut client = Client::new(base);
+    if let Ok(o) = oauth::oauth_base_from_env() {
+        client = client.with_oauth_base(o);
+    }
+    let accounts = Accounts::open_default();
+    let loaded = accounts.settings.load();
+    let history = History::open(&History::default_path()).ok().map(|(h, _)| h);
+    let remote = Arc::new(window_host::Remote::new());
+    let (commands, _) = mpsc::unbounded_channel();
+    let (_, snapshots) = watch::channel(Arc::new(Vec::new()));
+    let shared = Arc::new(Shared {
+        accounts,
+        client,
+        commands,
+        snapshots,
+        problems: Mutex::new(Vec::new()),
+        settings: Mutex::new(loaded.settings),
+        notice: Mutex::new(loaded.notice),
+        demo: None,
+        redraw: Notify::new(),
+        history: Mutex::new(history),
+        forecasts: Mutex::new(Default::default()),
+        hosts: Default::default(),
+        remote: Some(remote.clone()),
+        windows_in_process: true,
+    });
+    let app = with_commands(tauri::Builder::default(), shared)
+        .setup(move |app| {
+            remote.listen(app.handle().clone(), page);
+            windows::open(app.handle(), page)?;
+            Ok(())
+        })
+        .build(context());
+    match app {
+        Ok(app) => {
+            app.run(|_, _| {});
+            0
+        }
+        Err(e) => {
+            eprintln!("error: the window could not open: {e}");
+            crate::cli::EXIT_FAILURE
+        }
+    }
 }
 
 /// The demo's simulated accounts: a wallet that drains within a minute, a creator

@@ -9,6 +9,7 @@ use crate::settings::Settings;
 use crate::history::History;
 use crate::snapshot::AccountSnapshot;
 use crate::view::Forecasts;
+use super::window_host::{Hosts, Remote};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, watch, Notify};
 
@@ -31,6 +32,12 @@ pub struct Shared {
     pub history: Mutex<Option<History>>,
     /// The latest forecasts, derived from history on each redraw.
     pub forecasts: Mutex<Forecasts>,
+    /// Window processes started by this (tray) process.
+    pub hosts: Hosts,
+    /// In a window process: the link to the tray process.
+    pub remote: Option<Arc<Remote>>,
+    /// Show windows in this process (demo mode, `--open`) instead of window processes.
+    pub windows_in_process: bool,
 }
 
 impl Shared {
@@ -47,6 +54,11 @@ impl Shared {
     /// Blocking (keyring): call from a blocking thread.
     pub fn reload(&self, force: bool) {
         let loaded = self.accounts.settings.load();
+        if self.remote.is_some() {
+            // A window process polls nothing: the tray process reloads on its own.
+            *self.settings.lock().unwrap() = loaded.settings;
+            return;
+        }
         if loaded.notice.is_some() {
             *self.notice.lock().unwrap() = loaded.notice.clone();
         }

@@ -31,7 +31,9 @@ pub async fn run(app: AppHandle, shared: Arc<Shared>, tray: Option<TrayHandle>) 
             super::tray_other::update(tray, &snaps, &forecasts, paused_until);
         }
         let now = Utc::now();
-        let _ = app.emit("state", super::commands::dashboard_payload(&shared, cards(&snaps, &forecasts, now)));
+        let state = serde_json::to_value(super::commands::dashboard_payload(&shared, cards(&snaps, &forecasts, now))).unwrap_or_default();
+        shared.hosts.broadcast(&state);
+        let _ = app.emit("state", state);
         let paused = paused_until.is_some_and(|t| t > now) || !notifications;
         alert(&shared, &snaps, &forecasts, paused).await;
         let pause_ends = paused_until.filter(|t| *t > now).and_then(|t| (t - now).to_std().ok());

@@ -28,6 +28,9 @@ pub struct Cli {
     /// Open a window at start: `dashboard` or `settings`.
     #[arg(long, value_name = "WINDOW", value_parser = ["dashboard", "settings"])]
     pub open: Option<String>,
+    /// Internal: run one window for a running tray process.
+    #[arg(long, value_name = "WINDOW", value_parser = ["dashboard", "settings"], hide = true)]
+    pub window: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -84,7 +87,7 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        None => crate::app::run(cli.demo, cli.open),
+        None => crate::app::run(cli.demo, cli.open, cli.window),
         Some(Command::Status(args)) => status_command(args),
         Some(Command::Accounts(command)) => accounts::run(command),
         Some(Command::History(args)) => history::run(args),
