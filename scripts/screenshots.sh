@@ -16,7 +16,8 @@ OUT="$ROOT/docs/screenshots"
 mkdir -p "$OUT"
 for theme in light dark; do
   for page in dashboard settings; do
-    HEYGEN_TRAY_THEME=$theme "$BIN" --demo --open "$page" >/dev/null 2>&1 &
+    gtk_theme=Adwaita; [ "$theme" = dark ] && gtk_theme=Adwaita:dark
+    GTK_THEME=$gtk_theme HEYGEN_TRAY_THEME=$theme "$BIN" --demo --open "$page" >/dev/null 2>&1 &
     app=$!
     title="HeyGen balance"; [ "$page" = settings ] && title="HeyGen Tray settings"
     for _ in $(seq 100); do xwininfo -name "$title" >/dev/null 2>&1 && break; sleep 0.1; done

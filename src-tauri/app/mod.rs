@@ -25,6 +25,7 @@ use crate::clock::SystemClock;
 use crate::history::History;
 use crate::poller::{self, AccountConfig, Poller};
 use crate::secret::Secret;
+use crate::settings::AuthKind;
 use crate::simulator::{SimOptions, Simulator};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -69,6 +70,18 @@ pub fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
         client = client.with_oauth_base(base);
     } else if let Ok(o) = oauth::oauth_base_from_env() {
         client = client.with_oauth_base(o);
+    }
+    if let Some(configs) = &demo_accounts {
+        // The demo's accounts appear in Settings like real ones (their keys are simulated).
+        let _ = store.settings.update(|s| {
+            s.accounts = configs
+                .iter()
+                .map(|c| {
+                    let auth = if matches!(c.credential, Credential::OAuth(_)) { AuthKind::Oauth } else { AuthKind::ApiKey };
+                    crate::settings::Account::new(c.name.clone(), auth)
+                })
+                .collect();
+        });
     }
     let loaded = store.settings.load();
     let (commands, command_rx) = mpsc::unbounded_channel();
