@@ -81,9 +81,7 @@ impl ApiBase {
             return Err(BaseError(format!("API base URL {raw:?} has no host")));
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(BaseError(format!(
-                "API base URL refused: it must not contain a user name or password"
-            )));
+            return Err(BaseError("API base URL refused: it must not contain a user name or password".into()));
         }
         Ok(ApiBase(url))
     }

@@ -5,6 +5,7 @@
 mod actions;
 mod autostart;
 mod commands;
+mod demo;
 mod icons;
 mod notifier;
 mod shared;
@@ -20,11 +21,9 @@ pub use shared::Shared;
 
 use crate::accounts::Accounts;
 use crate::api::{oauth, ApiBase, Client, Credential};
-use crate::billing::ThresholdOverride;
 use crate::clock::SystemClock;
 use crate::history::History;
-use crate::poller::{self, AccountConfig, Poller};
-use crate::secret::Secret;
+use crate::poller::{self, Poller};
 use crate::settings::AuthKind;
 use crate::simulator::{SimOptions, Simulator};
 use std::sync::{Arc, Mutex};
@@ -55,7 +54,7 @@ pub fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
         };
         let base = ApiBase::parse(&sim.base_url()).expect("loopback URL");
         let dir = std::env::temp_dir().join(format!("heygen-tray-demo-{}", std::process::id()));
-        (Some(sim), base, Some(demo_configs()), Accounts { settings: crate::settings::Store::at(dir), keystore: Default::default() })
+        (Some(sim), base, Some(demo::configs()), Accounts { settings: crate::settings::Store::at(dir), keystore: Default::default() })
     } else {
         match ApiBase::from_env() {
             Ok(b) => (None, b, None, Accounts::open_default()),
@@ -133,7 +132,7 @@ pub fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
                 open_history(&reload, &history_path);
                 if reload.demo.is_some() {
                     if let Some(h) = reload.history.lock().unwrap().as_ref() {
-                        seed_demo_history(h, chrono::Utc::now());
+                        demo::seed_history(h, chrono::Utc::now());
                     }
                 }
                 reload.reload(true);
@@ -269,17 +268,6 @@ fn run_window(page: Page) -> i32 {
     }
 }
 
-/// The demo's simulated accounts: a wallet that drains within a minute, a creator
-/// plan and a usage-based account.
-fn demo_configs() -> Vec<AccountConfig> {
-    let config = |name: &str, credential| AccountConfig { name: name.into(), credential, thresholds: ThresholdOverride::default(), refresh: None };
-    vec![
-        config("Demo wallet", Credential::ApiKey(Secret::new("sim-drain-key"))),
-        config("Demo creator plan", Credential::OAuth(Secret::new("sim-oauth-token"))),
-        config("Demo usage", Credential::ApiKey(Secret::new("sim-usage-key"))),
-    ]
-}
-
 /// Opens the history (a damaged one is set aside, with a notice in Settings) and
 /// compacts it now and once a day.
 fn open_history(shared: &Arc<Shared>, path: &std::path::Path) {
@@ -311,18 +299,6 @@ fn open_history(shared: &Arc<Shared>, path: &std::path::Path) {
             .await;
         }
     });
-}
-
-/// A week of made-up history for the demo accounts, so the chart and the forecast
-/// show at once: steady spending with a top-up on the wallet three days ago.
-fn seed_demo_history(h: &History, now: chrono::DateTime<chrono::Utc>) {
-    for hours_ago in (1..=168i64).rev() {
-        let at = now - chrono::Duration::hours(hours_ago);
-        let wallet = if hours_ago > 72 { 12.0 + 0.45 * (hours_ago - 72) as f64 } else { 12.0 + 0.55 * hours_ago as f64 };
-        let _ = h.record("Demo wallet", at, (wallet * 100.0).round() / 100.0, "usd");
-        let _ = h.record("Demo creator plan", at, 200.0 + (hours_ago / 3) as f64, "credits");
-        let _ = h.record("Demo usage", at, 57.5 + 0.2 * hours_ago as f64, "usd");
-    }
 }
 
 /// Reloads when the settings file changes (a CLI command, another window).

@@ -150,7 +150,6 @@ fn status_command(args: StatusArgs) -> i32 {
     let (accounts, mut snapshots) = accounts_to_check(&store);
     let fetched = runtime().block_on(futures_util::future::join_all(accounts.into_iter().map(|a| {
         let client = client.clone();
-        let run_override = run_override;
         async move {
             let now = chrono::Utc::now();
             let fetched = client.fetch_account(&a.credential, a.refresh.as_ref(), now).await;
