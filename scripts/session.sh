@@ -1,6 +1,7 @@
 # Sourced, inside `dbus-run-session`: starts a private headless desktop session for
 # tests, benchmarks and screenshots: Xvfb, an unlocked gnome-keyring (Secret
-# Service) and dunst (notifications). Everything it starts is stopped on exit.
+# Service), dunst (notifications) and a StatusNotifierWatcher (sni_watcher.py).
+# Everything it starts is stopped on exit.
 # Keyrings, config and data live in a temporary directory, never the user's own.
 
 session_cleanup() {
@@ -33,5 +34,13 @@ start_session() {
   printf '[global]\n    idle_threshold = 0\n[urgency_low]\n    timeout = 0\n[urgency_normal]\n    timeout = 0\n[urgency_critical]\n    timeout = 0\n' >"$XDG_CONFIG_HOME/dunst/dunstrc"
   dunst -config "$XDG_CONFIG_HOME/dunst/dunstrc" >"$SESSION_TMP/dunst.log" 2>&1 &
   until busctl --user status org.freedesktop.Notifications >/dev/null 2>&1; do sleep 0.1; done
+
+  # A StatusNotifierWatcher (a tray host's registry), so tray items register as on a desktop.
+  /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/sni_watcher.py" >"$SESSION_TMP/sni_watcher.log" 2>&1 &
+  local watcher=$!
+  until busctl --user status org.kde.StatusNotifierWatcher >/dev/null 2>&1; do
+    kill -0 "$watcher" 2>/dev/null || { cat "$SESSION_TMP/sni_watcher.log" >&2; return 1; }
+    sleep 0.1
+  done
   export HEYGEN_TRAY_SESSION=1
 }

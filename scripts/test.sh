@@ -6,7 +6,11 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${HEYGEN_TRAY_IN_SESSION:-}" ]; then
   "$ROOT/scripts/install-system-deps.sh"
+  # cargo and tauri-driver are in $CARGO_HOME/bin, which a fresh shell may not have on PATH.
+  export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
   command -v cargo >/dev/null || { echo "Rust is needed: install it from https://rustup.rs" >&2; exit 1; }
+  # The end-to-end tests drive the app's webview through tauri-driver (and WebKitWebDriver).
+  command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
   exec dbus-run-session -- env HEYGEN_TRAY_IN_SESSION=1 "$0" "$@"
 fi
 cd "$ROOT"

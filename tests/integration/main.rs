@@ -3,6 +3,7 @@
 
 mod cli_status;
 mod client;
+mod e2e;
 mod history;
 mod keyring;
 mod poller;
