@@ -31,7 +31,7 @@ start_session() {
 
   # Started after DISPLAY is set: auto-started dunst has no display and fails.
   mkdir -p "$XDG_CONFIG_HOME/dunst"
-  printf '[global]\n    idle_threshold = 0\n[urgency_low]\n    timeout = 0\n[urgency_normal]\n    timeout = 0\n[urgency_critical]\n    timeout = 0\n' >"$XDG_CONFIG_HOME/dunst/dunstrc"
+  printf '[global]\n    history_length = 1000\n    idle_threshold = 0\n[urgency_low]\n    timeout = 0\n[urgency_normal]\n    timeout = 0\n[urgency_critical]\n    timeout = 0\n' >"$XDG_CONFIG_HOME/dunst/dunstrc"
   dunst -config "$XDG_CONFIG_HOME/dunst/dunstrc" >"$SESSION_TMP/dunst.log" 2>&1 &
   until busctl --user status org.freedesktop.Notifications >/dev/null 2>&1; do sleep 0.1; done
 

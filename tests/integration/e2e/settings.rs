@@ -1,0 +1,49 @@
+//! The Settings window, driven through WebDriver: an account added there keeps its
+//! key in the keyring and nowhere else (no file, not in the page).
+
+use super::webdriver::Session;
+use super::{exclusive, wallet};
+use crate::support::{keyring_items, require_session, sim, unique, Home};
+use heygen_tray::simulator::accounts::Auth;
+
+#[test]
+fn adding_an_account_in_settings_stores_the_key_only_in_the_keyring() {
+    require_session();
+    let _one_app = exclusive();
+    let sim = sim();
+    let name = unique("settings");
+    let key = format!("hg_e2e_{}_secret", name.replace('-', "_"));
+    sim.add_account(&name, &key, Auth::ApiKey, wallet("settings_user", 42.5));
+    let home = Home::new(&sim.base_url());
+    let page = Session::start(&home, &["--open", "settings"]);
+    assert_eq!(page.title(), "HeyGen Tray settings");
+
+    // A first run (no account yet) opens the add form by itself.
+    page.wait_script("the add-account form to open", "return !document.getElementById('editor').hidden");
+    page.type_into("#name", &name);
+    page.type_into("#key", &key);
+    page.click("#save");
+
+    let saved = page.wait_script(
+        "the saved account in the list",
+        &format!(
+            "const card = document.querySelector('#accounts .card[data-account=\"{name}\"]');
+             const msg = document.querySelector('#accounts p.status.good');
+             return card && msg ? msg.textContent : null;"
+        ),
+    );
+    assert!(saved.as_str().unwrap().contains(&format!("Saved \"{name}\"")), "{saved}");
+    assert!(saved.as_str().unwrap().contains("settings_user"), "the key was checked with HeyGen: {saved}");
+
+    let items = keyring_items(&name);
+    assert_eq!(items.len(), 1, "{items:?}");
+    assert_eq!(items[0].1, key, "the keyring holds the key");
+    assert!(!home.files_containing(&name).is_empty(), "the settings file names the account");
+    assert_eq!(home.files_containing(&key), Vec::<std::path::PathBuf>::new(), "no file holds the key");
+    let html = page.execute("return document.documentElement.outerHTML");
+    assert!(!html.as_str().unwrap().contains(&key), "the page holds the key: {html}");
+    assert_eq!(page.execute("return document.getElementById('key').value"), "", "the key field is emptied");
+    drop(page);
+    assert_eq!(home.files_containing(&key), Vec::<std::path::PathBuf>::new(), "no file holds the key after the app ended");
+    home.run(&[], &["accounts", "remove", &name], None);
+}
