@@ -104,7 +104,9 @@ pub fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
         forecasts: Mutex::new(Default::default()),
         hosts: Default::default(),
         remote: None,
-        windows_in_process: demo || open.is_some(),
+        // Under WebDriver (WebKitWebDriver sets WEBKIT_INSPECTOR_SERVER) the windows
+        // must live in the process being driven.
+        windows_in_process: demo || open.is_some() || std::env::var_os("WEBKIT_INSPECTOR_SERVER").is_some(),
     });
     let setup_shared = shared.clone();
     let builder = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
@@ -149,14 +151,6 @@ pub fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
             #[cfg(not(target_os = "linux"))]
             let tray = tray_other::start(app.handle(), shared.clone()).ok();
             tauri::async_runtime::spawn(views::run(app.handle().clone(), shared.clone(), tray));
-            let page = match open.as_deref() {
-                Some(p) => Page::parse(p),
-                None if first_run => Some(Page::Settings),
-                None => None,
-            };
-            if let Some(page) = page {
-                actions::open_window(app.handle(), page);
-            }
             Ok(())
         })
         .build(context());
@@ -168,7 +162,19 @@ pub fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
         }
     };
     let _keep_simulator = simulator;
-    app.run(|app, event| match event {
+    // A window asked for at start opens once the event loop runs (opened during setup,
+    // an early close request could be lost).
+    let mut open_at_start = match open.as_deref() {
+        Some(p) => Page::parse(p),
+        None if first_run => Some(Page::Settings),
+        None => None,
+    };
+    app.run(move |app, event| match event {
+        RunEvent::Ready => {
+            if let Some(page) = open_at_start.take() {
+                actions::open_window(app, page);
+            }
+        }
         // Closing the last window leaves the app in the tray; Quit passes a code.
         RunEvent::ExitRequested { code: None, api, .. } => api.prevent_exit(),
         RunEvent::WindowEvent { event: WindowEvent::Destroyed, .. } if app.webview_windows().is_empty() => {

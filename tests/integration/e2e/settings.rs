@@ -47,3 +47,15 @@ fn adding_an_account_in_settings_stores_the_key_only_in_the_keyring() {
     assert_eq!(home.files_containing(&key), Vec::<std::path::PathBuf>::new(), "no file holds the key after the app ended");
     home.run(&[], &["accounts", "remove", &name], None);
 }
+
+#[test]
+fn a_first_run_opens_settings_by_itself_in_the_driven_app() {
+    require_session();
+    let _one_app = exclusive();
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    // No `--open`: with no account yet, Settings is the one window that opens on its own.
+    let page = Session::start(&home, &[]);
+    assert_eq!(page.title(), "HeyGen Tray settings");
+    page.wait_script("the add-account form to open", "return !document.getElementById('editor').hidden");
+}
