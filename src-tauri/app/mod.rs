@@ -29,7 +29,7 @@ use crate::simulator::{SimOptions, Simulator};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tauri::{Manager, RunEvent, WindowEvent};
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{mpsc, watch};
 use windows::Page;
 
 /// Starts the tray app; `open` opens a window at start, in this process (used by
@@ -91,22 +91,11 @@ pub fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
     }
     let first_run = !demo && loaded.settings.accounts.is_empty();
     let shared = Arc::new(Shared {
-        accounts: store,
-        client,
-        commands,
-        snapshots,
-        problems: Mutex::new(Vec::new()),
-        settings: Mutex::new(Default::default()),
-        notice: Mutex::new(loaded.notice),
         demo: demo_accounts,
-        redraw: Notify::new(),
-        history: Mutex::new(None),
-        forecasts: Mutex::new(Default::default()),
-        hosts: Default::default(),
-        remote: None,
         // Under WebDriver (WebKitWebDriver sets WEBKIT_INSPECTOR_SERVER) the windows
         // must live in the process being driven.
         windows_in_process: demo || open.is_some() || std::env::var_os("WEBKIT_INSPECTOR_SERVER").is_some(),
+        ..Shared::new(store, client, commands, snapshots, loaded.notice)
     });
     let setup_shared = shared.clone();
     let builder = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
@@ -240,20 +229,11 @@ fn run_window(page: Page) -> i32 {
     let (commands, _) = mpsc::unbounded_channel();
     let (_, snapshots) = watch::channel(Arc::new(Vec::new()));
     let shared = Arc::new(Shared {
-        accounts,
-        client,
-        commands,
-        snapshots,
-        problems: Mutex::new(Vec::new()),
         settings: Mutex::new(loaded.settings),
-        notice: Mutex::new(loaded.notice),
-        demo: None,
-        redraw: Notify::new(),
         history: Mutex::new(history),
-        forecasts: Mutex::new(Default::default()),
-        hosts: Default::default(),
         remote: Some(remote.clone()),
         windows_in_process: true,
+        ..Shared::new(accounts, client, commands, snapshots, loaded.notice)
     });
     let app = with_commands(tauri::Builder::default(), shared)
         .setup(move |app| {

@@ -41,6 +41,32 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// State with nothing polled, loaded or derived yet.
+    pub fn new(
+        accounts: Accounts,
+        client: Client,
+        commands: mpsc::UnboundedSender<Command>,
+        snapshots: watch::Receiver<Arc<Vec<AccountSnapshot>>>,
+        notice: Option<String>,
+    ) -> Shared {
+        Shared {
+            accounts,
+            client,
+            commands,
+            snapshots,
+            problems: Mutex::new(Vec::new()),
+            settings: Mutex::new(Default::default()),
+            notice: Mutex::new(notice),
+            demo: None,
+            redraw: Notify::new(),
+            history: Mutex::new(None),
+            forecasts: Mutex::new(Default::default()),
+            hosts: Default::default(),
+            remote: None,
+            windows_in_process: false,
+        }
+    }
+
     /// Poller snapshots and problem accounts, in the order of the settings.
     pub fn current(&self) -> Vec<AccountSnapshot> {
         let mut all: Vec<AccountSnapshot> = self.snapshots.borrow().iter().cloned().collect();
