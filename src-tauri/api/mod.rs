@@ -157,7 +157,19 @@ impl Client {
         let url = self.base.endpoint("/v3/users/me");
         let request = self.http.get(&url).header("Accept", "application/json");
         let request = match credential {
-            Credential::ApiKey(k) => request.header("X-Api-Key", k.expose()),
+            Credential::ApiKey(k) => match reqwest::header::HeaderValue::from_str(k.expose()) {
+                Ok(mut v) => {
+                    // Kept out of any Debug output of the request.
+                    v.set_sensitive(true);
+                    request.header("X-Api-Key", v)
+                }
+                Err(_) => {
+                    return Err(ApiError::new(
+                        ErrorKind::Unauthorized,
+                        "The key contains characters no HeyGen key has (a pasting mistake?); add it again.",
+                    ))
+                }
+            },
             Credential::OAuth(t) => request.bearer_auth(t.expose()),
         };
         let secret = credential.secret();
