@@ -100,7 +100,11 @@ pub struct Settings {
     pub alerts_paused_until: Option<DateTime<Utc>>,
     #[serde(default)]
     pub alert_memory: BTreeMap<String, AlertMemory>,
-    /// Warn when the forecast says an account runs out within this many days (0: never).
+    /// Opt-in: warn when the forecast says an account runs out within
+    /// `forecast_alert_days` (off by default, so a falling balance does not bring two
+    /// notifications at once unless asked for).
+    #[serde(default)]
+    pub forecast_alerts: bool,
     #[serde(default = "default_forecast_days")]
     pub forecast_alert_days: f64,
     /// OAuth client ID for token refresh (issued by HeyGen; never hard-coded).
@@ -130,6 +134,7 @@ impl Default for Settings {
             start_at_login: false,
             alerts_paused_until: None,
             alert_memory: BTreeMap::new(),
+            forecast_alerts: false,
             forecast_alert_days: default_forecast_days(),
             oauth_client_id: None,
         }

@@ -44,6 +44,7 @@ async function load() {
   $("notifications").checked = s.notifications;
   $("autostart").checked = s.start_at_login;
   $("forecast-days").value = s.forecast_alert_days;
+  $("forecast-alerts").checked = s.forecast_alerts;
   if (s.accounts.length === 0 && !s.demo && $("editor").hidden) openEditor(null);
 }
 
@@ -124,7 +125,7 @@ $("prefs-form").addEventListener("submit", async (e) => {
   try {
     await invoke("save_preferences", {
       pollIntervalMinutes: Number($("interval").value), notifications: $("notifications").checked, startAtLogin: $("autostart").checked,
-      forecastAlertDays: Number($("forecast-days").value),
+      forecastAlerts: $("forecast-alerts").checked, forecastAlertDays: Number($("forecast-days").value),
     });
     status("prefs-status", "Saved.", true);
   } catch (err) {

@@ -114,6 +114,7 @@ pub struct SettingsPayload {
     poll_interval_minutes: u64,
     notifications: bool,
     start_at_login: bool,
+    forecast_alerts: bool,
     forecast_alert_days: f64,
     notice: Option<String>,
     demo: bool,
@@ -148,6 +149,7 @@ pub async fn get_settings(shared: State<'_, Arc<Shared>>) -> Result<SettingsPayl
             poll_interval_minutes: settings.poll_interval().as_secs() / 60,
             notifications: settings.notifications,
             start_at_login: settings.start_at_login,
+            forecast_alerts: settings.forecast_alerts,
             forecast_alert_days: settings.forecast_alert_days,
             notice: shared.notice.lock().unwrap().clone(),
             demo: shared.demo.is_some(),
@@ -261,13 +263,14 @@ pub async fn save_preferences(
     poll_interval_minutes: u64,
     notifications: bool,
     start_at_login: bool,
+    forecast_alerts: bool,
     forecast_alert_days: f64,
 ) -> Result<()> {
     if !(1..=1440).contains(&poll_interval_minutes) {
         return Err("The refresh interval must be between 1 minute and 24 hours (1440 minutes).".into());
     }
-    if !(0.0..=365.0).contains(&forecast_alert_days) {
-        return Err("The forecast warning must be between 0 (off) and 365 days.".into());
+    if !(0.5..=365.0).contains(&forecast_alert_days) {
+        return Err("The forecast warning must be between half a day and 365 days.".into());
     }
     let shared = shared.inner().clone();
     blocking(move || {
@@ -276,6 +279,7 @@ pub async fn save_preferences(
             s.poll_interval_secs = poll_interval_minutes * 60;
             s.notifications = notifications;
             s.start_at_login = start_at_login;
+            s.forecast_alerts = forecast_alerts;
             s.forecast_alert_days = forecast_alert_days;
         })?;
         let _ = shared.commands.send(crate::poller::Command::SetInterval(std::time::Duration::from_secs(poll_interval_minutes * 60)));

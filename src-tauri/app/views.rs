@@ -73,7 +73,7 @@ async fn record_and_forecast(shared: &Arc<Shared>, snaps: &[AccountSnapshot]) ->
 async fn alert(shared: &Arc<Shared>, snaps: &[AccountSnapshot], forecasts: &Forecasts, paused: bool) {
     let (before, within_days) = {
         let s = shared.settings.lock().unwrap();
-        (s.alert_memory.clone(), s.forecast_alert_days)
+        (s.alert_memory.clone(), if s.forecast_alerts { s.forecast_alert_days } else { 0.0 })
     };
     let now = Utc::now();
     let mut after = before.clone();

@@ -21,6 +21,9 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
+/// How long the loop sleeps at most before comparing its schedule with the wall clock.
+pub const WALL_CLOCK_CHECK: Duration = Duration::from_secs(60);
+
 /// What the poller is told to poll.
 #[derive(Debug, Clone)]
 pub struct AccountConfig {
@@ -272,7 +275,10 @@ pub async fn run(
         let wait = poller
             .next_due()
             .map(|t| (t - poller.now()).to_std().unwrap_or(Duration::ZERO))
-            .unwrap_or(Duration::from_secs(24 * 3600));
+            .unwrap_or(Duration::from_secs(24 * 3600))
+            // Timers stop while the computer sleeps; waking once a minute to compare with
+            // the wall clock means a poll that fell due during sleep runs soon after wake.
+            .min(WALL_CLOCK_CHECK);
         tokio::select! {
             Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
                 match done {
