@@ -67,7 +67,9 @@ impl Forecast {
 
 fn left(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let hours = (at - now).num_minutes() as f64 / 60.0;
-    if hours < 1.0 {
+    if at <= now {
+        "used up — top up to keep making videos".into()
+    } else if hours < 1.0 {
         "less than an hour left".into()
     } else if hours < 36.0 {
         format!("about {} hours left ({})", hours.round(), around(at, now))

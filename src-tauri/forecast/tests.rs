@@ -109,6 +109,7 @@ fn too_little_data_says_so() {
     let s = series(&[(0.5, 10.0), (0.25, 9.0), (0.0, 8.0)]);
     assert_eq!(forecast(&s, &wallet(8.0), now()), Forecast::TooLittleData);
     assert_eq!(Forecast::TooLittleData.text(now()), "not enough history yet for a forecast");
+    assert_eq!(Forecast::RunsOut { at: now() }.text(now()), "used up — top up to keep making videos");
 }
 
 #[test]
