@@ -4,7 +4,6 @@
 //! already-critical state gives one notification, not a burst. Pure: the caller sends
 //! the notifications and marks them sent only once delivery succeeded.
 
-use crate::api::ErrorKind;
 use crate::billing::{Level, Unit};
 use crate::settings::AlertMemory;
 use crate::snapshot::AccountSnapshot;
@@ -43,7 +42,7 @@ pub fn decide(snap: &AccountSnapshot, memory: &AlertMemory, paused: bool) -> (Op
     let mut memory = memory.clone();
     let mut alert = None;
     if let Some(e) = &snap.error {
-        if e.kind == ErrorKind::Unauthorized && !memory.key_rejected_sent {
+        if e.is_auth_rejected() && !memory.key_rejected_sent {
             alert = Some(Alert {
                 account: snap.name.clone(),
                 kind: AlertKind::KeyRejected,
@@ -135,7 +134,7 @@ pub fn decide_forecast(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{ApiError, UserMe};
+    use crate::api::{ApiError, ErrorKind, UserMe};
     use crate::billing::ThresholdOverride;
 
     fn snap(balance: f64) -> AccountSnapshot {

@@ -48,18 +48,20 @@ pub fn parse(text: &str) -> Result<Imported, String> {
     if let Some(key) = v["api_key"].as_str().filter(|k| !k.trim().is_empty()) {
         return Ok(Imported { secret: StoredSecret::ApiKey(Secret::new(key)), user });
     }
-    let oauth = &v["oauth"];
-    if let Some(access) = oauth["access_token"].as_str().filter(|k| !k.trim().is_empty()) {
-        return Ok(Imported {
-            secret: StoredSecret::OAuth(OAuthTokens {
-                access_token: Secret::new(access),
-                refresh_token: oauth["refresh_token"].as_str().filter(|r| !r.is_empty()).map(Secret::new),
-                expires_at: expiry(&oauth["expires_at"]),
-            }),
-            user,
-        });
+    match oauth_tokens(&v["oauth"]) {
+        Some(tokens) => Ok(Imported { secret: StoredSecret::OAuth(tokens), user }),
+        None => Err("it holds neither an api_key nor oauth tokens".into()),
     }
-    Err("it holds neither an api_key nor oauth tokens".into())
+}
+
+/// The CLI's token block `{"access_token", "refresh_token", "expires_at", ...}`.
+pub fn oauth_tokens(block: &Value) -> Option<OAuthTokens> {
+    let access = block["access_token"].as_str().filter(|k| !k.trim().is_empty())?;
+    Some(OAuthTokens {
+        access_token: Secret::new(access),
+        refresh_token: block["refresh_token"].as_str().filter(|r| !r.is_empty()).map(Secret::new),
+        expires_at: expiry(&block["expires_at"]),
+    })
 }
 
 /// `expires_at` as RFC 3339 text or Unix seconds (or milliseconds).

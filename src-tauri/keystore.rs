@@ -87,10 +87,6 @@ impl Default for Keystore {
 }
 
 impl Keystore {
-    pub fn service(&self) -> &str {
-        &self.service
-    }
-
     /// Writes an account's key or tokens, updating an existing entry in place.
     pub fn set(&self, account: &str, secret: &StoredSecret) -> Result<(), KeyringError> {
         let entry = self.entry(account)?;

@@ -2,7 +2,7 @@
 //! were fetched, and the error of the latest attempt if it failed. A failure never
 //! erases good figures; it marks them stale.
 
-use crate::api::{ApiError, ErrorKind, UserMe};
+use crate::api::{ApiError, UserMe};
 use crate::billing::{summarize, Level, Summary, ThresholdOverride};
 use chrono::{DateTime, Utc};
 
@@ -86,7 +86,7 @@ impl AccountSnapshot {
 
     /// The key was rejected; polling waits for new credentials.
     pub fn needs_new_key(&self) -> bool {
-        self.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Unauthorized)
+        self.error.as_ref().is_some_and(ApiError::is_auth_rejected)
     }
 
     /// The level of the last good figures (even when stale).
@@ -107,6 +107,7 @@ impl AccountSnapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::ErrorKind;
 
     fn me(balance: f64) -> UserMe {
         serde_json::from_value(serde_json::json!({

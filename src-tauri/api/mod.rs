@@ -37,13 +37,6 @@ impl Credential {
             Credential::ApiKey(s) | Credential::OAuth(s) => s,
         }
     }
-
-    pub fn kind_label(&self) -> &'static str {
-        match self {
-            Credential::ApiKey(_) => "API key",
-            Credential::OAuth(_) => "OAuth token",
-        }
-    }
 }
 
 /// A base URL that is safe to send a key to.

@@ -149,12 +149,8 @@ fn read_secret(name: &str, oauth: bool) -> Result<StoredSecret, String> {
         // The official CLI's token block: {"access_token", "refresh_token", "expires_at", ...}
         let v: serde_json::Value = serde_json::from_str(text).map_err(|_| "the OAuth input looks like JSON but is not valid".to_string())?;
         let block = if v.get("oauth").is_some() { &v["oauth"] } else { &v };
-        let access = block["access_token"].as_str().ok_or("the OAuth JSON has no access_token")?;
-        return Ok(StoredSecret::OAuth(OAuthTokens {
-            access_token: Secret::new(access),
-            refresh_token: block["refresh_token"].as_str().filter(|r| !r.is_empty()).map(Secret::new),
-            expires_at: crate::heygen_cli::expiry(&block["expires_at"]),
-        }));
+        let tokens = crate::heygen_cli::oauth_tokens(block).ok_or("the OAuth JSON has no access_token")?;
+        return Ok(StoredSecret::OAuth(tokens));
     }
     Ok(StoredSecret::OAuth(OAuthTokens { access_token: Secret::new(text), refresh_token: None, expires_at: None }))
 }

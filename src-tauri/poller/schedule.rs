@@ -2,7 +2,7 @@
 //! failures honouring `Retry-After`, one request at a time, and no polling at all
 //! after the key was rejected until the credentials change. Pure: time is passed in.
 
-use crate::api::{ApiError, ErrorKind};
+use crate::api::ApiError;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
@@ -58,10 +58,6 @@ impl Schedule {
         self.blocked
     }
 
-    pub fn is_in_flight(&self) -> bool {
-        self.in_flight
-    }
-
     /// When the next request may start; `None` while one is in flight or polling is blocked.
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
         (!self.in_flight && !self.blocked).then_some(self.next_due)
@@ -91,7 +87,7 @@ impl Schedule {
     pub fn failed(&mut self, now: DateTime<Utc>, error: &ApiError, jitter: f64) {
         self.in_flight = false;
         self.failures = self.failures.saturating_add(1);
-        if error.kind == ErrorKind::Unauthorized {
+        if error.is_auth_rejected() {
             self.blocked = true;
             return;
         }
@@ -141,6 +137,7 @@ fn to_chrono(d: Duration) -> chrono::Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::ErrorKind;
 
     fn t0() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap().with_timezone(&Utc)
