@@ -2,10 +2,10 @@
 //! beside the median time of one `/v3/users/me` request against the simulator.
 //! A benchmark, not a test: `cargo bench --bench history_write`.
 
-use heygen_tray::api::{ApiBase, Client, Credential};
-use heygen_tray::history::History;
-use heygen_tray::secret::Secret;
-use heygen_tray::simulator::{SimOptions, Simulator};
+use heygen_tray_core::api::{ApiBase, Client, Credential};
+use heygen_tray_core::history::History;
+use heygen_tray_core::secret::Secret;
+use heygen_tray_sim::{SimOptions, Simulator};
 use std::time::{Duration, Instant};
 
 fn median(mut v: Vec<Duration>) -> Duration {

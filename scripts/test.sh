@@ -2,6 +2,10 @@
 # The test command. Installs the system packages the tests need, starts a private
 # headless desktop session (D-Bus, Xvfb, unlocked gnome-keyring, dunst) and runs
 # every test in it. Extra arguments go to `cargo test`.
+#
+# Builds every binary first: the tests run the command line (`heygen-tray`), the
+# app (`heygen-tray-app`) and the app built with Tauri's own tray (the macOS and
+# Windows tray, feature `tauri-tray`), kept as `heygen-tray-app-tauri-tray`.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${HEYGEN_TRAY_IN_SESSION:-}" ]; then
@@ -17,4 +21,8 @@ cd "$ROOT"
 # shellcheck source=session.sh
 source scripts/session.sh
 start_session
-cargo test --locked "$@"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
+cargo build --locked -p heygen-tray --features tauri-tray
+cp "$TARGET/heygen-tray-app" "$TARGET/heygen-tray-app-tauri-tray"
+cargo build --locked --workspace
+cargo test --locked --workspace "$@"

@@ -3,7 +3,7 @@
 
 use super::windows::{self, Page};
 use super::Shared;
-use crate::poller::Command;
+use heygen_tray_core::poller::Command;
 use chrono::{Duration, Local, NaiveTime, TimeZone, Utc};
 use std::sync::Arc;
 use tauri::AppHandle;
@@ -17,7 +17,7 @@ pub fn open_window(app: &AppHandle, page: Page) {
         return;
     }
     if !shared.windows_in_process {
-        let state = super::commands::current_state(&shared);
+        let state = shared.current_state();
         tauri::async_runtime::spawn_blocking(move || {
             if let Err(e) = shared.hosts.open(&shared, page, &state) {
                 tracing::error!("could not open the {} window: {e}", page.label());

@@ -4,51 +4,22 @@
 use super::actions::{self, Link};
 use super::windows::Page;
 use super::Shared;
-use crate::accounts::verify;
-use crate::api::oauth::OAuthTokens;
-use crate::billing::ThresholdOverride;
-use crate::keystore::StoredSecret;
-use crate::secret::Secret;
-use crate::settings::AuthKind;
-use crate::view::Card;
+use heygen_tray_core::accounts::verify;
+use heygen_tray_core::api::oauth::OAuthTokens;
+use heygen_tray_core::billing::ThresholdOverride;
+use heygen_tray_core::keystore::StoredSecret;
+use heygen_tray_core::secret::Secret;
+use heygen_tray_core::settings::AuthKind;
 use serde::Serialize;
 use std::sync::Arc;
 use tauri::{AppHandle, State};
 
 type Result<T> = std::result::Result<T, String>;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct DashboardPayload {
-    pub accounts: Vec<Card>,
-    pub paused_until: Option<chrono::DateTime<chrono::Utc>>,
-    pub notifications: bool,
-    pub demo: bool,
-}
-
-pub fn dashboard_payload(shared: &Shared, accounts: Vec<Card>) -> DashboardPayload {
-    let s = shared.settings.lock().unwrap();
-    DashboardPayload {
-        accounts,
-        paused_until: s.alerts_paused_until.filter(|t| *t > chrono::Utc::now()),
-        notifications: s.notifications,
-        demo: shared.demo.is_some(),
-    }
-}
-
-/// The dashboard's state as the page receives it.
-pub fn current_state(shared: &Shared) -> serde_json::Value {
-    if let Some(remote) = &shared.remote {
-        return remote.latest();
-    }
-    let forecasts = shared.forecasts.lock().unwrap().clone();
-    let payload = dashboard_payload(shared, crate::view::cards(&shared.current(), &forecasts, chrono::Utc::now()));
-    serde_json::to_value(payload).unwrap_or_default()
-}
-
 #[tauri::command]
 pub fn get_dashboard(shared: State<'_, Arc<Shared>>) -> serde_json::Value {
     tracing::debug!("dashboard page loaded");
-    current_state(&shared)
+    shared.current_state()
 }
 
 #[derive(Debug, Serialize)]
@@ -153,7 +124,7 @@ pub async fn get_settings(shared: State<'_, Arc<Shared>>) -> Result<SettingsPayl
             forecast_alert_days: settings.forecast_alert_days,
             notice: shared.notice.lock().unwrap().clone(),
             demo: shared.demo.is_some(),
-            heygen_cli_found: crate::heygen_cli::credentials_path().exists(),
+            heygen_cli_found: heygen_tray_core::heygen_cli::credentials_path().exists(),
         })
     })
     .await
@@ -208,7 +179,7 @@ pub async fn save_account(
         return Err("Demo mode uses simulated accounts; start the app without --demo to add your own.".into());
     }
     let name = name.trim().to_string();
-    crate::settings::validate_name(&name)?;
+    heygen_tray_core::settings::validate_name(&name)?;
     let thresholds = ThresholdOverride { low, critical };
     thresholds.validate().map_err(|e| format!("Check the thresholds: {e}."))?;
     let exists = shared.settings.lock().unwrap().account(&name).is_some();
@@ -282,7 +253,7 @@ pub async fn save_preferences(
             s.forecast_alerts = forecast_alerts;
             s.forecast_alert_days = forecast_alert_days;
         })?;
-        let _ = shared.commands.send(crate::poller::Command::SetInterval(std::time::Duration::from_secs(poll_interval_minutes * 60)));
+        let _ = shared.commands.send(heygen_tray_core::poller::Command::SetInterval(std::time::Duration::from_secs(poll_interval_minutes * 60)));
         Ok(())
     })
     .await
@@ -294,8 +265,8 @@ pub async fn import_heygen_cli(shared: State<'_, Arc<Shared>>, name: String) -> 
         return Err("Demo mode uses simulated accounts.".into());
     }
     let name = name.trim().to_string();
-    crate::settings::validate_name(&name)?;
-    let imported = crate::heygen_cli::read()?;
+    heygen_tray_core::settings::validate_name(&name)?;
+    let imported = heygen_tray_core::heygen_cli::read()?;
     let verified = verify(&shared.client, &imported.secret.credential()).await.map_err(|e| format!("Not imported: {e}"))?;
     let shared = shared.inner().clone();
     blocking(move || {

@@ -1,11 +1,16 @@
 //! Demo mode: simulated accounts and a week of made-up history, so a new user sees
-//! the tray, the windows, the chart and the alerts without a key.
+//! the tray, the windows, the chart and the alerts without a key. The simulator is
+//! the command line's (`heygen-tray simulator`), run as a child that ends with the app;
+//! settings and history live in a fresh private folder removed when the demo ends.
 
-use crate::api::Credential;
-use crate::billing::ThresholdOverride;
-use crate::history::History;
-use crate::poller::AccountConfig;
-use crate::secret::Secret;
+use heygen_tray_core::api::{ApiBase, Credential};
+use std::io::BufRead;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use heygen_tray_core::billing::ThresholdOverride;
+use heygen_tray_core::history::History;
+use heygen_tray_core::poller::AccountConfig;
+use heygen_tray_core::secret::Secret;
 
 /// The demo's simulated accounts: a wallet that drains within a minute, a creator
 /// plan and a usage-based account.
@@ -27,5 +32,52 @@ pub fn seed_history(h: &History, now: chrono::DateTime<chrono::Utc>) {
         let _ = h.record("Demo wallet", at, (wallet * 100.0).round() / 100.0, "usd");
         let _ = h.record("Demo creator plan", at, 200.0 + (hours_ago / 3) as f64, "credits");
         let _ = h.record("Demo usage", at, 57.5 + 0.2 * hours_ago as f64, "usd");
+    }
+}
+
+/// A running demo: the simulator child and the demo's private folder.
+pub struct Demo {
+    pub base: ApiBase,
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Demo {
+    /// Starts `heygen-tray simulator` from this app's folder on a free loopback port.
+    pub fn start() -> Result<Demo, String> {
+        let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+        let cli = exe.with_file_name(format!("heygen-tray{}", std::env::consts::EXE_SUFFIX));
+        let dir = tempfile::Builder::new().prefix("heygen-tray-demo-").tempdir().map_err(|e| format!("no private temporary folder: {e}"))?;
+        let mut child = Command::new(&cli)
+            .args(["simulator", "--port", "0", "--until-stdin-closes"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("{} could not run: {e}", cli.display()))?;
+        // The first line names the address: "HeyGen API simulator on http://127.0.0.1:PORT".
+        let mut line = String::new();
+        let read = child.stdout.take().map(|out| std::io::BufReader::new(out).read_line(&mut line));
+        let url = line.trim().rsplit(' ').next().unwrap_or_default().to_string();
+        match (read, ApiBase::parse(&url)) {
+            (Some(Ok(n)), Ok(base)) if n > 0 => Ok(Demo { base, child, dir }),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Err(format!("the simulator ({}) did not say where it listens", cli.display()))
+            }
+        }
+    }
+
+    /// The demo's settings (and history) folder.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -1,6 +1,6 @@
 //! The tray icons of `icons/`, one per state, embedded in the binary.
 
-use crate::view::IconState;
+use heygen_tray_core::view::IconState;
 
 pub const ALL: [(IconState, [&[u8]; 2]); 6] = [
     (IconState::Ok, [include_bytes!("../../icons/tray-ok-24.png"), include_bytes!("../../icons/tray-ok-48.png")]),

@@ -1,7 +1,7 @@
 //! Native notifications (notify-rust). `send` resolves only when the notification
 //! daemon accepted the notification, so an alert is marked sent only after delivery.
 
-use crate::alerts::{Alert, AlertKind};
+use heygen_tray_core::alerts::{Alert, AlertKind};
 
 pub async fn send(alert: &Alert) -> Result<(), String> {
     let alert = alert.clone();

@@ -2,13 +2,14 @@
 //! command channel and published snapshots, settings, and accounts that cannot be
 //! polled because their key is unreadable.
 
-use crate::accounts::Accounts;
-use crate::api::Client;
-use crate::poller::{AccountConfig, Command};
-use crate::settings::Settings;
-use crate::history::History;
-use crate::snapshot::AccountSnapshot;
-use crate::view::Forecasts;
+use heygen_tray_core::accounts::Accounts;
+use heygen_tray_core::api::Client;
+use heygen_tray_core::poller::{AccountConfig, Command};
+use heygen_tray_core::settings::Settings;
+use heygen_tray_core::history::History;
+use heygen_tray_core::snapshot::AccountSnapshot;
+use heygen_tray_core::view::{cards, Card, Forecasts};
+use serde::Serialize;
 use super::window_host::{Hosts, Remote};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, watch, Notify};
@@ -114,4 +115,34 @@ impl Shared {
         self.redraw.notify_one();
         Ok(out)
     }
+
+    /// The dashboard's payload for these cards: cards plus pause and preferences.
+    pub fn dashboard_payload(&self, accounts: Vec<Card>) -> DashboardPayload {
+        let s = self.settings.lock().unwrap();
+        DashboardPayload {
+            accounts,
+            paused_until: s.alerts_paused_until.filter(|t| *t > chrono::Utc::now()),
+            notifications: s.notifications,
+            demo: self.demo.is_some(),
+        }
+    }
+
+    /// The dashboard's state as the page receives it.
+    pub fn current_state(&self) -> serde_json::Value {
+        if let Some(remote) = &self.remote {
+            return remote.latest();
+        }
+        let forecasts = self.forecasts.lock().unwrap().clone();
+        let payload = self.dashboard_payload(cards(&self.current(), &forecasts, chrono::Utc::now()));
+        serde_json::to_value(payload).unwrap_or_default()
+    }
+}
+
+/// What the dashboard page receives.
+#[derive(Debug, Clone, Serialize)]
+pub struct DashboardPayload {
+    pub accounts: Vec<Card>,
+    pub paused_until: Option<chrono::DateTime<chrono::Utc>>,
+    pub notifications: bool,
+    pub demo: bool,
 }

@@ -3,8 +3,8 @@
 //! Linux has no tooltip and no click, so it is not used here.
 
 use super::{actions, Shared};
-use crate::snapshot::AccountSnapshot;
-use crate::view::{tray_view, Forecasts, IconState, TrayView};
+use heygen_tray_core::snapshot::AccountSnapshot;
+use heygen_tray_core::view::{tray_view, Forecasts, IconState, TrayView};
 use chrono::{DateTime, Utc};
 use ksni::menu::{StandardItem, SubMenu};
 use ksni::{MenuItem, ToolTip, TrayMethods};

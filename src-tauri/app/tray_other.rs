@@ -1,9 +1,11 @@
 //! The tray on macOS and Windows: Tauri's own tray icon, which serves tooltip, title
-//! and clicks there. Rebuilt from the same `TrayView` as the Linux tray.
+//! and clicks there. Rebuilt from the same `TrayView` as the Linux tray. On Linux
+//! (feature `tauri-tray`) it goes through libayatana-appindicator: the title shows
+//! as its label, and there is no tooltip or left click.
 
 use super::{actions, icons, windows::Page, Shared};
-use crate::snapshot::AccountSnapshot;
-use crate::view::tray_view;
+use heygen_tray_core::snapshot::AccountSnapshot;
+use heygen_tray_core::view::tray_view;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
@@ -17,7 +19,7 @@ pub struct Handle {
 
 pub fn start(app: &AppHandle, _shared: Arc<Shared>) -> tauri::Result<Handle> {
     let tray = TrayIconBuilder::with_id("heygen-tray")
-        .icon(tauri::image::Image::from_bytes(icons::png(crate::view::IconState::NoAccount, true))?)
+        .icon(tauri::image::Image::from_bytes(icons::png(heygen_tray_core::view::IconState::NoAccount, true))?)
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .on_tray_icon_event(|tray, event| {
@@ -43,8 +45,8 @@ fn on_menu(app: &AppHandle, id: &str) {
     }
 }
 
-pub fn update(handle: &Handle, snaps: &[AccountSnapshot], forecasts: &crate::view::Forecasts, paused_until: Option<DateTime<Utc>>) {
-    let v = tray_view(snaps, forecasts, paused_until, Utc::now());
+pub async fn update(handle: &Handle, snaps: Vec<AccountSnapshot>, forecasts: heygen_tray_core::view::Forecasts, paused_until: Option<DateTime<Utc>>) {
+    let v = tray_view(&snaps, &forecasts, paused_until, Utc::now());
     if let Ok(icon) = tauri::image::Image::from_bytes(icons::png(v.icon, true)) {
         let _ = handle.tray.set_icon(Some(icon));
     }
@@ -55,7 +57,7 @@ pub fn update(handle: &Handle, snaps: &[AccountSnapshot], forecasts: &crate::vie
     }
 }
 
-fn build_menu(app: &AppHandle, v: &crate::view::TrayView) -> tauri::Result<Menu<tauri::Wry>> {
+fn build_menu(app: &AppHandle, v: &heygen_tray_core::view::TrayView) -> tauri::Result<Menu<tauri::Wry>> {
     let menu = Menu::new(app)?;
     for (i, line) in v.account_lines.iter().enumerate() {
         menu.append(&MenuItem::with_id(app, format!("account-{i}"), line, true, None::<&str>)?)?;

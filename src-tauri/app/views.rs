@@ -3,19 +3,14 @@
 //! poller publishes, the settings change, or an alert pause ends.
 
 use super::{notifier, Shared};
-use crate::alerts::{decide, decide_forecast, mark_sent};
-use crate::snapshot::AccountSnapshot;
-use crate::view::{cards, Forecasts};
+use heygen_tray_core::alerts::{decide, decide_forecast, mark_sent};
+use heygen_tray_core::snapshot::AccountSnapshot;
+use heygen_tray_core::view::{cards, Forecasts};
 use chrono::Utc;
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter};
 
-#[cfg(target_os = "linux")]
-pub type TrayHandle = super::tray_linux::Handle;
-#[cfg(not(target_os = "linux"))]
-pub type TrayHandle = super::tray_other::Handle;
-
-pub async fn run(app: AppHandle, shared: Arc<Shared>, tray: Option<TrayHandle>) {
+pub async fn run(app: AppHandle, shared: Arc<Shared>, tray: Option<super::tray::Handle>) {
     let mut snapshots = shared.snapshots.clone();
     loop {
         let snaps = shared.current();
@@ -25,13 +20,10 @@ pub async fn run(app: AppHandle, shared: Arc<Shared>, tray: Option<TrayHandle>) 
             (s.alerts_paused_until, s.notifications)
         };
         if let Some(tray) = &tray {
-            #[cfg(target_os = "linux")]
-            super::tray_linux::update(tray, snaps.clone(), forecasts.clone(), paused_until).await;
-            #[cfg(not(target_os = "linux"))]
-            super::tray_other::update(tray, &snaps, &forecasts, paused_until);
+            super::tray::update(tray, snaps.clone(), forecasts.clone(), paused_until).await;
         }
         let now = Utc::now();
-        let state = serde_json::to_value(super::commands::dashboard_payload(&shared, cards(&snaps, &forecasts, now))).unwrap_or_default();
+        let state = serde_json::to_value(shared.dashboard_payload(cards(&snaps, &forecasts, now))).unwrap_or_default();
         shared.hosts.broadcast(&state);
         let _ = app.emit("state", state);
         let paused = paused_until.is_some_and(|t| t > now) || !notifications;
@@ -61,7 +53,7 @@ async fn record_and_forecast(shared: &Arc<Shared>, snaps: &[AccountSnapshot]) ->
                 tracing::warn!("history not written: {e}");
             }
         }
-        crate::forecast::for_snapshots(h, &snaps, Utc::now())
+        heygen_tray_core::forecast::for_snapshots(h, &snaps, Utc::now())
     })
     .await
     .unwrap_or_default();

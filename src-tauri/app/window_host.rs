@@ -49,7 +49,7 @@ impl Hosts {
                     Some("refresh") => super::actions::refresh(&shared, msg["account"].as_str().map(str::to_string)),
                     Some("open") => {
                         if let Some(p) = msg["page"].as_str().and_then(Page::parse) {
-                            if let Err(e) = shared.hosts.open(&shared, p, &super::commands::current_state(&shared)) {
+                            if let Err(e) = shared.hosts.open(&shared, p, &shared.current_state()) {
                                 tracing::error!("could not open the {} window: {e}", p.label());
                             }
                         }

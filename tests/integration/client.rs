@@ -1,21 +1,21 @@
 //! The HeyGen client against the simulator: every billing type and every failure kind.
 
 use crate::support::{client, sim};
-use heygen_tray::api::{schema::Billing, ApiError, Credential, ErrorKind, UserMe};
-use heygen_tray::billing::{summarize, Unit};
-use heygen_tray::secret::Secret;
-use heygen_tray::simulator::accounts::documented_schema_example;
+use heygen_tray_core::api::{schema::Billing, ApiError, Credential, ErrorKind, UserMe};
+use heygen_tray_core::billing::{summarize, Unit};
+use heygen_tray_core::secret::Secret;
+use heygen_tray_sim::accounts::documented_schema_example;
 use std::time::Duration;
 
 fn key(k: &str) -> Credential {
     Credential::ApiKey(Secret::new(k))
 }
 
-async fn fetch(sim: &heygen_tray::simulator::Simulator, cred: Credential) -> Result<UserMe, ApiError> {
+async fn fetch(sim: &heygen_tray_sim::Simulator, cred: Credential) -> Result<UserMe, ApiError> {
     client(sim).users_me(&cred).await
 }
 
-async fn fail(sim: &heygen_tray::simulator::Simulator, k: &str) -> ApiError {
+async fn fail(sim: &heygen_tray_sim::Simulator, k: &str) -> ApiError {
     fetch(sim, key(k)).await.expect_err("expected a failure")
 }
 
@@ -139,8 +139,8 @@ async fn network_failures_and_timeouts() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
-    let c = heygen_tray::api::Client::with_timeouts(
-        heygen_tray::api::ApiBase::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
+    let c = heygen_tray_core::api::Client::with_timeouts(
+        heygen_tray_core::api::ApiBase::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
         Duration::from_secs(1),
         Duration::from_secs(2),
     );

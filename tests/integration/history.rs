@@ -1,7 +1,7 @@
 //! History recorded by `status` and exported by `heygen-tray history`.
 
 use crate::support::{require_session, sim, stderr, stdout, unique, Home};
-use heygen_tray::simulator::accounts::Auth;
+use heygen_tray_sim::accounts::Auth;
 use serde_json::{json, Value};
 
 fn wallet(v: f64) -> Value {

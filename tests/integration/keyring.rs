@@ -1,7 +1,7 @@
 //! Accounts and keys against a real Secret Service (gnome-keyring in the test session).
 
 use crate::support::{keyring_items, require_session, sim, stderr, stdout, unique, Home};
-use heygen_tray::simulator::accounts::Auth;
+use heygen_tray_sim::accounts::Auth;
 use serde_json::{json, Value};
 
 fn wallet_profile(user: &str, balance: f64) -> Value {
@@ -201,7 +201,7 @@ fn import_from_the_heygen_cli_api_key_and_oauth_with_refresh() {
 
 /// Runs the binary in a D-Bus session of its own, set up by `setup` (shell).
 fn in_own_session(home: &Home, dbus_args: &[&str], setup: &str, args: &[&str]) -> std::process::Output {
-    let bin = env!("CARGO_BIN_EXE_heygen-tray");
+    let bin = crate::support::cli_bin();
     let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
     let script = format!(
         "export XDG_DATA_HOME=$(mktemp -d); {setup}; echo hg_live_never_stored_123456 | '{bin}' {}",

@@ -5,6 +5,7 @@ mod cli_status;
 mod client;
 mod e2e;
 mod history;
+mod launch;
 mod keyring;
 mod poller;
 mod support;

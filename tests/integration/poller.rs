@@ -2,12 +2,12 @@
 
 use crate::support::{client, sim, Sim};
 use chrono::{DateTime, Utc};
-use heygen_tray::api::{Credential, ErrorKind};
-use heygen_tray::billing::ThresholdOverride;
-use heygen_tray::clock::{Clock, ManualClock};
-use heygen_tray::poller::{AccountConfig, Command, Poller};
-use heygen_tray::secret::Secret;
-use heygen_tray::snapshot::State;
+use heygen_tray_core::api::{Credential, ErrorKind};
+use heygen_tray_core::billing::ThresholdOverride;
+use heygen_tray_core::clock::{Clock, ManualClock};
+use heygen_tray_core::poller::{AccountConfig, Command, Poller};
+use heygen_tray_core::secret::Secret;
+use heygen_tray_core::snapshot::State;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -169,10 +169,10 @@ async fn accounts_are_polled_independently() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_run_loop_publishes_snapshots_and_coalesces_refreshes() {
     let sim = sim();
-    let p = Poller::new(client(&sim), Arc::new(heygen_tray::clock::SystemClock), Duration::from_secs(300));
+    let p = Poller::new(client(&sim), Arc::new(heygen_tray_core::clock::SystemClock), Duration::from_secs(300));
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let (publish, mut snapshots) = tokio::sync::watch::channel(Arc::new(Vec::new()));
-    let task = tokio::spawn(heygen_tray::poller::run(p, rx, publish, |_| {}));
+    let task = tokio::spawn(heygen_tray_core::poller::run(p, rx, publish, |_| {}));
     tx.send(Command::SetAccounts(vec![account("main", "sim-wallet-key")])).unwrap();
     let first = tokio::time::timeout(secs(5), snapshots.wait_for(|s| s.first().is_some_and(|a| a.summary.is_some())))
         .await

@@ -1,7 +1,7 @@
 //! Shared set-up: a simulator on its own runtime, and the CLI binary.
 
-use heygen_tray::api::{ApiBase, Client};
-use heygen_tray::simulator::{SimOptions, Simulator};
+use heygen_tray_core::api::{ApiBase, Client};
+use heygen_tray_sim::{SimOptions, Simulator};
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -25,6 +25,23 @@ impl std::ops::Deref for Sim {
     fn deref(&self) -> &Simulator {
         &self.sim
     }
+}
+
+/// The command-line binary `heygen-tray`, built beside the app binary this test
+/// package builds (`cargo build --workspace`, as scripts/test.sh does).
+pub fn cli_bin() -> &'static str {
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let app = std::path::Path::new(env!("CARGO_BIN_EXE_heygen-tray-app"));
+        let cli = app.with_file_name(format!("heygen-tray{}", std::env::consts::EXE_SUFFIX));
+        assert!(cli.is_file(), "{} is missing: build every binary first (cargo build --workspace; scripts/test.sh does)", cli.display());
+        cli.to_string_lossy().into_owned()
+    })
+}
+
+/// The app binary `heygen-tray-app`.
+pub fn app_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_heygen-tray-app")
 }
 
 pub fn sim() -> Sim {
@@ -71,7 +88,7 @@ impl Home {
     }
 
     pub fn command(&self, env: &[(&str, &str)], args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_heygen-tray"));
+        let mut cmd = Command::new(cli_bin());
         cmd.args(args)
             .env_remove("HEYGEN_API_KEY")
             .env_remove("HEYGEN_OAUTH_CLIENT_ID")
@@ -136,7 +153,7 @@ pub fn require_session() {
 /// `secret-tool search --all service com.heygen-tray.app username NAME`: (item path, secret) pairs.
 pub fn keyring_items(account: &str) -> Vec<(String, String)> {
     let out = Command::new("secret-tool")
-        .args(["search", "--all", "--unlock", "service", heygen_tray::keystore::SERVICE, "username", account])
+        .args(["search", "--all", "--unlock", "service", heygen_tray_core::keystore::SERVICE, "username", account])
         .output()
         .unwrap();
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));

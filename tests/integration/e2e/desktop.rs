@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 /// `busctl --user --json=short ARGS`: the reply's JSON (Null when it has none).
-fn busctl(args: &[&str]) -> Result<Value, String> {
+pub fn busctl(args: &[&str]) -> Result<Value, String> {
     let out = Command::new("busctl").args(["--user", "--json=short", "--timeout=5", "--"]).args(args).output().unwrap();
     if !out.status.success() {
         return Err(format!("busctl {args:?}: {}", String::from_utf8_lossy(&out.stderr).trim()));
@@ -95,7 +95,7 @@ impl Tray {
 }
 
 /// `(ia{sv}av)` children as busctl prints them: each a variant `{"type", "data"}`.
-fn children(node: &Value) -> Vec<MenuItem> {
+pub fn children(node: &Value) -> Vec<MenuItem> {
     node[2]
         .as_array()
         .map(|kids| {

@@ -6,7 +6,7 @@
 use super::webdriver::Session;
 use super::{exclusive, stored_wallet, wallet};
 use crate::support::{require_session, sim, stdout, Home};
-use heygen_tray::history::History;
+use heygen_tray_core::history::History;
 
 #[test]
 fn a_draining_wallet_gets_a_forecast_and_a_chart_in_the_dashboard() {

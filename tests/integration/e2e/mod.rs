@@ -13,12 +13,13 @@ mod desktop;
 mod forecast;
 mod notifications;
 mod settings;
+mod tauri_tray;
 mod tray;
 mod webdriver;
 mod windows;
 
 use crate::support::{stderr, Home};
-use heygen_tray::simulator::accounts::Auth;
+use heygen_tray_sim::accounts::Auth;
 use serde_json::{json, Value};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
@@ -99,10 +100,15 @@ pub struct App {
 }
 
 impl App {
+    /// Starts the app the way users do: `heygen-tray`, which hands over to the app.
     pub fn start(home: &Home, args: &[&str]) -> App {
+        App::start_binary(crate::support::cli_bin(), home, args)
+    }
+
+    pub fn start_binary(binary: &str, home: &Home, args: &[&str]) -> App {
         let tag = crate::support::unique("app");
         let log = tempfile::NamedTempFile::new().unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_heygen-tray"));
+        let mut cmd = Command::new(binary);
         app_env(&mut cmd, home, &tag);
         cmd.args(args).stdin(Stdio::null()).stdout(log.reopen().unwrap()).stderr(log.reopen().unwrap());
         App { child: cmd.spawn().unwrap(), tag, log }

@@ -4,7 +4,7 @@
 use super::webdriver::Session;
 use super::{exclusive, wallet};
 use crate::support::{keyring_items, require_session, sim, unique, Home};
-use heygen_tray::simulator::accounts::Auth;
+use heygen_tray_sim::accounts::Auth;
 
 #[test]
 fn adding_an_account_in_settings_stores_the_key_only_in_the_keyring() {

@@ -109,7 +109,7 @@ impl Session {
         let mut session = Session { driver: cmd.spawn().unwrap(), port, id: None, tag, log };
         wait_for("tauri-driver to answer", || http(port, "GET", "/status", None).ok());
         let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {
-            "application": env!("CARGO_BIN_EXE_heygen-tray"), "args": args}}}});
+            "application": crate::support::cli_bin(), "args": args}}}});
         let (status, v) = http(port, "POST", "/session", Some(&caps)).unwrap();
         assert_eq!(status, 200, "new session: {v}");
         session.id = Some(v["value"]["sessionId"].as_str().expect("session id").to_string());
@@ -167,7 +167,7 @@ impl Session {
         wait_for("the app's process", || {
             let family = super::descendants(self.driver.id());
             let drivers: Vec<u32> = family.iter().filter(|p| p.name == "WebKitWebDriver").map(|p| p.pid).collect();
-            family.iter().find(|p| p.name == "heygen-tray" && drivers.contains(&p.ppid)).map(|p| p.pid)
+            family.iter().find(|p| p.name == "heygen-tray-app" && drivers.contains(&p.ppid)).map(|p| p.pid)
         })
     }
 }

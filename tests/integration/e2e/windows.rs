@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 fn window_processes(app: &App) -> Vec<String> {
     tagged(&app.tag)
         .into_iter()
-        .filter(|p| p.pid != app.pid() && (p.name.starts_with("WebKit") || p.name == "heygen-tray"))
+        .filter(|p| p.pid != app.pid() && (p.name.starts_with("WebKit") || p.name == "heygen-tray-app"))
         .map(|p| format!("{} {}", p.pid, p.name))
         .collect()
 }

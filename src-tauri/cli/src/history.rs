@@ -1,7 +1,7 @@
 //! `heygen-tray history [NAME] [--since DATE] --csv|--json`: exports the samples.
 
 use super::{usage_error, EXIT_FAILURE};
-use crate::history::{History, Sample};
+use heygen_tray_core::history::{History, Sample};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::io::Write;
 

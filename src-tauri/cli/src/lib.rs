@@ -1,23 +1,24 @@
-//! The command line: `heygen-tray [--demo]` starts the tray app; subcommands are tools.
+//! The command line: `heygen-tray [--demo]` starts the tray app (see [`launch`]);
+//! subcommands are tools built on the core only, so they never load GUI libraries.
 //!
 //! Exit codes: `status` gives 0 ok, 1 low, 2 critical, 3 error or unknown; every
 //! command gives 64 for bad usage.
 
 pub mod accounts;
 pub mod history;
+pub mod launch;
 pub mod status;
 
-use crate::accounts::Accounts;
-use crate::api::{ApiBase, Client, Credential};
-use crate::billing::ThresholdOverride;
-use crate::poller::AccountConfig;
-use crate::secret::Secret;
-use crate::snapshot::AccountSnapshot;
+use heygen_tray_core::accounts::Accounts;
+use heygen_tray_core::api::{ApiBase, Client, Credential};
+use heygen_tray_core::billing::ThresholdOverride;
+use heygen_tray_core::poller::AccountConfig;
+use heygen_tray_core::secret::Secret;
+use heygen_tray_core::snapshot::AccountSnapshot;
 use clap::{Parser, Subcommand};
 use std::io::Write;
 
-pub const EXIT_USAGE: i32 = 64;
-pub const EXIT_FAILURE: i32 = 3;
+pub use heygen_tray_core::{EXIT_FAILURE, EXIT_USAGE};
 
 #[derive(Debug, Parser)]
 #[command(name = "heygen-tray", version, about = "Watches the remaining balance or credits of HeyGen accounts from the system tray.")]
@@ -72,6 +73,10 @@ pub struct SimulatorArgs {
     /// Seconds the `drain` wallet takes to fall from $12 to zero.
     #[arg(long, default_value_t = 60.0)]
     pub drain_seconds: f64,
+    /// Internal (demo mode): stop when standard input closes, that is when the app
+    /// that started the simulator ends, however it ends.
+    #[arg(long, hide = true)]
+    pub until_stdin_closes: bool,
 }
 
 /// Parses the arguments and runs; returns the process exit code.
@@ -87,7 +92,7 @@ pub fn main() -> i32 {
         }
     };
     match cli.command {
-        None => crate::app::run(cli.demo, cli.open, cli.window),
+        None => launch::app(std::env::args_os().skip(1)),
         Some(Command::Status(args)) => status_command(args),
         Some(Command::Accounts(command)) => accounts::run(command),
         Some(Command::History(args)) => history::run(args),
@@ -142,7 +147,7 @@ fn status_command(args: StatusArgs) -> i32 {
         Err(e) => return usage_error(&e.to_string()),
     };
     let mut client = Client::new(base);
-    if let Ok(oauth) = crate::api::oauth::oauth_base_from_env() {
+    if let Ok(oauth) = heygen_tray_core::api::oauth::oauth_base_from_env() {
         client = client.with_oauth_base(oauth);
     }
     let store = Accounts::open_default();
@@ -187,7 +192,7 @@ fn record_history<'a>(snaps: impl Iterator<Item = &'a AccountSnapshot>) {
     if snaps.is_empty() {
         return;
     }
-    match crate::history::History::open(&crate::history::History::default_path()) {
+    match heygen_tray_core::history::History::open(&heygen_tray_core::history::History::default_path()) {
         Ok((h, _)) => {
             for s in snaps {
                 if let Err(e) = h.record_snapshot(s) {
@@ -200,8 +205,8 @@ fn record_history<'a>(snaps: impl Iterator<Item = &'a AccountSnapshot>) {
 }
 
 async fn simulator_command(args: SimulatorArgs) -> i32 {
-    let options = crate::simulator::SimOptions { port: args.port, drain_seconds: args.drain_seconds };
-    let sim = match crate::simulator::Simulator::start(options).await {
+    let options = heygen_tray_sim::SimOptions { port: args.port, drain_seconds: args.drain_seconds };
+    let sim = match heygen_tray_sim::Simulator::start(options).await {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: cannot listen on 127.0.0.1:{}: {e}", args.port);
@@ -210,12 +215,25 @@ async fn simulator_command(args: SimulatorArgs) -> i32 {
     };
     println!("HeyGen API simulator on {}", sim.base_url());
     println!("Try: HEYGEN_API_BASE={} HEYGEN_API_KEY=sim-wallet-key heygen-tray status", sim.base_url());
-    let mut keys: Vec<_> = crate::simulator::builtin_keys().into_iter().collect();
+    let mut keys: Vec<_> = heygen_tray_sim::builtin_keys().into_iter().collect();
     keys.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, (key, auth)) in keys {
         println!("  {name:<18} {key:<24} {auth:?}");
     }
     let _ = std::io::stdout().flush();
-    let _ = tokio::signal::ctrl_c().await;
+    if args.until_stdin_closes {
+        // Blocking read on a thread of its own: EOF (or an error) means the parent is gone.
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+            let _ = tx.send(());
+        });
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = rx => {}
+        }
+    } else {
+        let _ = tokio::signal::ctrl_c().await;
+    }
     0
 }

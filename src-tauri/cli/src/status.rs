@@ -2,7 +2,7 @@
 //!
 //! The JSON shape is a stable interface (documented in the README).
 
-use crate::snapshot::{AccountSnapshot, State};
+use heygen_tray_core::snapshot::{AccountSnapshot, State};
 use chrono::SecondsFormat;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -45,8 +45,8 @@ pub struct ErrorRow {
 }
 
 /// A short headline for a failed fetch.
-fn error_headline(kind: crate::api::ErrorKind) -> &'static str {
-    use crate::api::ErrorKind::*;
+fn error_headline(kind: heygen_tray_core::api::ErrorKind) -> &'static str {
+    use heygen_tray_core::api::ErrorKind::*;
     match kind {
         Unauthorized => "Key rejected",
         Forbidden => "Access denied",

@@ -1,6 +1,10 @@
-//! The Tauri edge: starts the poller, the tray, the views loop and the windows, and
-//! keeps running in the tray with no window open. Everything here only wires and
-//! draws; the decisions are made in the domain modules.
+//! `heygen-tray-app`: the Tauri edge. Starts the poller, the tray, the views loop and
+//! the windows, and keeps running in the tray with no window open. Everything here
+//! only wires and draws; the decisions are made in the core. Users start it through
+//! `heygen-tray` (the command line), which hands over with the same arguments.
+
+// No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod actions;
 mod autostart;
@@ -9,32 +13,67 @@ mod demo;
 mod icons;
 mod notifier;
 mod shared;
-#[cfg(target_os = "linux")]
-mod tray_linux;
-#[cfg(not(target_os = "linux"))]
-mod tray_other;
+/// The tray: a ksni StatusNotifierItem on Linux; Tauri's tray elsewhere, and on Linux
+/// with the `tauri-tray` feature (so that code is built and tested here too).
+#[cfg(all(target_os = "linux", not(feature = "tauri-tray")))]
+#[path = "tray_linux.rs"]
+mod tray;
+#[cfg(any(not(target_os = "linux"), feature = "tauri-tray"))]
+#[path = "tray_other.rs"]
+mod tray;
 mod views;
 mod window_host;
 mod windows;
 
 pub use shared::Shared;
 
-use crate::accounts::Accounts;
-use crate::api::{oauth, ApiBase, Client, Credential};
-use crate::clock::SystemClock;
-use crate::history::History;
-use crate::poller::{self, Poller};
-use crate::settings::AuthKind;
-use crate::simulator::{SimOptions, Simulator};
+use clap::Parser;
+use heygen_tray_core::accounts::Accounts;
+use heygen_tray_core::api::{oauth, ApiBase, Client, Credential};
+use heygen_tray_core::clock::SystemClock;
+use heygen_tray_core::history::History;
+use heygen_tray_core::poller::{self, Poller};
+use heygen_tray_core::settings::AuthKind;
+use heygen_tray_core::{EXIT_FAILURE, EXIT_USAGE};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tauri::{Manager, RunEvent, WindowEvent};
 use tokio::sync::{mpsc, watch};
 use windows::Page;
 
+/// The app's own arguments (the command line documents them for users).
+#[derive(Debug, Parser)]
+#[command(name = "heygen-tray-app", version, about = "The HeyGen Tray app; start it with `heygen-tray`.")]
+struct Args {
+    /// Run against the built-in API simulator with a wallet that drains within a minute.
+    #[arg(long)]
+    demo: bool,
+    /// Open a window at start: `dashboard` or `settings`.
+    #[arg(long, value_name = "WINDOW", value_parser = ["dashboard", "settings"])]
+    open: Option<String>,
+    /// Internal: run one window for a running tray process.
+    #[arg(long, value_name = "WINDOW", value_parser = ["dashboard", "settings"], hide = true)]
+    window: Option<String>,
+}
+
+fn main() {
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => EXIT_USAGE,
+            };
+            std::process::exit(code);
+        }
+    };
+    std::process::exit(run(args.demo, args.open, args.window));
+}
+
 /// Starts the tray app; `open` opens a window at start, in this process (used by
 /// tests and launchers). `window` runs a window process for a tray process.
-pub fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
+fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
     init_logging();
     if let Some(page) = window.as_deref().and_then(Page::parse) {
         return run_window(page);
@@ -45,22 +84,22 @@ pub fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
         std::env::set_var("GDK_GL", "disable");
     }
     let (simulator, base, demo_accounts, store) = if demo {
-        let sim = match tauri::async_runtime::block_on(Simulator::start(SimOptions { port: 0, drain_seconds: 60.0 })) {
+        let sim = match demo::Demo::start() {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("error: the demo simulator could not start: {e}");
-                return crate::cli::EXIT_FAILURE;
+                eprintln!("error: the demo could not start: {e}");
+                return EXIT_FAILURE;
             }
         };
-        let base = ApiBase::parse(&sim.base_url()).expect("loopback URL");
-        let dir = std::env::temp_dir().join(format!("heygen-tray-demo-{}", std::process::id()));
-        (Some(sim), base, Some(demo::configs()), Accounts { settings: crate::settings::Store::at(dir), keystore: Default::default() })
+        let store = Accounts { settings: heygen_tray_core::settings::Store::at(sim.dir()), keystore: Default::default() };
+        let base = sim.base.clone();
+        (Some(sim), base, Some(demo::configs()), store)
     } else {
         match ApiBase::from_env() {
             Ok(b) => (None, b, None, Accounts::open_default()),
             Err(e) => {
                 eprintln!("error: {e}");
-                return crate::cli::EXIT_USAGE;
+                return EXIT_USAGE;
             }
         }
     };
@@ -77,7 +116,7 @@ pub fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
                 .iter()
                 .map(|c| {
                     let auth = if matches!(c.credential, Credential::OAuth(_)) { AuthKind::Oauth } else { AuthKind::ApiKey };
-                    crate::settings::Account::new(c.name.clone(), auth)
+                    heygen_tray_core::settings::Account::new(c.name.clone(), auth)
                 })
                 .collect();
         });
@@ -129,16 +168,13 @@ pub fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
                 reload.reload(true);
             });
             watch_settings(&shared);
-            #[cfg(target_os = "linux")]
-            let tray = match tray_linux::start(app.handle(), shared.clone()) {
+            let tray = match tray::start(app.handle(), shared.clone()) {
                 Ok(t) => Some(t),
                 Err(e) => {
                     tracing::error!("the tray icon could not start: {e}");
                     None
                 }
             };
-            #[cfg(not(target_os = "linux"))]
-            let tray = tray_other::start(app.handle(), shared.clone()).ok();
             tauri::async_runtime::spawn(views::run(app.handle().clone(), shared.clone(), tray));
             Ok(())
         })
@@ -147,10 +183,12 @@ pub fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
         Ok(app) => app,
         Err(e) => {
             eprintln!("error: the app could not start: {e}");
-            return crate::cli::EXIT_FAILURE;
+            return EXIT_FAILURE;
         }
     };
-    let _keep_simulator = simulator;
+    // The demo (simulator child, private folder) ends with the event loop, which does
+    // not return: it is dropped on RunEvent::Exit.
+    let mut demo_running = simulator;
     // A window asked for at start opens once the event loop runs (opened during setup,
     // an early close request could be lost).
     let mut open_at_start = match open.as_deref() {
@@ -159,6 +197,7 @@ pub fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
         None => None,
     };
     app.run(move |app, event| match event {
+        RunEvent::Exit => drop(demo_running.take()),
         RunEvent::Ready => {
             if let Some(page) = open_at_start.take() {
                 actions::open_window(app, page);
@@ -215,7 +254,7 @@ fn run_window(page: Page) -> i32 {
         Ok(b) => b,
         Err(e) => {
             eprintln!("error: {e}");
-            return crate::cli::EXIT_USAGE;
+            return EXIT_USAGE;
         }
     };
     let mut client = Client::new(base);
@@ -249,7 +288,7 @@ fn run_window(page: Page) -> i32 {
         }
         Err(e) => {
             eprintln!("error: the window could not open: {e}");
-            crate::cli::EXIT_FAILURE
+            EXIT_FAILURE
         }
     }
 }
@@ -300,7 +339,7 @@ fn watch_settings(shared: &Arc<Shared>) {
         if let Ok(e) = event {
             // Only writes: reading the file ourselves must not trigger another reload.
             let written = matches!(e.kind, notify::EventKind::Create(_) | notify::EventKind::Modify(_) | notify::EventKind::Remove(_));
-            if written && e.paths.iter().any(|p| p.file_name().is_some_and(|n| n == crate::settings::FILE_NAME)) {
+            if written && e.paths.iter().any(|p| p.file_name().is_some_and(|n| n == heygen_tray_core::settings::FILE_NAME)) {
                 let _ = tx.send(());
             }
         }

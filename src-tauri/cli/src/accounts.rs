@@ -4,13 +4,13 @@
 //! shell history) and are never printed: lists show `…a1b2`.
 
 use super::{usage_error, EXIT_FAILURE};
-use crate::accounts::{verify, AccountError, Accounts};
-use crate::api::oauth::OAuthTokens;
-use crate::api::{ApiBase, Client, Credential, ErrorKind};
-use crate::billing::ThresholdOverride;
-use crate::keystore::StoredSecret;
-use crate::secret::Secret;
-use crate::settings::{self, AuthKind};
+use heygen_tray_core::accounts::{verify, AccountError, Accounts};
+use heygen_tray_core::api::oauth::OAuthTokens;
+use heygen_tray_core::api::{ApiBase, Client, Credential, ErrorKind};
+use heygen_tray_core::billing::ThresholdOverride;
+use heygen_tray_core::keystore::StoredSecret;
+use heygen_tray_core::secret::Secret;
+use heygen_tray_core::settings::{self, AuthKind};
 use clap::Subcommand;
 use serde_json::json;
 use std::io::{IsTerminal, Read};
@@ -102,7 +102,7 @@ pub fn run(command: AccountsCommand) -> i32 {
             if let Err(e) = settings::validate_name(&name) {
                 return usage_error(&e);
             }
-            match crate::heygen_cli::read() {
+            match heygen_tray_core::heygen_cli::read() {
                 Ok(imported) => {
                     if let Some(user) = &imported.user {
                         println!("Found HeyGen CLI credentials for {user}.");
@@ -149,7 +149,7 @@ fn read_secret(name: &str, oauth: bool) -> Result<StoredSecret, String> {
         // The official CLI's token block: {"access_token", "refresh_token", "expires_at", ...}
         let v: serde_json::Value = serde_json::from_str(text).map_err(|_| "the OAuth input looks like JSON but is not valid".to_string())?;
         let block = if v.get("oauth").is_some() { &v["oauth"] } else { &v };
-        let tokens = crate::heygen_cli::oauth_tokens(block).ok_or("the OAuth JSON has no access_token")?;
+        let tokens = heygen_tray_core::heygen_cli::oauth_tokens(block).ok_or("the OAuth JSON has no access_token")?;
         return Ok(StoredSecret::OAuth(tokens));
     }
     Ok(StoredSecret::OAuth(OAuthTokens { access_token: Secret::new(text), refresh_token: None, expires_at: None }))

@@ -1,0 +1,27 @@
+//! The core of heygen-tray: plain Rust with no GUI dependency, shared by the
+//! command line (`heygen-tray`) and the tray app (`heygen-tray-app`).
+//!
+//! `api` fetches, `billing` interprets, `snapshot` remembers, `poller` schedules,
+//! `alerts` decides, `view` turns snapshots into what the tray and windows show,
+//! `history` and `forecast` look back and ahead; `settings`, `keystore` and
+//! `accounts` keep the configuration and the keys.
+
+pub mod accounts;
+pub mod alerts;
+pub mod api;
+pub mod billing;
+pub mod clock;
+pub mod forecast;
+pub mod heygen_cli;
+pub mod history;
+pub mod keystore;
+pub mod poller;
+pub mod secret;
+pub mod settings;
+pub mod snapshot;
+pub mod view;
+
+/// Exit code for bad usage (unknown flag, bad value), shared by both binaries.
+pub const EXIT_USAGE: i32 = 64;
+/// Exit code for a command that failed (key rejected, keyring locked, no such account).
+pub const EXIT_FAILURE: i32 = 3;

@@ -1,6 +1,0 @@
-// No console window on Windows release builds.
-#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
-
-fn main() {
-    std::process::exit(heygen_tray::cli::main());
-}
