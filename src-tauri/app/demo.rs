@@ -47,7 +47,11 @@ impl Demo {
     pub fn start() -> Result<Demo, String> {
         let exe = std::env::current_exe().map_err(|e| e.to_string())?;
         let cli = exe.with_file_name(format!("heygen-tray{}", std::env::consts::EXE_SUFFIX));
-        let dir = tempfile::Builder::new().prefix("heygen-tray-demo-").tempdir().map_err(|e| format!("no private temporary folder: {e}"))?;
+        let mut folder = tempfile::Builder::new();
+        folder.prefix("heygen-tray-demo-");
+        #[cfg(unix)]
+        folder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+        let dir = folder.tempdir().map_err(|e| format!("no private temporary folder: {e}"))?;
         let mut child = Command::new(&cli)
             .args(["simulator", "--port", "0", "--until-stdin-closes"])
             .stdin(Stdio::piped())

@@ -168,6 +168,7 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
                 reload.reload(true);
             });
             watch_settings(&shared);
+            exit_on_signals(app.handle());
             let tray = match tray::start(app.handle(), shared.clone()) {
                 Ok(t) => Some(t),
                 Err(e) => {
@@ -324,6 +325,27 @@ fn open_history(shared: &Arc<Shared>, path: &std::path::Path) {
             .await;
         }
     });
+}
+
+/// SIGTERM (logout, `kill`), SIGINT and SIGHUP end the app the way Quit does, so it
+/// cleans up (the demo's simulator and folder) instead of dying where it stands.
+fn exit_on_signals(app: &tauri::AppHandle) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let kinds = [SignalKind::terminate(), SignalKind::interrupt(), SignalKind::hangup()];
+            let mut streams: Vec<_> = kinds.into_iter().filter_map(|k| signal(k).ok()).collect();
+            if streams.is_empty() {
+                return;
+            }
+            futures_util::future::select_all(streams.iter_mut().map(|s| Box::pin(s.recv()))).await;
+            app.exit(0);
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = app;
 }
 
 /// Reloads when the settings file changes (a CLI command, another window).

@@ -9,6 +9,7 @@
 //! `com.heygen-tray.app.SingleInstance`), so the tests that start it take
 //! [`exclusive`] and run one at a time.
 
+mod demo;
 mod desktop;
 mod forecast;
 mod notifications;
@@ -102,14 +103,16 @@ pub struct App {
 impl App {
     /// Starts the app the way users do: `heygen-tray`, which hands over to the app.
     pub fn start(home: &Home, args: &[&str]) -> App {
-        App::start_binary(crate::support::cli_bin(), home, args)
+        App::start_binary(crate::support::cli_bin(), home, args, &[])
     }
 
-    pub fn start_binary(binary: &str, home: &Home, args: &[&str]) -> App {
+    /// Starts `binary` with `args` and, beyond the home's environment, `env`.
+    pub fn start_binary(binary: &str, home: &Home, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> App {
         let tag = crate::support::unique("app");
         let log = tempfile::NamedTempFile::new().unwrap();
         let mut cmd = Command::new(binary);
         app_env(&mut cmd, home, &tag);
+        cmd.envs(env.iter().copied());
         cmd.args(args).stdin(Stdio::null()).stdout(log.reopen().unwrap()).stderr(log.reopen().unwrap());
         App { child: cmd.spawn().unwrap(), tag, log }
     }

@@ -33,7 +33,7 @@ fn the_tauri_tray_build_shows_the_figure_and_serves_its_menu() {
     let sim = sim();
     let home = Home::new(&sim.base_url());
     let (name, _key) = stored_wallet(&sim, &home, "tauri-tray", "jane_doe", 42.5);
-    let mut app = App::start_binary(&tauri_tray_bin(), &home, &[]);
+    let mut app = App::start_binary(&tauri_tray_bin(), &home, &[], &[]);
     let (bus, path) = wait_for("the Tauri tray's item registered with the watcher", || item_of(app.pid()));
     let prop = |p: &str| busctl(&["get-property", &bus, &path, "org.kde.StatusNotifierItem", p]).map(|v| v["data"].clone());
     wait_for("the figure as the indicator's label", || (prop("XAyatanaLabel").ok()?.as_str()? == "$42.50").then_some(()));
