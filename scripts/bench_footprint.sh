@@ -10,7 +10,7 @@ IDLE=600
 [ "${1:-}" = "--idle-seconds" ] && IDLE=$2
 if [ -z "${HEYGEN_TRAY_IN_SESSION:-}" ]; then
   "$ROOT/scripts/install-system-deps.sh"
-  (cd "$ROOT" && cargo build --release --locked --quiet)
+  (cd "$ROOT" && cargo build --release --locked --quiet --workspace --bins)
   exec dbus-run-session -- env HEYGEN_TRAY_IN_SESSION=1 "$0" "$@"
 fi
 cd "$ROOT"

@@ -1,25 +1,30 @@
 #!/usr/bin/env python3
 """Times `heygen-tray status --json` against the API simulator, beside curl doing the
-same request, and prints both. A benchmark, not a test: it asserts nothing.
+same request, and prints both with each one's own peak memory, their ratio and the
+goal (within 2x curl's time, at most 20 MiB peak). A benchmark: it asserts nothing.
 
 Usage: scripts/bench_status.py [--runs N] [--binary PATH]
 Builds the release binary first when no --binary is given.
 """
-import argparse, os, resource, statistics, subprocess, sys, time
+import argparse, os, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def timed(cmd, env, runs):
+    """Wall time of each run, and the peak RSS (KiB) of this command's own processes."""
     samples, rss = [], 0
     for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
-        out = subprocess.run(cmd, env=env, capture_output=True)
+        p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(p.pid, 0)
         samples.append((time.perf_counter() - t) * 1000)
-        if out.returncode not in (0, 1, 2):
-            sys.exit(f"{cmd[0]} failed ({out.returncode}): {out.stderr.decode()}")
-        rss = max(rss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        code = os.waitstatus_to_exitcode(status)
+        if code not in (0, 1, 2):
+            sys.exit(f"{cmd[0]} failed ({code}): {p.stderr.read().decode()}")
+        p.stderr.close()
+        p.returncode = code
+        rss = max(rss, usage.ru_maxrss)
     return samples, rss
 
 
@@ -36,7 +41,7 @@ def main():
     args = ap.parse_args()
     binary = args.binary
     if not binary:
-        subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+        subprocess.run(["cargo", "build", "--release", "--quiet", "--workspace", "--bins"], cwd=ROOT, check=True)
         target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
         binary = os.path.join(target, "release", "heygen-tray")
     sim = subprocess.Popen([binary, "simulator", "--port", "0"], stdout=subprocess.PIPE, text=True)
@@ -50,8 +55,13 @@ def main():
         subprocess.run(curl, check=True, capture_output=True)  # warm-up
         subprocess.run([binary, "status", "--json"], env=env, capture_output=True)
         print(f"simulator {base}, {args.runs} runs each, binary {binary}")
-        show("heygen-tray status --json", *timed([binary, "status", "--json"], env, args.runs))
-        show("curl (same request)", *timed(curl, env, args.runs))
+        ours, our_rss = timed([binary, "status", "--json"], env, args.runs)
+        theirs, their_rss = timed(curl, env, args.runs)
+        show("heygen-tray status --json", ours, our_rss)
+        show("curl (same request)", theirs, their_rss)
+        ratio = statistics.median(ours) / statistics.median(theirs)
+        print(f"time ratio (median) {ratio:.2f}x curl  [goal <= 2x: {'met' if ratio <= 2 else 'NOT met'}]   "
+              f"peak {our_rss / 1024:.1f} MiB  [goal <= 20 MiB: {'met' if our_rss <= 20 * 1024 else 'NOT met'}]")
     finally:
         sim.terminate()
         sim.wait()

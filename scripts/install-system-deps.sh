@@ -9,6 +9,8 @@ PKGS=(
   xvfb xauth x11-utils dbus dbus-x11 gnome-keyring libsecret-tools dunst webkit2gtk-driver
   # scripts, screenshots, benchmarks
   curl jq imagemagick python3-gi python3-xlib procps
+  # packaging (scripts/package.sh): shared-library dependencies, metadata checks
+  dpkg-dev desktop-file-utils appstream
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -6,5 +6,5 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 "$ROOT/scripts/install-system-deps.sh"
 command -v cargo >/dev/null || { echo "Rust is needed: install it from https://rustup.rs" >&2; exit 1; }
 cd "$ROOT"
-cargo build --release --locked
+cargo build --release --locked --workspace --bins
 exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/heygen-tray" "$@"

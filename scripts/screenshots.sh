@@ -5,7 +5,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${HEYGEN_TRAY_IN_SESSION:-}" ]; then
   "$ROOT/scripts/install-system-deps.sh"
-  (cd "$ROOT" && cargo build --locked --quiet)
+  (cd "$ROOT" && cargo build --locked --quiet --workspace)
   exec dbus-run-session -- env HEYGEN_TRAY_IN_SESSION=1 "$0" "$@"
 fi
 cd "$ROOT"

@@ -75,6 +75,10 @@ fn main() {
 /// tests and launchers). `window` runs a window process for a tray process.
 fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
     init_logging();
+    if let Err(e) = graphical_session() {
+        eprintln!("error: {e}");
+        return EXIT_FAILURE;
+    }
     if let Some(page) = window.as_deref().and_then(Page::parse) {
         return run_window(page);
     }
@@ -103,7 +107,7 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
             }
         }
     };
-    let mut client = Client::new(base.clone());
+    let mut client = Client::new(base.clone()).with_token_keeper(Arc::new(store.clone()));
     if demo {
         client = client.with_oauth_base(base);
     } else if let Ok(o) = oauth::oauth_base_from_env() {
@@ -142,7 +146,7 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
         let page = if argv.iter().any(|a| a == "settings") { Page::Settings } else { Page::Dashboard };
         actions::open_window(app, page);
     }));
-    let app = with_commands(builder, shared.clone())
+    let app = without_panic(|| with_commands(builder, shared.clone())
         .setup(move |app| {
             let shared = setup_shared;
             let saver = shared.clone();
@@ -179,7 +183,7 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
             tauri::async_runtime::spawn(views::run(app.handle().clone(), shared.clone(), tray));
             Ok(())
         })
-        .build(context());
+        .build(context()));
     let app = match app {
         Ok(app) => app,
         Err(e) => {
@@ -218,6 +222,36 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
         _ => {}
     });
     0
+}
+
+/// The tray and windows need a desktop session: say so plainly rather than let the
+/// toolkit fail.
+fn graphical_session() -> Result<(), String> {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+        if !set("DISPLAY") && !set("WAYLAND_DISPLAY") {
+            return Err("no graphical session: neither DISPLAY nor WAYLAND_DISPLAY is set. The tray app runs in a desktop session; the command line works without one (heygen-tray status).".into());
+        }
+    }
+    Ok(())
+}
+
+/// Builds the app; a panic inside the toolkit (a display that cannot be opened)
+/// becomes an error with words instead of a crash report.
+fn without_panic(build: impl FnOnce() -> tauri::Result<tauri::App>) -> Result<tauri::App, String> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(build));
+    std::panic::set_hook(hook);
+    match built {
+        Ok(Ok(app)) => Ok(app),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(panic) => {
+            let what = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
+            Err(format!("the desktop session could not be used ({}); is the display running and reachable?", what.trim()))
+        }
+    }
 }
 
 /// The app's context (config and embedded UI), generated once.
@@ -275,13 +309,15 @@ fn run_window(page: Page) -> i32 {
         windows_in_process: true,
         ..Shared::new(accounts, client, commands, snapshots, loaded.notice)
     });
-    let app = with_commands(tauri::Builder::default(), shared)
-        .setup(move |app| {
-            remote.listen(app.handle().clone(), page);
-            windows::open(app.handle(), page)?;
-            Ok(())
-        })
-        .build(context());
+    let app = without_panic(|| {
+        with_commands(tauri::Builder::default(), shared)
+            .setup(move |app| {
+                remote.listen(app.handle().clone(), page);
+                windows::open(app.handle(), page)?;
+                Ok(())
+            })
+            .build(context())
+    });
     match app {
         Ok(app) => {
             app.run(|_, _| {});

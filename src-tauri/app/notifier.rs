@@ -7,9 +7,13 @@ pub async fn send(alert: &Alert) -> Result<(), String> {
     let alert = alert.clone();
     tauri::async_runtime::spawn_blocking(move || {
         let mut n = notify_rust::Notification::new();
-        n.appname("HeyGen Tray").summary(&alert.summary).body(&alert.body);
+        n.appname("HeyGen Tray").summary(&alert.summary);
+        #[cfg(not(all(unix, not(target_os = "macos"))))]
+        n.body(&alert.body);
         #[cfg(all(unix, not(target_os = "macos")))]
         {
+            // Freedesktop notification daemons may read the body as markup.
+            n.body(&heygen_tray_core::text::escape_markup(&alert.body));
             n.icon(match alert.kind {
                 AlertKind::Low | AlertKind::Forecast => "dialog-warning",
                 AlertKind::Critical | AlertKind::KeyRejected => "dialog-error",

@@ -61,7 +61,9 @@ impl ksni::Tray for Tray {
 
     fn tool_tip(&self) -> ToolTip {
         let v = self.view();
-        ToolTip { title: v.tooltip_title, description: v.tooltip_lines.join("\n"), ..Default::default() }
+        // A StatusNotifierItem tooltip may be read as markup by the tray host.
+        let description = heygen_tray_core::text::escape_markup(&v.tooltip_lines.join("\n"));
+        ToolTip { title: v.tooltip_title, description, ..Default::default() }
     }
 
     fn activate(&mut self, _x: i32, _y: i32) {

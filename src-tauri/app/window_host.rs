@@ -39,6 +39,7 @@ impl Hosts {
             .spawn()?;
         let mut stdin = child.stdin.take().expect("piped");
         let stdout = child.stdout.take().expect("piped");
+        let pid = child.id();
         writeln!(stdin, "{}", json!({ "state": state }))?;
         children.insert(page.label(), (child, stdin));
         let shared = shared.clone();
@@ -58,12 +59,26 @@ impl Hosts {
                 }
             }
             // The window closed: reap the process.
-            let mut children = shared.hosts.children.lock().unwrap();
-            if let Some((mut child, _)) = children.remove(page.label()) {
-                let _ = child.wait();
-            }
+            shared.hosts.reap(page.label(), pid);
         });
         Ok(())
+    }
+
+    /// Forgets and reaps the window process `pid` of `label` once its window closed.
+    /// A process started since for the same page (a quick reopen) is not this one's to
+    /// touch; the wait happens outside the lock, so the views loop never stalls on it.
+    fn reap(&self, label: &str, pid: u32) {
+        let mine = {
+            let mut children = self.children.lock().unwrap();
+            match children.get(label) {
+                Some((child, _)) if child.id() == pid => children.remove(label),
+                _ => None,
+            }
+        };
+        if let Some((mut child, stdin)) = mine {
+            drop(stdin);
+            let _ = child.wait();
+        }
     }
 
     /// Sends the new dashboard state to every window process.
@@ -115,5 +130,49 @@ impl Remote {
             }
             app.exit(0);
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn sleeper(secs: &str) -> (Child, ChildStdin) {
+        let mut child = Command::new("sleep").arg(secs).stdin(Stdio::piped()).spawn().unwrap();
+        let stdin = child.stdin.take().unwrap();
+        (child, stdin)
+    }
+
+    #[test]
+    fn an_old_reader_leaves_a_reopened_window_alone_and_never_waits_on_it() {
+        let hosts = Hosts::default();
+        let (mut old, _) = sleeper("0");
+        let old_pid = old.id();
+        old.wait().unwrap();
+        let new = sleeper("30");
+        let new_pid = new.0.id();
+        hosts.children.lock().unwrap().insert("dashboard", new);
+        let start = Instant::now();
+        hosts.reap("dashboard", old_pid);
+        assert!(start.elapsed() < Duration::from_secs(2), "the old reader waited on the new window");
+        let mut children = hosts.children.lock().unwrap();
+        let (child, _) = children.get_mut("dashboard").expect("the new window is still known");
+        assert_eq!(child.id(), new_pid);
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
+    #[test]
+    fn a_closed_window_is_forgotten_and_reaped() {
+        let hosts = Hosts::default();
+        let child = sleeper("0");
+        let pid = child.0.id();
+        hosts.children.lock().unwrap().insert("settings", child);
+        hosts.reap("settings", pid);
+        assert!(hosts.children.lock().unwrap().is_empty());
+        // Reaped: no zombie left under this process.
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        assert!(stat.is_empty(), "still there: {stat}");
     }
 }

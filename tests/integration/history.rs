@@ -60,9 +60,68 @@ fn history_usage_errors_and_a_corrupt_database() {
     let dir = home.dir.path().join("data").join("heygen-tray");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("history.sqlite3"), vec![0x42u8; 4096]).unwrap();
+    // An export only reads: a damaged file is reported, not moved.
     let out = home.run(&[], &["history", "--json"], None);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stderr(&out).contains("kept as"), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not a database"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(dir.join("history.sqlite3")).unwrap(), vec![0x42u8; 4096]);
     let aside = std::fs::read_dir(&dir).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains(".bad-")).count();
-    assert_eq!(aside, 1);
+    assert_eq!(aside, 0);
+}
+
+#[test]
+fn exporting_a_newer_database_refuses_it_and_leaves_it_in_place() {
+    let home = Home::new("http://127.0.0.1:9");
+    let dir = home.dir.path().join("data").join("heygen-tray");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("history.sqlite3");
+    newer_database(&path);
+    let before = std::fs::read(&path).unwrap();
+    for args in [&["history", "--csv"][..], &["history", "--json"]] {
+        let out = home.run(&[], args, None);
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        assert!(stderr(&out).contains("newer version of heygen-tray"), "{}", stderr(&out));
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    let names: Vec<String> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["history.sqlite3"], "nothing renamed or added");
+}
+
+/// A history database as a future version might leave it: schema 99 (SQLite keeps
+/// `user_version` big-endian at offset 60 of the file's header).
+fn newer_database(path: &std::path::Path) {
+    let (h, _) = heygen_tray_core::history::History::open(path).unwrap();
+    h.record("a", chrono::Utc::now(), 1.0, "usd").unwrap();
+    drop(h);
+    let mut bytes = std::fs::read(path).unwrap();
+    bytes[60..64].copy_from_slice(&99u32.to_be_bytes());
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn concurrent_status_runs_on_a_fresh_data_folder_share_one_history() {
+    require_session();
+    let sim = sim();
+    let name = unique("conc");
+    let key = format!("hg_conc_key_{name}");
+    sim.add_account(&name, &key, Auth::ApiKey, wallet(40.0));
+    let base = Home::new(&sim.base_url());
+    assert_eq!(base.run(&[], &["accounts", "add", &name], Some(&key)).status.code(), Some(0));
+    for trial in 0..8 {
+        // A fresh data folder each time, the settings (and keyring) shared.
+        let data = tempfile::tempdir().unwrap();
+        let children: Vec<_> = (0..4)
+            .map(|_| base.command(&[], &["status"]).env("XDG_DATA_HOME", data.path()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap())
+            .collect();
+        for c in children {
+            let out = c.wait_with_output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "trial {trial}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let dir = data.path().join("heygen-tray");
+        let names: Vec<String> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        assert!(!names.iter().any(|n| n.contains(".bad-")), "trial {trial}: set aside: {names:?}");
+        let h = heygen_tray_core::history::History::open_read_only(&dir.join("history.sqlite3")).unwrap();
+        assert_eq!(h.samples(Some(&name), None).unwrap().len(), 1, "trial {trial}: one row for one unchanged figure");
+    }
+    base.run(&[], &["accounts", "remove", &name], None);
 }

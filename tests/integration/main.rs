@@ -6,6 +6,8 @@ mod client;
 mod e2e;
 mod history;
 mod launch;
+mod oauth;
 mod keyring;
 mod poller;
+mod untrusted;
 mod support;

@@ -34,20 +34,10 @@ pub fn run(args: HistoryArgs) -> i32 {
         None => None,
     };
     let path = History::default_path();
+    // An export only reads: nothing is created, migrated or moved.
     let samples = if path.exists() {
-        match History::open(&path) {
-            Ok((h, notice)) => {
-                if let Some(n) = notice {
-                    eprintln!("warning: {n}");
-                }
-                match h.samples(args.name.as_deref(), since) {
-                    Ok(s) => s,
-                    Err(e) => {
-                        eprintln!("error: {e}");
-                        return EXIT_FAILURE;
-                    }
-                }
-            }
+        match History::open_read_only(&path).and_then(|h| h.samples(args.name.as_deref(), since)) {
+            Ok(s) => s,
             Err(e) => {
                 eprintln!("error: {e}");
                 return EXIT_FAILURE;

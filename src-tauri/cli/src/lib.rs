@@ -151,6 +151,7 @@ fn status_command(args: StatusArgs) -> i32 {
         client = client.with_oauth_base(oauth);
     }
     let store = Accounts::open_default();
+    let client = client.with_token_keeper(std::sync::Arc::new(store.clone()));
     // Keyring calls block: they run here, outside the async runtime.
     let (accounts, mut snapshots) = accounts_to_check(&store);
     let fetched = runtime().block_on(futures_util::future::join_all(accounts.into_iter().map(|a| {
@@ -160,7 +161,8 @@ fn status_command(args: StatusArgs) -> i32 {
             let fetched = client.fetch_account(&a.credential, a.refresh.as_ref(), now).await;
             let mut snap = AccountSnapshot::new(a.name, a.thresholds.with(&run_override));
             snap.record(fetched.result, chrono::Utc::now());
-            (snap, fetched.new_tokens)
+            // Renewed tokens are stored as they are renewed; only those that could not be are saved here.
+            (snap, fetched.new_tokens.filter(|_| fetched.unsaved))
         }
     })));
     record_history(fetched.iter().map(|(s, _)| s));
@@ -205,7 +207,7 @@ fn record_history<'a>(snaps: impl Iterator<Item = &'a AccountSnapshot>) {
 }
 
 async fn simulator_command(args: SimulatorArgs) -> i32 {
-    let options = heygen_tray_sim::SimOptions { port: args.port, drain_seconds: args.drain_seconds };
+    let options = heygen_tray_sim::SimOptions { port: args.port, drain_seconds: args.drain_seconds, ..Default::default() };
     let sim = match heygen_tray_sim::Simulator::start(options).await {
         Ok(s) => s,
         Err(e) => {
@@ -213,14 +215,19 @@ async fn simulator_command(args: SimulatorArgs) -> i32 {
             return EXIT_FAILURE;
         }
     };
-    println!("HeyGen API simulator on {}", sim.base_url());
-    println!("Try: HEYGEN_API_BASE={} HEYGEN_API_KEY=sim-wallet-key heygen-tray status", sim.base_url());
-    let mut keys: Vec<_> = heygen_tray_sim::builtin_keys().into_iter().collect();
-    keys.sort_by(|a, b| a.0.cmp(&b.0));
-    for (name, (key, auth)) in keys {
-        println!("  {name:<18} {key:<24} {auth:?}");
+    // Written, not printed: a reader that went away must not end the simulator.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "HeyGen API simulator on {}", sim.base_url());
+    if !args.until_stdin_closes {
+        let _ = writeln!(out, "Try: HEYGEN_API_BASE={} HEYGEN_API_KEY=sim-wallet-key heygen-tray status", sim.base_url());
+        let mut keys: Vec<_> = heygen_tray_sim::builtin_keys().into_iter().collect();
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, (key, auth)) in keys {
+            let _ = writeln!(out, "  {name:<18} {key:<24} {auth:?}");
+        }
     }
-    let _ = std::io::stdout().flush();
+    let _ = out.flush();
+    drop(out);
     if args.until_stdin_closes {
         // Blocking read on a thread of its own: EOF (or an error) means the parent is gone.
         let (tx, rx) = tokio::sync::oneshot::channel();

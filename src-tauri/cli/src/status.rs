@@ -3,6 +3,7 @@
 //! The JSON shape is a stable interface (documented in the README).
 
 use heygen_tray_core::snapshot::{AccountSnapshot, State};
+use heygen_tray_core::text::{clean, escape_markup};
 use chrono::SecondsFormat;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -93,14 +94,16 @@ impl Report {
                 (None, None) => String::new(),
             };
             let line = format!("{:<name_w$}  {:<8}  {:<head_w$}  {tail}", r.name, r.level.as_str(), r.headline);
-            out.push_str(line.trim_end());
+            // Answers are cleaned when read; a terminal line is cleaned once more.
+            out.push_str(clean(line.trim_end()).as_ref());
             out.push('\n');
         }
         out.pop();
         out
     }
 
-    /// Waybar's custom-module JSON: `text`, `tooltip`, `class` (and `alt`).
+    /// Waybar's custom-module JSON: `text`, `tooltip`, `class` (and `alt`). Waybar reads
+    /// `text` and `tooltip` as Pango markup: both are escaped.
     pub fn waybar(&self) -> Value {
         let text = if self.accounts.is_empty() {
             "HeyGen: no account".to_string()
@@ -124,7 +127,7 @@ impl Report {
                 .join("\n")
         };
         let class = self.level.as_str();
-        json!({"text": text, "tooltip": tooltip, "class": class, "alt": class})
+        json!({"text": escape_markup(&text), "tooltip": escape_markup(&tooltip), "class": class, "alt": class})
     }
 }
 

@@ -2,7 +2,7 @@
 //! place, remove, thresholds, and loading credentials for polling. No secret is ever
 //! written to settings; a key that the keyring cannot take is not saved at all.
 
-use crate::api::oauth::{OAuthTokens, Refresh, CLIENT_ID_ENV};
+use crate::api::oauth::{OAuthTokens, Refresh, TokenKeeper, CLIENT_ID_ENV};
 use crate::api::{ApiError, Client, Credential, ErrorKind};
 use crate::billing::{summarize, Summary, ThresholdOverride};
 use crate::keystore::{KeyringError, Keystore, StoredSecret};
@@ -95,6 +95,8 @@ impl Accounts {
         if self.settings.load().settings.account(name).is_none() {
             return Err(AccountError::NotFound(name.into()));
         }
+        // Under the token lock, so a renewal in flight cannot write the entry back.
+        let _tokens = self.settings.token_lock().map_err(|source| SaveError { path: self.settings.path(), source })?;
         self.keystore.delete(name)?;
         self.settings.update(|s| {
             s.accounts.retain(|a| a.name != name);
@@ -120,8 +122,19 @@ impl Accounts {
         result
     }
 
-    /// Saves tokens that were refreshed while polling.
-    pub fn save_tokens(&self, name: &str, tokens: &OAuthTokens) -> Result<(), AccountError> {
+    /// Saves tokens renewed earlier that could not be stored then, under the token
+    /// lock; an account removed since is left alone (`Ok(false)`).
+    pub fn save_tokens(&self, name: &str, tokens: &OAuthTokens) -> Result<bool, AccountError> {
+        let _tokens = self.settings.token_lock().map_err(|source| SaveError { path: self.settings.path(), source })?;
+        if self.settings.load().settings.account(name).is_none() {
+            return Ok(false);
+        }
+        self.store_tokens(name, tokens)?;
+        Ok(true)
+    }
+
+    /// Writes tokens to the keyring (in place), then their expiry to the settings.
+    fn store_tokens(&self, name: &str, tokens: &OAuthTokens) -> Result<(), AccountError> {
         self.keystore.set(name, &StoredSecret::OAuth(tokens.clone()))?;
         self.settings.update(|s| {
             if let Some(a) = s.account_mut(name) {
@@ -150,6 +163,7 @@ impl Accounts {
                     thresholds: a.thresholds,
                     refresh: match (&secret, &client_id) {
                         (StoredSecret::OAuth(t), Some(id)) => t.refresh_token.as_ref().map(|r| Refresh {
+                            account: a.name.clone(),
                             client_id: id.clone(),
                             refresh_token: r.clone(),
                             expires_at: t.expires_at,
@@ -179,5 +193,31 @@ impl Accounts {
             }
         }
         (ok, problems)
+    }
+}
+
+/// Renewals of OAuth tokens go through the user's settings folder (a lock file) and
+/// keyring, shared by the tray, its windows and the CLI.
+impl TokenKeeper for Accounts {
+    fn lock(&self) -> Result<Box<dyn Send>, ApiError> {
+        let guard = self.settings.token_lock().map_err(|e| {
+            ApiError::new(ErrorKind::Keyring, format!("the token lock in {} could not be taken ({e})", self.settings.path().display()))
+        })?;
+        Ok(Box::new(guard))
+    }
+
+    fn stored(&self, account: &str) -> Result<Option<OAuthTokens>, ApiError> {
+        if self.settings.load().settings.account(account).is_none() {
+            return Ok(None);
+        }
+        match self.keystore.get(account, AuthKind::Oauth) {
+            Ok(StoredSecret::OAuth(t)) => Ok(Some(t)),
+            Ok(StoredSecret::ApiKey(_)) => Ok(None),
+            Err(e) => Err(ApiError::new(ErrorKind::Keyring, e.to_string())),
+        }
+    }
+
+    fn store(&self, account: &str, tokens: &OAuthTokens) -> Result<(), ApiError> {
+        self.store_tokens(account, tokens).map_err(|e| ApiError::new(ErrorKind::Keyring, e.to_string()))
     }
 }

@@ -19,6 +19,7 @@ pub mod poller;
 pub mod secret;
 pub mod settings;
 pub mod snapshot;
+pub mod text;
 pub mod view;
 
 /// Exit code for bad usage (unknown flag, bad value), shared by both binaries.

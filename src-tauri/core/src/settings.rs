@@ -222,8 +222,19 @@ impl Store {
     }
 
     fn lock(&self) -> io::Result<FileLock> {
+        self.lock_named(".settings.lock")
+    }
+
+    /// The lock every process of this user takes to renew or store OAuth tokens, so a
+    /// refresh token is used once and a removed account is never written back.
+    /// Blocking; held until the guard drops.
+    pub fn token_lock(&self) -> io::Result<impl Send> {
+        self.lock_named(".tokens.lock")
+    }
+
+    fn lock_named(&self, name: &str) -> io::Result<FileLock> {
         create_private_dir(&self.dir)?;
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(self.dir.join(".settings.lock"))?;
+        let file = OpenOptions::new().create(true).truncate(false).write(true).open(self.dir.join(name))?;
         file.lock()?;
         Ok(FileLock(file))
     }
@@ -343,9 +354,15 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
+/// A new file only this user can read. Whatever stands at `path` (a stale temp file,
+/// or a symlink planted by someone else) is removed, never followed or reused.
 fn private_file(path: &Path) -> io::Result<File> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
     let mut options = OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options.open(path)

@@ -56,6 +56,12 @@ pub struct SimAccount {
 }
 
 impl SimAccount {
+    /// Queues `count` failing answers, never beyond [`crate::MAX_QUEUED_FAILURES`] in all.
+    pub fn queue_failures(&mut self, status: u16, count: usize, retry_after: Option<u64>) {
+        let room = crate::MAX_QUEUED_FAILURES.saturating_sub(self.queued_failures.len());
+        self.queued_failures.extend(std::iter::repeat_n((status, retry_after), count.min(room)));
+    }
+
     pub fn new(name: &str, key: &str, auth: Auth, behaviour: Behaviour) -> Self {
         SimAccount {
             name: name.into(),

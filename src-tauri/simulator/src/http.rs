@@ -83,7 +83,7 @@ impl Response {
 }
 
 /// Serves requests on one connection until it closes.
-pub async fn serve_connection<F, Fut>(mut stream: TcpStream, handler: F)
+pub async fn serve_connection<F, Fut>(mut stream: TcpStream, idle: std::time::Duration, handler: F)
 where
     F: Fn(Request) -> Fut,
     Fut: Future<Output = Response>,
@@ -91,7 +91,7 @@ where
     let _ = stream.set_nodelay(true);
     let mut buf = Vec::with_capacity(4096);
     loop {
-        let request = match read_request(&mut stream, &mut buf).await {
+        let request = match read_request(&mut stream, &mut buf, idle).await {
             Ok(Some(r)) => r,
             Ok(None) => return,
             Err(status) => {
@@ -115,8 +115,16 @@ where
     }
 }
 
-/// Reads one request; `Ok(None)` when the peer closed between requests.
-async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Option<Request>, u16> {
+/// A connection that sends nothing for this long is closed (by default).
+pub const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// One read, ending the connection (`Ok(0)`) when the peer stays silent too long.
+async fn read_some(stream: &mut TcpStream, chunk: &mut [u8], idle: std::time::Duration) -> std::io::Result<usize> {
+    tokio::time::timeout(idle, stream.read(chunk)).await.unwrap_or(Ok(0))
+}
+
+/// Reads one request; `Ok(None)` when the peer closed (or went quiet) between requests.
+async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, idle: std::time::Duration) -> Result<Option<Request>, u16> {
     let head_end = loop {
         if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             break pos;
@@ -125,7 +133,7 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Optio
             return Err(431);
         }
         let mut chunk = [0u8; 4096];
-        match stream.read(&mut chunk).await {
+        match read_some(stream, &mut chunk, idle).await {
             Ok(0) | Err(_) => return Ok(None),
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
@@ -151,7 +159,7 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Optio
     }
     while buf.len() < length {
         let mut chunk = [0u8; 4096];
-        match stream.read(&mut chunk).await {
+        match read_some(stream, &mut chunk, idle).await {
             Ok(0) | Err(_) => return Ok(None),
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }

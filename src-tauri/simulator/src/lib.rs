@@ -15,6 +15,9 @@
 //! - `POST /_sim/slow?ms=2000` — delay of the `slow` account
 
 pub mod accounts;
+
+/// The most failures one account may have queued (a control call asking for more is refused).
+pub const MAX_QUEUED_FAILURES: usize = 10_000;
 mod http;
 
 use accounts::{Auth, Behaviour, RetryAfter, SimAccount};
@@ -33,11 +36,13 @@ pub struct SimOptions {
     pub port: u16,
     /// Seconds the `drain` wallet takes to go from $12 to zero.
     pub drain_seconds: f64,
+    /// A connection silent for this long is closed.
+    pub idle_timeout: std::time::Duration,
 }
 
 impl Default for SimOptions {
     fn default() -> Self {
-        SimOptions { port: 0, drain_seconds: 60.0 }
+        SimOptions { port: 0, drain_seconds: 60.0, idle_timeout: http::IDLE_TIMEOUT }
     }
 }
 
@@ -45,6 +50,26 @@ struct State {
     accounts: Vec<SimAccount>,
     slow_delay: Duration,
     requests: u64,
+    token: TokenEndpoint,
+}
+
+/// How the OAuth token endpoint answers (tests set this to try odd answers).
+#[derive(Debug, Clone)]
+pub struct TokenEndpoint {
+    /// `expires_in` of issued tokens (any JSON number, however large).
+    pub expires_in: f64,
+    /// The next answers fail with these statuses (and `Retry-After` seconds).
+    pub failures: Vec<(u16, Option<u64>)>,
+    /// Answer with a body larger than any client should read.
+    pub oversized: bool,
+    /// Issue a new refresh token with each access token (the old one stops working).
+    pub rotate: bool,
+}
+
+impl Default for TokenEndpoint {
+    fn default() -> Self {
+        TokenEndpoint { expires_in: 864_000.0, failures: Vec::new(), oversized: false, rotate: false }
+    }
 }
 
 /// A running simulator. Dropping it stops the server.
@@ -69,13 +94,27 @@ impl Simulator {
             accounts: accounts::builtin(options.drain_seconds),
             slow_delay: accounts::SLOW_DELAY,
             requests: 0,
+            token: TokenEndpoint::default(),
         }));
         let shared = state.clone();
         let task = tokio::spawn(async move {
+            let mut backoff = std::time::Duration::from_millis(10);
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let stream = match listener.accept().await {
+                    Ok((stream, _)) => {
+                        backoff = std::time::Duration::from_millis(10);
+                        stream
+                    }
+                    // Out of file descriptors (or another passing failure): wait before
+                    // trying again instead of spinning.
+                    Err(_) => {
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(std::time::Duration::from_secs(1));
+                        continue;
+                    }
+                };
                 let state = shared.clone();
-                tokio::spawn(http::serve_connection(stream, move |req| handle(state.clone(), req)));
+                tokio::spawn(http::serve_connection(stream, options.idle_timeout, move |req| handle(state.clone(), req)));
             }
         });
         Ok(Simulator { addr, state, task })
@@ -118,7 +157,7 @@ impl Simulator {
 
     /// The next `count` answers for `name` fail with `status`.
     pub fn fail_next(&self, name: &str, status: u16, count: usize, retry_after: Option<u64>) {
-        self.with(name, |a| a.queued_failures.extend(std::iter::repeat_n((status, retry_after), count)))
+        self.with(name, |a| a.queue_failures(status, count, retry_after))
     }
 
     pub fn set_profile(&self, name: &str, data: Value) {
@@ -135,6 +174,16 @@ impl Simulator {
     /// Gives an OAuth account a refresh token the token endpoint accepts.
     pub fn set_refresh_token(&self, name: &str, token: &str) {
         self.with(name, |a| a.refresh_token = Some(token.into()))
+    }
+
+    /// Changes how the token endpoint answers from now on.
+    pub fn set_token_endpoint(&self, f: impl FnOnce(&mut TokenEndpoint)) {
+        f(&mut self.state.lock().unwrap().token)
+    }
+
+    /// The refresh token an account's tokens are renewed with now.
+    pub fn refresh_token(&self, name: &str) -> Option<String> {
+        self.with(name, |a| a.refresh_token.clone())
     }
 
     /// Replaces an account's key or token; the old one gets 401 from now on.
@@ -275,12 +324,30 @@ fn token(state: &Arc<Mutex<State>>, req: &Request) -> Response {
         return Response::json(400, &json!({"error": "invalid_client"}));
     }
     let mut s = state.lock().unwrap();
+    if !s.token.failures.is_empty() {
+        let (status, retry_after) = s.token.failures.remove(0);
+        let mut r = Response::json(status, &json!({"error": "temporarily_unavailable"}));
+        if let Some(secs) = retry_after {
+            r = r.header("Retry-After", &secs.to_string());
+        }
+        return r;
+    }
+    if s.token.oversized {
+        return Response::raw(200, "application/json", format!("{{\"access_token\":\"{}\"}}", "x".repeat(1 << 20)).into_bytes());
+    }
+    let TokenEndpoint { expires_in, rotate, .. } = s.token.clone();
     let Some(a) = s.accounts.iter_mut().find(|a| a.refresh_token.as_deref() == Some(field("refresh_token"))) else {
         return Response::json(400, &json!({"error": "invalid_grant"}));
     };
     a.refreshes += 1;
     a.key = format!("sim-oauth-token-r{}", a.refreshes);
-    Response::json(200, &json!({"access_token": a.key, "token_type": "Bearer", "expires_in": 864000}))
+    let mut answer = json!({"access_token": a.key, "token_type": "Bearer", "expires_in": expires_in});
+    if rotate {
+        let next = format!("sim-refresh-token-r{}", a.refreshes);
+        a.refresh_token = Some(next.clone());
+        answer["refresh_token"] = json!(next);
+    }
+    Response::json(200, &answer)
 }
 
 fn status_answer(status: u16, html: bool) -> Response {
@@ -346,9 +413,12 @@ fn control(state: &Arc<Mutex<State>>, req: &Request, rest: &str) -> Response {
         }
         "fail" => {
             let status = num("status").unwrap_or(500.0) as u16;
-            let count = num("count").unwrap_or(1.0) as usize;
+            let count = num("count").unwrap_or(1.0);
+            if !(0.0..=MAX_QUEUED_FAILURES as f64).contains(&count) {
+                return error(400, "invalid_query", &format!("count must be between 0 and {MAX_QUEUED_FAILURES}"));
+            }
             let ra = num("retry_after").map(|v| v as u64);
-            a.queued_failures.extend(std::iter::repeat_n((status, ra), count));
+            a.queue_failures(status, count as usize, ra);
         }
         "profile" => match serde_json::from_slice::<Value>(&req.body) {
             Ok(data) => a.behaviour = Behaviour::Profile(data),

@@ -113,6 +113,8 @@ pub struct Client {
     base: ApiBase,
     /// Where OAuth tokens are refreshed; `None` when refresh is impossible.
     oauth_base: Option<ApiBase>,
+    /// Where renewed tokens are stored, under a lock shared by the user's processes.
+    keeper: Option<std::sync::Arc<dyn oauth::TokenKeeper>>,
 }
 
 impl Client {
@@ -122,7 +124,7 @@ impl Client {
 
     /// A client with other timeouts (tests use short ones).
     pub fn with_timeouts(base: ApiBase, connect: Duration, total: Duration) -> Self {
-        let http = reqwest::Client::builder()
+        let http = with_proxies(reqwest::Client::builder())
             .connect_timeout(connect)
             .timeout(total)
             // A redirect could carry X-Api-Key to another host: never follow one.
@@ -132,7 +134,13 @@ impl Client {
             .user_agent(concat!("heygen-tray/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("the HTTP client configuration is static and valid");
-        Client { http, base, oauth_base: None }
+        Client { http, base, oauth_base: None, keeper: None }
+    }
+
+    /// Stores renewed OAuth tokens through `keeper` (see [`oauth`]).
+    pub fn with_token_keeper(mut self, keeper: std::sync::Arc<dyn oauth::TokenKeeper>) -> Self {
+        self.keeper = Some(keeper);
+        self
     }
 
     /// Sets where OAuth tokens are refreshed.
@@ -211,8 +219,27 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// Proxies: `HTTPS_PROXY` (or `ALL_PROXY`, either case) for https requests, with
+/// `NO_PROXY` exceptions. Plain http (allowed for loopback only) never goes through a
+/// proxy: `HTTP_PROXY` would carry the key in clear text.
+fn with_proxies(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    let builder = builder.no_proxy();
+    let from_env = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()));
+    let Some(url) = from_env else { return builder };
+    let url = if url.contains("://") { url } else { format!("http://{url}") };
+    match reqwest::Proxy::https(&url) {
+        Ok(proxy) => builder.proxy(proxy.no_proxy(reqwest::NoProxy::from_env())),
+        Err(e) => {
+            tracing::warn!("the proxy in HTTPS_PROXY is not usable ({e}); connecting directly");
+            builder
+        }
+    }
+}
+
 /// Reads the body, refusing more than [`MAX_BODY_BYTES`] and reporting a cut-off answer.
-async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
+pub(crate) async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, String> {
     if response.content_length().is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return Err(too_large());
     }
@@ -249,13 +276,14 @@ fn parse_user(body: &[u8], content_type: &str) -> Result<UserMe, String> {
             "HeyGen answered with a web page instead of account data (a proxy or outage page?)".into(),
         );
     }
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         if e.is_eof() {
             "HeyGen's answer was cut off before it was complete".to_string()
         } else {
             format!("HeyGen's answer is not valid JSON ({e})")
         }
     })?;
+    crate::text::clean_json(&mut value);
     let envelope: schema::Envelope = serde_json::from_value(value)
         .map_err(|e| format!("HeyGen's answer does not have the expected shape ({e})"))?;
     envelope
@@ -267,9 +295,10 @@ fn parse_user(body: &[u8], content_type: &str) -> Result<UserMe, String> {
 
 /// The v3 error envelope, if the body has one: `(code, message)`.
 fn envelope(body: &[u8]) -> (Option<String>, Option<String>) {
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) else {
         return (None, None);
     };
+    crate::text::clean_json(&mut value);
     let error = value.get("error").unwrap_or(&value);
     let text = |key: &str| {
         error

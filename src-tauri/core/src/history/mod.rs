@@ -4,8 +4,10 @@
 //! the previous one, so compaction (hourly after 30 days, daily after a year) keeps
 //! totals exact and top-ups stay visible. No secret is stored here.
 //!
-//! A corrupt database is moved aside and a new one started, with a notice; callers
-//! keep working without history if even that fails.
+//! Only a corrupt database is moved aside and a new one started, with a notice; a
+//! busy one is waited for, a newer one refused untouched. Callers keep working
+//! without history when it cannot be opened. The tray, its windows and the CLI may
+//! open it at once: creation and migration run in one immediate transaction.
 
 mod schema;
 
@@ -52,41 +54,73 @@ impl History {
         dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("heygen-tray").join("history.sqlite3")
     }
 
-    /// Opens (creating and migrating as needed). A database that is not usable is moved
-    /// aside as `history.sqlite3.bad-<time>` and a new one started; the notice says so.
+    /// Opens for recording (creating and migrating as needed; the folder 0700, the file
+    /// 0600). Only a database that SQLite finds corrupt, or that is not a database at
+    /// all, is moved aside as `history.sqlite3.bad-<time>` and a new one started; the
+    /// notice says so. A busy database is waited for (up to [`BUSY_TIMEOUT`]); a
+    /// newer schema, a full disk or any other error is reported and the file left as it is.
     pub fn open(path: &Path) -> Result<(History, Option<String>), HistoryError> {
-        if let Some(dir) = path.parent() {
-            let _ = std::fs::create_dir_all(dir);
-        }
-        match Self::open_checked(path) {
+        let err = |source| HistoryError { path: path.to_path_buf(), source };
+        create_private(path).map_err(|e| err(io_error(e)))?;
+        match Self::open_checked(path, false) {
             Ok(h) => Ok((h, None)),
-            Err(first) => {
+            Err(first) if first.is_corrupt() => {
                 let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
                 let aside = path.with_file_name(format!(
                     "{}.bad-{stamp}",
                     path.file_name().and_then(|n| n.to_str()).unwrap_or("history.sqlite3")
                 ));
-                std::fs::rename(path, &aside).map_err(|_| HistoryError { path: path.to_path_buf(), source: first.clone_source() })?;
+                std::fs::rename(path, &aside).map_err(|e| err(io_error(e)))?;
                 for ext in ["-wal", "-shm", "-journal"] {
                     let side = PathBuf::from(format!("{}{ext}", path.display()));
                     let _ = std::fs::rename(&side, PathBuf::from(format!("{}{ext}", aside.display())));
                 }
                 let notice = format!(
-                    "The history database {} could not be used ({}); it was kept as {} and a new history was started.",
+                    "The history database {} was damaged ({}); it was kept as {} and a new history was started.",
                     path.display(),
                     first.source,
                     aside.display()
                 );
                 tracing::warn!("{notice}");
-                Ok((Self::open_checked(path)?, Some(notice)))
+                create_private(path).map_err(|e| err(io_error(e)))?;
+                Ok((Self::open_checked(path, false)?, Some(notice)))
             }
+            Err(e) => Err(e),
         }
     }
 
-    fn open_checked(path: &Path) -> Result<History, HistoryError> {
+    /// Opens an existing database to read it (an export): nothing is created,
+    /// migrated, moved or written. A schema this version does not know is refused.
+    pub fn open_read_only(path: &Path) -> Result<History, HistoryError> {
+        Self::open_checked(path, true)
+    }
+
+    /// Refuses a file whose header says a newer version wrote it, before SQLite opens
+    /// it (opening would add its `-wal` and `-shm` files beside it).
+    fn refuse_newer(path: &Path) -> Result<(), HistoryError> {
+        use std::io::Read;
+        let mut header = [0u8; 64];
+        let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header));
+        if read.is_ok() && header.starts_with(b"SQLite format 3\0") {
+            let version = i64::from(i32::from_be_bytes([header[60], header[61], header[62], header[63]]));
+            if version > CURRENT_VERSION {
+                return Err(HistoryError { path: path.to_path_buf(), source: schema::newer(version) });
+            }
+        }
+        Ok(())
+    }
+
+    fn open_checked(path: &Path, read_only: bool) -> Result<History, HistoryError> {
+        use rusqlite::OpenFlags;
+        Self::refuse_newer(path)?;
         let err = |source| HistoryError { path: path.to_path_buf(), source };
-        let mut conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(err)?;
+        let flags = if read_only {
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        } else {
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        };
+        let mut conn = Connection::open_with_flags(path, flags).map_err(err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
         let ok: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(err)?;
         if ok != "ok" {
             return Err(err(rusqlite::Error::SqliteFailure(
@@ -94,9 +128,15 @@ impl History {
                 Some(ok),
             )));
         }
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
-        schema::migrate(&mut conn).map_err(err)?;
+        if read_only {
+            schema::check_known(&conn).map_err(err)?;
+        } else {
+            // WAL lets the tray, a window and the CLI read while one writes. Setting it
+            // needs a moment alone with the file: retried while another opener has it.
+            retry_busy(|| conn.pragma_update(None, "journal_mode", "WAL")).map_err(err)?;
+            conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
+            schema::migrate(&mut conn).map_err(err)?;
+        }
         Ok(History { conn, path: path.to_path_buf() })
     }
 
@@ -111,8 +151,10 @@ impl History {
     /// Records a figure if it changed, or if the last row is older than the heartbeat.
     /// Returns whether a row was written.
     pub fn record(&self, account: &str, at: DateTime<Utc>, remaining: f64, unit: &str) -> Result<bool, HistoryError> {
-        let last: Option<(i64, f64, String)> = self
-            .conn
+        // Read and write under the write lock: processes recording at once see each
+        // other's rows, so one unchanged figure is one row.
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate).map_err(|e| self.err(e))?;
+        let last: Option<(i64, f64, String)> = tx
             .query_row(
                 "SELECT at, remaining, unit FROM samples WHERE account = ?1 ORDER BY at DESC, rowid DESC LIMIT 1",
                 params![account],
@@ -131,12 +173,12 @@ impl History {
             }
             _ => (0.0, 0.0),
         };
-        self.conn
-            .execute(
+        tx.execute(
                 "INSERT INTO samples (account, at, remaining, unit, spent, added, resolution) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
                 params![account, at.timestamp(), remaining, unit, spent, added],
             )
             .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
         Ok(true)
     }
 
@@ -223,9 +265,54 @@ impl History {
 }
 
 impl HistoryError {
-    fn clone_source(&self) -> rusqlite::Error {
-        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN), Some(self.source.to_string()))
+    /// SQLite says the file is damaged or is not a database: the one case where the
+    /// file may be set aside.
+    pub fn is_corrupt(&self) -> bool {
+        matches!(
+            self.source.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+        )
     }
+}
+
+/// How long an open or a write waits for another process holding the database.
+pub const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+fn io_error(e: std::io::Error) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN), Some(e.to_string()))
+}
+
+/// Runs `f` again while SQLite answers "busy" (some steps, like switching the journal
+/// mode, do not wait by themselves), for up to [`BUSY_TIMEOUT`].
+fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let start = std::time::Instant::now();
+    loop {
+        match f() {
+            Err(e) if matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+                && start.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The history's folder (0700) and file (0600), made before SQLite opens it so the
+/// file is never readable by others, not even for a moment. Existing ones are kept as they are.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
 }
 
 #[cfg(test)]

@@ -29,16 +29,33 @@ CREATE INDEX samples_account_at ON samples(account, at);
 /// The SQL that brings a database from version `i` to `i + 1`.
 pub const MIGRATIONS: [&str; 3] = [V1, V2, V3];
 
-/// Migrates to [`CURRENT_VERSION`] in one transaction. A newer database is refused.
-pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+/// Refuses a database written by a newer version (its schema is unknown here).
+pub fn check_known(conn: &Connection) -> rusqlite::Result<i64> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > CURRENT_VERSION {
-        return Err(rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH),
-            Some(format!("written by a newer version (schema {version})")),
-        ));
+        return Err(newer(version));
     }
-    let tx = conn.transaction()?;
+    Ok(version)
+}
+
+/// The error for a database of schema `version`, newer than this program knows.
+pub fn newer(version: i64) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_MISMATCH),
+        Some(format!(
+            "written by a newer version of heygen-tray (schema {version}, this one knows {CURRENT_VERSION}); it is left untouched: update heygen-tray"
+        )),
+    )
+}
+
+/// Migrates to [`CURRENT_VERSION`] in one immediate transaction: the version is read
+/// under the write lock, so processes opening the database at once migrate it once.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    if check_known(conn)? == CURRENT_VERSION {
+        return Ok(());
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let version = check_known(&tx)?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", i as i64 + 1)?;

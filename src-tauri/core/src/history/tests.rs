@@ -1,4 +1,5 @@
 use super::*;
+use std::path::{Path, PathBuf};
 use chrono::Duration;
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -101,14 +102,84 @@ fn a_corrupt_database_is_moved_aside_and_a_new_one_started() {
 }
 
 #[test]
-fn a_newer_database_is_kept_aside() {
+fn a_newer_database_is_refused_and_left_exactly_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("history.sqlite3");
     let conn = Connection::open(&path).unwrap();
+    conn.execute_batch("CREATE TABLE future (x); INSERT INTO future VALUES (1);").unwrap();
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
-    let (_h, notice) = History::open(&path).unwrap();
-    assert!(notice.unwrap().contains("newer version"));
+    let bytes = std::fs::read(&path).unwrap();
+    for e in [History::open(&path).err().unwrap(), History::open_read_only(&path).err().unwrap()] {
+        assert!(!e.is_corrupt());
+        assert!(e.to_string().contains("newer version"), "{e}");
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "not renamed, not changed");
+    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert!(!names.iter().any(|n| n.contains(".bad-")), "{names:?}");
+}
+
+#[test]
+fn a_busy_database_is_waited_for_not_set_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    drop(History::open(&path).unwrap());
+    // Another process holds the write lock for a moment.
+    let holder = Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE; INSERT INTO samples (account, at, remaining, unit) VALUES ('x', 1, 1, 'usd');").unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        holder.execute_batch("COMMIT").unwrap();
+    });
+    let (h, notice) = History::open(&path).unwrap();
+    release.join().unwrap();
+    assert_eq!(notice, None);
+    h.record("a", t(10), 1.0, "usd").unwrap();
+    assert_eq!(h.samples(None, None).unwrap().len(), 2, "the other writer's row is kept");
+}
+
+#[test]
+fn many_openers_at_once_on_a_fresh_folder_create_one_database() {
+    for _ in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data").join("history.sqlite3");
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(6));
+        let threads: Vec<_> = (0..6)
+            .map(|i| {
+                let (path, barrier) = (path.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let (h, notice) = History::open(&path).unwrap();
+                    assert_eq!(notice, None);
+                    h.record(&format!("a{i}"), t(0), 1.0, "usd").unwrap();
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let h = History::open_read_only(&path).unwrap();
+        assert_eq!(h.samples(None, None).unwrap().len(), 6);
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert!(!names.iter().any(|n| n.to_string_lossy().contains(".bad-")), "{names:?}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_history_is_private_to_its_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("heygen-tray").join("history.sqlite3");
+    let (h, _) = History::open(&path).unwrap();
+    h.record("a", t(0), 1.0, "usd").unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(path.parent().unwrap()), 0o700);
+    assert_eq!(mode(&path), 0o600);
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    if wal.exists() {
+        assert_eq!(mode(&wal), 0o600);
+    }
 }
 
 #[test]

@@ -59,12 +59,17 @@ pub struct Done {
     generation: u64,
     result: Result<UserMe, ApiError>,
     new_tokens: Option<OAuthTokens>,
+    /// The new tokens still have to be saved by the owner.
+    unsaved: bool,
 }
 
 impl Job {
+    /// Sends the request. Always gives an answer: a panic anywhere in the fetch
+    /// becomes an error for this account, whose schedule then goes on.
     pub async fn run(self) -> Done {
         let span = tracing::info_span!("poll", account = %self.name);
-        self.fetch().instrument(span).await
+        let (name, generation) = (self.name.clone(), self.generation);
+        guarded(name, generation, self.fetch()).instrument(span).await
     }
 
     async fn fetch(self) -> Done {
@@ -73,7 +78,25 @@ impl Job {
             Ok(_) => tracing::debug!("fetched"),
             Err(e) => tracing::warn!(kind = e.kind.as_str(), "fetch failed: {e}"),
         }
-        Done { name: self.name, generation: self.generation, result: fetched.result, new_tokens: fetched.new_tokens }
+        Done { name: self.name, generation: self.generation, result: fetched.result, new_tokens: fetched.new_tokens, unsaved: fetched.unsaved }
+    }
+}
+
+/// Runs `fetch`, turning a panic into an error answer for account `name`.
+pub async fn guarded(name: String, generation: u64, fetch: impl std::future::Future<Output = Done>) -> Done {
+    use futures_util::FutureExt;
+    match std::panic::AssertUnwindSafe(fetch).catch_unwind().await {
+        Ok(done) => done,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown".into());
+            tracing::error!("the check of {name} failed unexpectedly: {what}");
+            let message = format!("Checking this account failed unexpectedly ({what}); it will be tried again.");
+            Done { name, generation, result: Err(ApiError::new(crate::api::ErrorKind::InvalidResponse, message)), new_tokens: None, unsaved: false }
+        }
     }
 }
 
@@ -217,7 +240,9 @@ impl Poller {
                 r.refresh_token = new.clone();
                 r.expires_at = tokens.expires_at;
             }
-            self.renewed.push((done.name.clone(), tokens));
+            if done.unsaved {
+                self.renewed.push((done.name.clone(), tokens));
+            }
         }
         match &done.result {
             Ok(_) => p.schedule.succeeded(now, jitter),
@@ -243,7 +268,7 @@ impl Poller {
         self.accounts.iter().filter_map(|(_, p)| p.schedule.next_due()).min()
     }
 
-    /// Tokens renewed since the last call, to be saved.
+    /// Tokens renewed since the last call that are not stored yet, to be saved.
     pub fn take_renewed(&mut self) -> Vec<(String, OAuthTokens)> {
         std::mem::take(&mut self.renewed)
     }
@@ -303,5 +328,37 @@ pub async fn run(
             },
             _ = tokio::time::sleep(wait) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ApiBase;
+    use crate::clock::ManualClock;
+    use crate::secret::Secret;
+
+    #[tokio::test]
+    async fn a_panic_in_a_poll_becomes_an_error_and_the_schedule_goes_on() {
+        let clock = ManualClock::new(Utc::now());
+        let client = Client::new(ApiBase::parse("http://127.0.0.1:9").unwrap());
+        let mut poller = Poller::new(client, Arc::new(clock.clone()), Duration::from_secs(300));
+        poller.set_accounts(vec![AccountConfig {
+            name: "a".into(),
+            credential: Credential::ApiKey(Secret::new("k")),
+            thresholds: ThresholdOverride::default(),
+            refresh: None,
+        }]);
+        let job = poller.take_due().pop().expect("due at start");
+        assert_eq!(poller.next_due(), None, "in flight");
+        let done = guarded(job.name.clone(), job.generation, async { panic!("TimeDelta out of bounds") }).await;
+        poller.complete(done);
+        let snap = &poller.snapshots()[0];
+        let e = snap.error.as_ref().expect("the panic is the account's error");
+        assert!(e.message.contains("TimeDelta out of bounds") && e.message.contains("tried again"), "{}", e.message);
+        assert!(!e.is_auth_rejected());
+        let next = poller.next_due().expect("polled again later, not stuck in flight");
+        clock.advance((next - clock.now()).to_std().unwrap());
+        assert_eq!(poller.take_due().len(), 1, "the schedule goes on");
     }
 }

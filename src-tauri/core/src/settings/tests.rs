@@ -126,3 +126,20 @@ fn account_names_are_checked() {
     assert!(validate_name("a/b").is_err());
     assert!(validate_name(&"x".repeat(41)).is_err());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_planted_at_the_temp_path_is_replaced_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, "keep me").unwrap();
+    let settings_dir = dir.path().join("heygen-tray");
+    std::fs::create_dir(&settings_dir).unwrap();
+    let tmp = settings_dir.join(format!(".{FILE_NAME}.tmp-{}", std::process::id()));
+    std::os::unix::fs::symlink(&victim, &tmp).unwrap();
+    let store = Store::at(&settings_dir);
+    store.update(|s| s.notifications = false).unwrap();
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+    assert!(!store.load().settings.notifications);
+    assert!(!tmp.exists() && std::fs::symlink_metadata(&tmp).is_err(), "no temp file or link left");
+}
