@@ -41,6 +41,6 @@ depends=$(dpkg-deb -f "$DEB" Depends)
 for lib in libwebkit2gtk-4.1-0 libgtk-3-0 libc6; do
   grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib: $depends"
 done
-zcat dist/generated/man/heygen-tray-status.1.gz | grep -q -- "--json" || fail "the status man page does not document --json"
+zcat dist/generated/man/heygen-tray-status.1.gz | grep -qF '\-\-json' || fail "the status man page does not document --json"
 grep -q "accounts" dist/generated/completions/heygen-tray.bash || fail "bash completion lacks the subcommands"
 echo "built and checked $DEB ($(du -h "$DEB" | cut -f1)); Depends: $depends"

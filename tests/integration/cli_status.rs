@@ -73,6 +73,18 @@ fn every_failure_kind_reaches_the_json() {
 }
 
 #[test]
+fn a_key_without_the_account_read_scope_is_told_how_to_make_one() {
+    let sim = sim();
+    let (code, v) = status_json(&sim.base_url(), "sim-noscope-key", &[]);
+    let a = &v["accounts"][0];
+    assert_eq!((code, a["error"]["kind"].as_str(), a["headline"].as_str()), (3, Some("forbidden"), Some("Key lacks account:read scope")));
+    let message = a["error"]["message"].as_str().unwrap();
+    assert!(message.contains("account:read") && message.contains("Create a key") && message.contains("settings?nav=API"), "{message}");
+    let out = heygen_tray(&sim.base_url(), &[("HEYGEN_API_KEY", "sim-noscope-key")], &["status"]);
+    assert!(stdout(&out).contains("Key lacks account:read scope") && stdout(&out).contains("Create a key"), "{}", stdout(&out));
+}
+
+#[test]
 fn unknown_level_exits_3() {
     let sim = sim();
     let (code, v) = status_json(&sim.base_url(), "sim-null-key", &[]);

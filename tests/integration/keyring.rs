@@ -190,6 +190,14 @@ fn import_from_the_heygen_cli_api_key_and_oauth_with_refresh() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(sim.refreshes("subscription"), 1, "the saved token is used, not renewed again");
 
+    // The legacy file the CLI still reads: the key alone on one line.
+    let legacy = unique("cli-legacy");
+    std::fs::write(&creds, "sim-credits-key\n").unwrap();
+    let out = home.run(&[], &["accounts", "import-heygen-cli", "--name", &legacy], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(keyring_items(&legacy)[0].1, "sim-credits-key");
+    home.run(&[], &["accounts", "remove", &legacy], None);
+
     std::fs::remove_file(&creds).unwrap();
     let out = home.run(&[], &["accounts", "import-heygen-cli"], None);
     assert_eq!(out.status.code(), Some(3));

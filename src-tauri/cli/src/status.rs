@@ -46,9 +46,12 @@ pub struct ErrorRow {
 }
 
 /// A short headline for a failed fetch.
-fn error_headline(kind: heygen_tray_core::api::ErrorKind) -> &'static str {
+fn error_headline(e: &heygen_tray_core::api::ApiError) -> &'static str {
     use heygen_tray_core::api::ErrorKind::*;
-    match kind {
+    if e.lacks_scope() {
+        return "Key lacks account:read scope";
+    }
+    match e.kind {
         Unauthorized => "Key rejected",
         Forbidden => "Access denied",
         RateLimited => "Rate limited",
@@ -142,7 +145,7 @@ fn row(s: &AccountSnapshot) -> Row {
         billing_type: summary.and_then(|x| x.billing_type.clone()),
         level: s.state(),
         headline: match (&s.error, summary) {
-            (Some(e), _) => error_headline(e.kind).to_string(),
+            (Some(e), _) => error_headline(e).to_string(),
             (None, Some(x)) => x.headline.clone(),
             (None, None) => "Not fetched yet".to_string(),
         },

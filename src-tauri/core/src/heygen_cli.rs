@@ -1,5 +1,6 @@
 //! Reads the credentials of HeyGen's official CLI (`~/.heygen/credentials`, or under
-//! `HEYGEN_CONFIG_DIR`): an API key or OAuth tokens, plus a `user` block.
+//! `HEYGEN_CONFIG_DIR`): JSON with an API key or OAuth tokens, plus a `user` block; or
+//! the legacy form the CLI still reads, the key alone on one line.
 
 use crate::api::oauth::OAuthTokens;
 use crate::keystore::StoredSecret;
@@ -40,7 +41,14 @@ pub fn read() -> Result<Imported, String> {
 }
 
 pub fn parse(text: &str) -> Result<Imported, String> {
-    let v: Value = serde_json::from_str(text).map_err(|_| "it is not valid JSON".to_string())?;
+    let v: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(_) => {
+            return legacy_key(text)
+                .map(|key| Imported { secret: StoredSecret::ApiKey(Secret::new(key)), user: None })
+                .ok_or_else(|| "it is neither JSON nor a single API key on one line".to_string())
+        }
+    };
     let user = ["username", "email"]
         .iter()
         .find_map(|k| v["user"][k].as_str())
@@ -52,6 +60,13 @@ pub fn parse(text: &str) -> Result<Imported, String> {
         Some(tokens) => Ok(Imported { secret: StoredSecret::OAuth(tokens), user }),
         None => Err("it holds neither an api_key nor oauth tokens".into()),
     }
+}
+
+/// The legacy file: one line holding only the key (printable, no spaces).
+fn legacy_key(text: &str) -> Option<&str> {
+    let key = text.trim();
+    let plausible = (8..=512).contains(&key.len()) && key.chars().all(|c| c.is_ascii_graphic()) && !key.starts_with(['{', '[', '"']);
+    plausible.then_some(key)
 }
 
 /// The CLI's token block `{"access_token", "refresh_token", "expires_at", ...}`.
@@ -98,5 +113,16 @@ mod tests {
         assert_eq!(expiry(&serde_json::json!(1893456000)).unwrap().to_rfc3339(), "2030-01-01T00:00:00+00:00");
         assert!(parse("{}").is_err());
         assert!(parse("nope").is_err());
+    }
+
+    #[test]
+    fn reads_the_legacy_file_with_the_key_alone_on_one_line() {
+        let i = parse("hg_legacy_key_0123456789\n").unwrap();
+        assert_eq!(i.secret, StoredSecret::ApiKey(Secret::new("hg_legacy_key_0123456789")));
+        assert_eq!(i.user, None);
+        for bad in ["two words here please", "line one\nline two", "{broken json", "", "short"] {
+            let e = parse(bad).err().unwrap_or_else(|| panic!("{bad:?} accepted"));
+            assert!(e.contains("neither JSON nor a single API key"), "{e}");
+        }
     }
 }

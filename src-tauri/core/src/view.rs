@@ -1,7 +1,7 @@
 //! What the tray and the dashboard show, as values built by pure functions from the
 //! snapshots. The backends only draw what they are handed.
 
-use crate::api::ErrorKind;
+use crate::api::{ApiError, ErrorKind};
 use crate::billing::{format, Level};
 use crate::forecast::Forecast;
 use std::collections::HashMap;
@@ -76,14 +76,17 @@ pub fn updated(s: &AccountSnapshot, now: DateTime<Utc>) -> String {
 fn short_headline(s: &AccountSnapshot) -> String {
     match (&s.summary, &s.error) {
         (Some(x), _) => x.headline.clone(),
-        (None, Some(e)) => problem(e.kind).to_string(),
+        (None, Some(e)) => problem(e).to_string(),
         (None, None) => "…".into(),
     }
 }
 
-/// A few words for an error kind.
-pub fn problem(kind: ErrorKind) -> &'static str {
-    match kind {
+/// A few words for an error.
+pub fn problem(e: &ApiError) -> &'static str {
+    if e.lacks_scope() {
+        return "key lacks account:read";
+    }
+    match e.kind {
         ErrorKind::Unauthorized => "key rejected",
         ErrorKind::Forbidden => "access denied",
         ErrorKind::RateLimited => "rate limited",
@@ -96,8 +99,8 @@ pub fn problem(kind: ErrorKind) -> &'static str {
 
 fn state_words(s: &AccountSnapshot) -> String {
     match (&s.error, s.summary.is_some()) {
-        (Some(e), true) => format!("{} · stale ({})", s.level().as_str(), problem(e.kind)),
-        (Some(e), false) => problem(e.kind).to_string(),
+        (Some(e), true) => format!("{} · stale ({})", s.level().as_str(), problem(e)),
+        (Some(e), false) => problem(e).to_string(),
         (None, _) => s.level().as_str().to_string(),
     }
 }
@@ -215,6 +218,10 @@ pub fn cards(snaps: &[AccountSnapshot], forecasts: &Forecasts, now: DateTime<Utc
             error: s.error.as_ref().map(|e| {
                 let (action, fix) = match e.kind {
                     ErrorKind::Unauthorized => ("Key rejected — replace it in Settings".to_string(), true),
+                    ErrorKind::Forbidden if e.lacks_scope() => (
+                        "This key lacks the account:read scope — create a key with it in HeyGen (Settings → API), then replace it in Settings".to_string(),
+                        true,
+                    ),
                     ErrorKind::Forbidden => ("Access denied — check the key's permissions, or replace it in Settings".to_string(), true),
                     ErrorKind::Keyring => ("Unlock your keyring, then press Refresh".to_string(), false),
                     ErrorKind::RateLimited => (
@@ -292,5 +299,20 @@ mod tests {
         assert!(c.stale);
         let e = c.error.as_ref().unwrap();
         assert_eq!((e.action.as_str(), e.fix_in_settings), ("Key rejected — replace it in Settings", true));
+    }
+
+    #[test]
+    fn a_key_without_the_account_read_scope_says_so_in_tooltip_and_card() {
+        let now = Utc::now();
+        let mut s = AccountSnapshot::new("work", crate::billing::ThresholdOverride::default());
+        let mut e = ApiError::new(ErrorKind::Forbidden, "lacks scope");
+        e.code = Some("insufficient_api_key_scope".into());
+        s.record(Err(e), now);
+        let v = tray_view(std::slice::from_ref(&s), &Forecasts::new(), None, now);
+        assert!(v.tooltip_lines[0].contains("key lacks account:read"), "{:?}", v.tooltip_lines);
+        let c = &cards(&[s], &Forecasts::new(), now)[0];
+        let e = c.error.as_ref().unwrap();
+        assert!(e.action.contains("account:read scope") && e.action.contains("create a key"), "{}", e.action);
+        assert!(e.fix_in_settings);
     }
 }

@@ -27,6 +27,8 @@ pub enum Behaviour {
     Truncated,
     Oversized,
     WrongShape,
+    /// 403 `insufficient_api_key_scope`: a key made without `account:read`.
+    NoScope,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -151,6 +153,7 @@ pub fn builtin(drain_seconds: f64) -> Vec<SimAccount> {
             "username": "nobody", "billing_type": null, "wallet": null, "subscription": null, "usage_based": null})),
         drain,
         SimAccount::new("forbidden", "sim-forbidden-key", Auth::ApiKey, status(403, None, false)),
+        SimAccount::new("noscope", "sim-noscope-key", Auth::ApiKey, Behaviour::NoScope),
         SimAccount::new("rate-limited", "sim-429-key", Auth::ApiKey, status(429, Some(RetryAfter::Seconds(7)), false)),
         SimAccount::new("rate-limited-date", "sim-429-date-key", Auth::ApiKey, status(429, Some(RetryAfter::DateIn(120)), false)),
         SimAccount::new("server-error", "sim-500-key", Auth::ApiKey, status(500, None, false)),

@@ -2,7 +2,7 @@
 //!
 //! It serves `GET /v3/users/me` like HeyGen, checking the auth header: each built-in
 //! key (see [`accounts::builtin`]) selects a billing type or a failure; unknown keys
-//! get 401. A control API under `/_sim/` lets tests top up, set balances, queue
+//! get 401 (`sim-noscope-key` gets 403 `insufficient_api_key_scope`). A control API under `/_sim/` lets tests top up, set balances, queue
 //! failures and add accounts:
 //!
 //! - `GET  /_sim/state` — every account with its balance and request count
@@ -309,6 +309,7 @@ async fn users_me(state: &Arc<Mutex<State>>, req: &Request) -> Response {
                 "wallet": {"currency": "usd", "remaining_balance": 1.0}, "padding": padding}}))
         }
         Behaviour::WrongShape => Response::json(200, &json!({"data": [1, 2, 3]})),
+        Behaviour::NoScope => error(403, "insufficient_api_key_scope", "The API key does not have the required scope: account:read"),
     }
 }
 

@@ -70,7 +70,18 @@ impl ApiError {
     pub fn is_auth_rejected(&self) -> bool {
         self.kind == ErrorKind::Unauthorized
     }
+
+    /// 403 `insufficient_api_key_scope`: a valid key made without `account:read`.
+    pub fn lacks_scope(&self) -> bool {
+        self.kind == ErrorKind::Forbidden && self.code.as_deref() == Some(SCOPE_CODE)
+    }
 }
+
+/// HeyGen's error code for a key without the scope a call needs.
+pub const SCOPE_CODE: &str = "insufficient_api_key_scope";
+
+/// What to do about a key without `account:read`, in one sentence.
+pub const SCOPE_FIX: &str = "Create a key with the account:read scope in HeyGen (Settings → API, https://app.heygen.com/settings?nav=API), then replace this one in Settings or with `heygen-tray accounts add NAME`.";
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -321,6 +321,10 @@ fn status_error(status: u16, body: &[u8]) -> ApiError {
             ErrorKind::Unauthorized,
             format!("The key was rejected (401 unauthorized): it is wrong, revoked or expired. Replace it with a current key from https://app.heygen.com/settings?nav=API.{said}"),
         ),
+        403 if code.as_deref() == Some(error::SCOPE_CODE) => (
+            ErrorKind::Forbidden,
+            format!("This key lacks the account:read scope, so it may not read the balance (403 {}). {}{said}", error::SCOPE_CODE, error::SCOPE_FIX),
+        ),
         403 => (
             ErrorKind::Forbidden,
             format!("The key may not read the account balance (403 forbidden). Check the key's permissions in HeyGen.{said}"),
