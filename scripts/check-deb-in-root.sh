@@ -62,7 +62,7 @@ in_root 'apt-get install -y -qq --no-install-recommends xvfb x11-utils dbus dbus
 step "remove and purge: nothing of the package is left"
 in_root 'apt-get remove -y -qq heygen-tray >/dev/null && dpkg --purge heygen-tray >/dev/null
   ! dpkg -s heygen-tray >/dev/null 2>&1
-  left=$(find / -xdev -newer /tmp/before-install \( -path /proc -o -path /sys -o -path /dev -o -path /tmp -o -path /root -o -path /var \) -prune -o -iname "*heygen*" -print)
+  left=$(find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /tmp -o -path /root -o -path /var \) -prune -o -newer /tmp/before-install -iname "*heygen*" -print)
   [ -z "$left" ] || { echo "left behind: $left"; exit 1; }
   echo "nothing left outside the user'\''s own folders"'
 echo; echo "package check in $ROOT: all passed"

@@ -7,6 +7,9 @@ PKGS=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev pkg-config build-essential
   # headless desktop session for tests
   xvfb xauth x11-utils dbus dbus-x11 gnome-keyring libsecret-tools dunst webkit2gtk-driver
+  # busctl (the tests read the tray and notifications over D-Bus with it); a TLS front
+  # with a certificate authority made by the tests (HTTPS and proxy tests)
+  systemd openssl socat
   # scripts, screenshots, benchmarks
   curl jq imagemagick python3-gi python3-xlib procps
   # packaging (scripts/package.sh): shared-library dependencies, metadata checks

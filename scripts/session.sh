@@ -4,6 +4,21 @@
 # Everything it starts is stopped on exit.
 # Keyrings, config and data live in a temporary directory, never the user's own.
 
+# wait_for WHAT SECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds; after
+# SECONDS says what it waited for (and the log of what it started) and fails.
+wait_for() {
+  local what=$1 seconds=$2 tries; shift 2
+  tries=$((seconds * 10))
+  while ! "$@" >/dev/null 2>&1; do
+    tries=$((tries - 1))
+    if [ "$tries" -le 0 ]; then
+      echo "session: gave up after ${seconds} s waiting for $what" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
 session_cleanup() {
   local pids; pids=$(jobs -p)
   [ -n "$pids" ] && kill $pids 2>/dev/null || true
@@ -23,24 +38,22 @@ start_session() {
   while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
   Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >"$SESSION_TMP/xvfb.log" 2>&1 &
   export DISPLAY=":$n"
-  until xdpyinfo >/dev/null 2>&1; do sleep 0.1; done
+  wait_for "Xvfb to accept connections on $DISPLAY" 30 xdpyinfo || { cat "$SESSION_TMP/xvfb.log" >&2; return 1; }
 
   # Started by hand and unlocked: D-Bus auto-start would give a locked, empty store.
   printf 'test-session' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  until busctl --user status org.freedesktop.secrets >/dev/null 2>&1; do sleep 0.1; done
+  wait_for "gnome-keyring's Secret Service (org.freedesktop.secrets) on the session bus" 30 busctl --user status org.freedesktop.secrets
 
   # Started after DISPLAY is set: auto-started dunst has no display and fails.
   mkdir -p "$XDG_CONFIG_HOME/dunst"
   printf '[global]\n    history_length = 1000\n    idle_threshold = 0\n[urgency_low]\n    timeout = 0\n[urgency_normal]\n    timeout = 0\n[urgency_critical]\n    timeout = 0\n' >"$XDG_CONFIG_HOME/dunst/dunstrc"
   dunst -config "$XDG_CONFIG_HOME/dunst/dunstrc" >"$SESSION_TMP/dunst.log" 2>&1 &
-  until busctl --user status org.freedesktop.Notifications >/dev/null 2>&1; do sleep 0.1; done
+  wait_for "dunst (org.freedesktop.Notifications) on the session bus" 30 busctl --user status org.freedesktop.Notifications || { cat "$SESSION_TMP/dunst.log" >&2; return 1; }
 
   # A StatusNotifierWatcher (a tray host's registry), so tray items register as on a desktop.
   /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/sni_watcher.py" >"$SESSION_TMP/sni_watcher.log" 2>&1 &
   local watcher=$!
-  until busctl --user status org.kde.StatusNotifierWatcher >/dev/null 2>&1; do
-    kill -0 "$watcher" 2>/dev/null || { cat "$SESSION_TMP/sni_watcher.log" >&2; return 1; }
-    sleep 0.1
-  done
+  wait_for "the StatusNotifierWatcher (scripts/sni_watcher.py) on the session bus" 30 busctl --user status org.kde.StatusNotifierWatcher \
+    || { cat "$SESSION_TMP/sni_watcher.log" >&2; kill "$watcher" 2>/dev/null; return 1; }
   export HEYGEN_TRAY_SESSION=1
 }

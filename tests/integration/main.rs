@@ -11,3 +11,4 @@ mod keyring;
 mod poller;
 mod untrusted;
 mod support;
+mod tls;

@@ -124,7 +124,7 @@ impl Client {
 
     /// A client with other timeouts (tests use short ones).
     pub fn with_timeouts(base: ApiBase, connect: Duration, total: Duration) -> Self {
-        let http = with_proxies(reqwest::Client::builder())
+        let http = with_trust(with_proxies(reqwest::Client::builder()))
             .connect_timeout(connect)
             .timeout(total)
             // A redirect could carry X-Api-Key to another host: never follow one.
@@ -217,6 +217,26 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
         .and_then(|v| v.to_str().ok())
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
+}
+
+/// Trust: the platform's certificate store (on Linux the system bundle, or
+/// `SSL_CERT_FILE` / `SSL_CERT_DIR`), so a company's inspecting proxy whose CA is
+/// installed there is trusted like curl and browsers trust it. Built-in roots are used
+/// only where a system has no store at all. Unknown CAs are refused either way.
+fn with_trust(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    builder.tls_built_in_native_certs(true).tls_built_in_webpki_certs(!platform_store_present())
+}
+
+fn platform_store_present() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    let env_set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    env_set("SSL_CERT_FILE")
+        || env_set("SSL_CERT_DIR")
+        || ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/ca-bundle.pem", "/etc/ssl/cert.pem"]
+            .iter()
+            .any(|p| std::path::Path::new(p).is_file())
 }
 
 /// Proxies: `HTTPS_PROXY` (or `ALL_PROXY`, either case) for https requests, with
@@ -349,10 +369,14 @@ fn status_error(status: u16, body: &[u8]) -> ApiError {
 
 fn network_error(e: &reqwest::Error, base: &ApiBase, secret: &Secret) -> ApiError {
     let host = base.host();
+    let detail = root_cause(e);
     let message = if e.is_timeout() {
         format!("{host} did not answer in time; check the network connection")
+    } else if detail.contains("certificate") || detail.contains("UnknownIssuer") {
+        format!(
+            "The certificate of {host} is not trusted by this computer ({detail}). If your network inspects HTTPS (a company proxy), add its certificate authority to the system's store (Debian: copy it to /usr/local/share/ca-certificates/ and run update-ca-certificates), or point SSL_CERT_FILE at it."
+        )
     } else if e.is_connect() {
-        let detail = root_cause(e);
         format!("Could not connect to {host} ({detail}); check the network connection")
     } else {
         format!("The request to {host} failed ({}); check the network connection", root_cause(e))
