@@ -33,12 +33,23 @@ pub fn open_window(app: &AppHandle, page: Page) {
     });
 }
 
-pub fn refresh(shared: &Shared, account: Option<String>) {
+/// Refresh now: keys that could not be read are read again first (the user asked, so
+/// one unlock prompt may show), then every account (or `account`) is polled.
+pub fn refresh(shared: &Arc<Shared>, account: Option<String>) {
     if let Some(remote) = &shared.remote {
         remote.send(serde_json::json!({"cmd": "refresh", "account": account}));
         return;
     }
-    let _ = shared.commands.send(Command::RefreshNow(account));
+    if !shared.keyring_trouble() {
+        let _ = shared.commands.send(Command::RefreshNow(account));
+        return;
+    }
+    let shared = shared.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        tracing::info!("refresh: reading the keys that could not be read");
+        shared.reload(true, heygen_tray_core::accounts::Unlock::Once);
+        let _ = shared.commands.send(Command::RefreshNow(account));
+    });
 }
 
 /// The only pages the app opens in the browser.

@@ -4,7 +4,7 @@
 use super::actions::{self, Link};
 use super::windows::Page;
 use super::Shared;
-use heygen_tray_core::accounts::verify;
+use heygen_tray_core::accounts::{verify, Unlock};
 use heygen_tray_core::api::oauth::OAuthTokens;
 use heygen_tray_core::billing::ThresholdOverride;
 use heygen_tray_core::keystore::StoredSecret;
@@ -202,7 +202,7 @@ pub async fn save_account(
             shared.accounts.add(&name, secret, verified.as_ref()).map_err(|e| e.to_string())?;
         }
         shared.accounts.configure(&name, thresholds, true, Some(enabled)).map_err(|e| e.to_string())?;
-        shared.reload(false);
+        shared.reload(false, Unlock::Once);
         Ok(match verified {
             Some(v) => format!("Saved \"{name}\": {} — {}", v.username, v.headline),
             None => format!("Saved \"{name}\"."),
@@ -222,7 +222,7 @@ pub async fn remove_account(shared: State<'_, Arc<Shared>>, name: String) -> Res
         if let Some(h) = shared.history.lock().unwrap().as_ref() {
             let _ = h.forget(&name);
         }
-        shared.reload(false);
+        shared.reload(false, Unlock::Once);
         Ok(())
     })
     .await
@@ -271,7 +271,7 @@ pub async fn import_heygen_cli(shared: State<'_, Arc<Shared>>, name: String) -> 
     let shared = shared.inner().clone();
     blocking(move || {
         shared.accounts.add(&name, &imported.secret, Some(&verified)).map_err(|e| e.to_string())?;
-        shared.reload(false);
+        shared.reload(false, Unlock::Once);
         Ok(format!("Imported \"{name}\": {} — {}", verified.username, verified.headline))
     })
     .await

@@ -28,7 +28,7 @@ mod windows;
 pub use shared::Shared;
 
 use clap::Parser;
-use heygen_tray_core::accounts::Accounts;
+use heygen_tray_core::accounts::{Accounts, Unlock};
 use heygen_tray_core::api::{oauth, ApiBase, Client, Credential};
 use heygen_tray_core::clock::SystemClock;
 use heygen_tray_core::history::History;
@@ -169,9 +169,11 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
                         demo::seed_history(h, chrono::Utc::now());
                     }
                 }
-                reload.reload(true);
+                // At start: at most one unlock prompt, if the keyring is locked.
+                reload.reload(true, Unlock::Once);
             });
             watch_settings(&shared);
+            tauri::async_runtime::spawn(keyring_watch(shared.clone()));
             exit_on_signals(app.handle());
             let tray = match tray::start(app.handle(), shared.clone()) {
                 Ok(t) => Some(t),
@@ -363,6 +365,31 @@ fn open_history(shared: &Arc<Shared>, path: &std::path::Path) {
     });
 }
 
+/// While some key could not be read (a keyring still locked at login, or a Secret
+/// Service not started yet), asks every 20 s (first after 10 s) whether the keyring
+/// is there and unlocked — a question that never prompts — and reads the keys as soon
+/// as it is. Sleeps without waking while every key was read.
+async fn keyring_watch(shared: Arc<Shared>) {
+    use heygen_tray_core::keystore::{availability, Availability};
+    loop {
+        while !shared.keyring_trouble() {
+            shared.keyring_trouble.notified().await;
+        }
+        let mut wait = Duration::from_secs(10);
+        while shared.keyring_trouble() {
+            tokio::time::sleep(wait).await;
+            wait = Duration::from_secs(20);
+            let Ok(now) = tauri::async_runtime::spawn_blocking(availability).await else { continue };
+            tracing::debug!("keyring: {now:?}");
+            if now == Availability::Unlocked {
+                tracing::info!("the keyring is unlocked: reading the keys again");
+                let shared = shared.clone();
+                let _ = tauri::async_runtime::spawn_blocking(move || shared.reload(true, Unlock::Never)).await;
+            }
+        }
+    }
+}
+
 /// SIGTERM (logout, `kill`), SIGINT and SIGHUP end the app the way Quit does, so it
 /// cleans up (the demo's simulator and folder) instead of dying where it stands.
 fn exit_on_signals(app: &tauri::AppHandle) {
@@ -414,7 +441,7 @@ fn watch_settings(shared: &Arc<Shared>) {
             tokio::time::sleep(Duration::from_millis(200)).await;
             while rx.try_recv().is_ok() {}
             let shared = shared.clone();
-            let _ = tauri::async_runtime::spawn_blocking(move || shared.reload(false)).await;
+            let _ = tauri::async_runtime::spawn_blocking(move || shared.reload(false, Unlock::Never)).await;
         }
     });
 }

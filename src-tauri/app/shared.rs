@@ -2,7 +2,8 @@
 //! command channel and published snapshots, settings, and accounts that cannot be
 //! polled because their key is unreadable.
 
-use heygen_tray_core::accounts::Accounts;
+use heygen_tray_core::accounts::{Accounts, Unlock};
+use heygen_tray_core::api::ErrorKind;
 use heygen_tray_core::api::Client;
 use heygen_tray_core::poller::{AccountConfig, Command};
 use heygen_tray_core::settings::Settings;
@@ -29,6 +30,8 @@ pub struct Shared {
     pub demo: Option<Vec<AccountConfig>>,
     /// Set when the views must be redrawn without new snapshots.
     pub redraw: Notify,
+    /// Set when an account's key could not be read from the keyring (see `keyring_watch`).
+    pub keyring_trouble: Notify,
     /// The history database; `None` when it could not be opened (the app works on).
     pub history: Mutex<Option<History>>,
     /// The latest forecasts, derived from history on each redraw.
@@ -60,6 +63,7 @@ impl Shared {
             notice: Mutex::new(notice),
             demo: None,
             redraw: Notify::new(),
+            keyring_trouble: Notify::new(),
             history: Mutex::new(None),
             forecasts: Mutex::new(Default::default()),
             hosts: Default::default(),
@@ -77,9 +81,13 @@ impl Shared {
         all
     }
 
-    /// Re-reads the settings and, when accounts changed, their keys; tells the poller.
+    /// Re-reads the settings and, when accounts changed (or `force`), their keys; tells
+    /// the poller. `unlock` says whether reading keys may show an unlock prompt (at
+    /// start and on the user's request) or must not (automatic reloads). An account
+    /// the poller already polls whose key cannot be read now (a keyring locked since)
+    /// keeps its key in memory and its figures on screen.
     /// Blocking (keyring): call from a blocking thread.
-    pub fn reload(&self, force: bool) {
+    pub fn reload(&self, force: bool, unlock: Unlock) {
         let loaded = self.accounts.settings.load();
         if self.remote.is_some() {
             // A window process polls nothing: the tray process reloads on its own.
@@ -97,12 +105,26 @@ impl Shared {
         if accounts_changed {
             let (ok, problems) = match &self.demo {
                 Some(configs) => (configs.clone(), Vec::new()),
-                None => self.accounts.load_for_polling(&loaded.settings),
+                None => self.accounts.load_for_polling(&loaded.settings, unlock),
             };
+            let polled: Vec<String> = self.snapshots.borrow().iter().map(|s| s.name.clone()).collect();
+            let (kept, problems): (Vec<AccountSnapshot>, Vec<AccountSnapshot>) = problems
+                .into_iter()
+                .partition(|p| p.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Keyring) && polled.contains(&p.name));
+            let keep = kept.into_iter().map(|p| (p.name, p.thresholds)).collect();
+            let trouble = problems.iter().any(|p| p.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Keyring));
             *self.problems.lock().unwrap() = problems;
-            let _ = self.commands.send(Command::SetAccounts(ok));
+            let _ = self.commands.send(Command::SetAccountsKeeping(ok, keep));
+            if trouble {
+                self.keyring_trouble.notify_one();
+            }
         }
         self.redraw.notify_one();
+    }
+
+    /// Accounts whose key the keyring would not give (locked, or not running yet).
+    pub fn keyring_trouble(&self) -> bool {
+        self.problems.lock().unwrap().iter().any(|p| p.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Keyring))
     }
 
     /// Changes the settings on disk (under the lock) and in memory. Blocking.

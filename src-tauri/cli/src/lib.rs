@@ -133,7 +133,7 @@ fn accounts_to_check(accounts: &Accounts) -> (Vec<AccountConfig>, Vec<AccountSna
         };
         return (env, Vec::new());
     }
-    accounts.load_for_polling(&loaded.settings)
+    accounts.load_for_polling(&loaded.settings, heygen_tray_core::accounts::Unlock::Once)
 }
 
 fn status_command(args: StatusArgs) -> i32 {

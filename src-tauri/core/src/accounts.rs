@@ -5,7 +5,7 @@
 use crate::api::oauth::{OAuthTokens, Refresh, TokenKeeper, CLIENT_ID_ENV};
 use crate::api::{ApiError, Client, Credential, ErrorKind};
 use crate::billing::{summarize, Summary, ThresholdOverride};
-use crate::keystore::{KeyringError, Keystore, StoredSecret};
+use crate::keystore::{Availability, KeyringError, Keystore, StoredSecret};
 use crate::poller::AccountConfig;
 use crate::settings::{self, Account, AuthKind, SaveError, Settings};
 use crate::snapshot::AccountSnapshot;
@@ -22,6 +22,15 @@ pub enum AccountError {
     NotFound(String),
     #[error("{0}")]
     Invalid(String),
+}
+
+/// Whether reading keys may ask the user to unlock the keyring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unlock {
+    /// Read only when the keyring is already unlocked (automatic retries: no prompt).
+    Never,
+    /// At start or on the user's request: at most one unlock prompt.
+    Once,
 }
 
 /// Settings plus keyring.
@@ -145,19 +154,38 @@ impl Accounts {
     }
 
     /// The enabled accounts with their credentials; an account whose key cannot be read
-    /// comes back as an error to show in its place.
-    pub fn load_configs(&self, settings: &Settings) -> Vec<Result<AccountConfig, (String, ApiError)>> {
+    /// comes back as an error to show in its place. `unlock` says whether reading may
+    /// ask the user to unlock the keyring: never more than one prompt, since reading
+    /// stops at the first account the keyring refuses (the others get the same answer).
+    pub fn load_configs(&self, settings: &Settings, unlock: Unlock) -> Vec<Result<AccountConfig, (String, ApiError)>> {
         let client_id = settings
             .oauth_client_id
             .clone()
             .or_else(|| std::env::var(CLIENT_ID_ENV).ok())
             .filter(|c| !c.trim().is_empty());
-        settings
-            .accounts
-            .iter()
-            .filter(|a| a.enabled)
-            .map(|a| match self.keystore.get(&a.name, a.auth) {
-                Ok(secret) => Ok(AccountConfig {
+        let mut refused: Option<KeyringError> = match unlock {
+            Unlock::Never => match crate::keystore::availability() {
+                Availability::Unlocked => {
+                    crate::keystore::reconnect();
+                    None
+                }
+                Availability::Locked => Some(KeyringError::Locked("waiting for the keyring to be unlocked".into())),
+                Availability::Missing => Some(KeyringError::Unavailable("no Secret Service on the session bus yet".into())),
+            },
+            Unlock::Once => {
+                crate::keystore::reconnect();
+                None
+            }
+        };
+        let keyring_error = |e: &KeyringError| ApiError::new(ErrorKind::Keyring, e.to_string());
+        let mut out = Vec::new();
+        for a in settings.accounts.iter().filter(|a| a.enabled) {
+            if let Some(e) = &refused {
+                out.push(Err((a.name.clone(), keyring_error(e))));
+                continue;
+            }
+            match self.keystore.get(&a.name, a.auth) {
+                Ok(secret) => out.push(Ok(AccountConfig {
                     name: a.name.clone(),
                     credential: secret.credential(),
                     thresholds: a.thresholds,
@@ -170,18 +198,25 @@ impl Accounts {
                         }),
                         _ => None,
                     },
-                }),
-                Err(e) => Err((a.name.clone(), ApiError::new(ErrorKind::Keyring, e.to_string()))),
-            })
-            .collect()
+                })),
+                Err(e) => {
+                    tracing::debug!("the key of {} could not be read: {e}", a.name);
+                    if matches!(e, KeyringError::Locked(_) | KeyringError::Unavailable(_)) {
+                        refused = Some(e.clone());
+                    }
+                    out.push(Err((a.name.clone(), keyring_error(&e))));
+                }
+            }
+        }
+        out
     }
 
     /// [`Accounts::load_configs`] split into what can be polled and, for accounts whose
     /// key cannot be read, snapshots that already hold the error.
-    pub fn load_for_polling(&self, settings: &Settings) -> (Vec<AccountConfig>, Vec<AccountSnapshot>) {
+    pub fn load_for_polling(&self, settings: &Settings, unlock: Unlock) -> (Vec<AccountConfig>, Vec<AccountSnapshot>) {
         let mut ok = Vec::new();
         let mut problems = Vec::new();
-        for r in self.load_configs(settings) {
+        for r in self.load_configs(settings, unlock) {
             match r {
                 Ok(c) => ok.push(c),
                 Err((name, e)) => {

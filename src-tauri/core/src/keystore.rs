@@ -135,6 +135,51 @@ impl Keystore {
     }
 }
 
+/// What the keyring looks like now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Availability {
+    /// Keys can be read without a prompt.
+    Unlocked,
+    /// The keyring is there but locked: reading would ask the user to unlock it.
+    Locked,
+    /// No keyring service answers (not started yet, or not installed).
+    Missing,
+}
+
+/// Asks the Secret Service whether the default collection (where entries are kept)
+/// is unlocked. It never unlocks anything, so it never shows a prompt: safe to ask
+/// again and again while waiting for the user to unlock at login. Blocking.
+pub fn availability() -> Availability {
+    #[cfg(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android"))))]
+    {
+        use secret_service::blocking::SecretService;
+        let Ok(ss) = SecretService::connect(secret_service::EncryptionType::Plain) else {
+            return Availability::Missing;
+        };
+        match ss.get_default_collection().and_then(|c| c.is_locked()) {
+            Ok(false) => Availability::Unlocked,
+            Ok(true) => Availability::Locked,
+            // No default collection yet counts as locked: there is nothing to read.
+            Err(secret_service::Error::NoResult) => Availability::Locked,
+            Err(_) => Availability::Missing,
+        }
+    }
+    #[cfg(not(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android")))))]
+    {
+        Availability::Unlocked
+    }
+}
+
+/// Connects to the Secret Service afresh. A store made earlier keeps a session with
+/// the keyring daemon it first met; after that daemon was restarted (the keyring was
+/// unlocked by a new one, or started after the app) its calls fail.
+pub fn reconnect() {
+    #[cfg(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android"))))]
+    if let Ok(store) = zbus_secret_service_keyring_store::Store::new() {
+        keyring_core::set_default_store(store);
+    }
+}
+
 /// The `keyring` crate picks its store once per process; if the Secret Service was
 /// not there at that moment (an app started before the keyring at login), try again
 /// on each use instead of failing for the rest of the session.

@@ -12,6 +12,7 @@
 mod demo;
 mod desktop;
 mod forecast;
+mod keyring_unlock;
 mod notifications;
 mod settings;
 mod tauri_tray;

@@ -107,6 +107,11 @@ pub enum Command {
     RefreshNow(Option<String>),
     /// Replace the set of accounts (added, removed, new keys or thresholds).
     SetAccounts(Vec<AccountConfig>),
+    /// Like `SetAccounts`, but the accounts named in the second list stay as the
+    /// poller has them (credentials, renewed tokens, figures), with new thresholds:
+    /// their keys could not be read again (a keyring locked meanwhile), and the keys
+    /// in memory still serve.
+    SetAccountsKeeping(Vec<AccountConfig>, Vec<(String, ThresholdOverride)>),
     SetInterval(Duration),
 }
 
@@ -146,8 +151,20 @@ impl Poller {
     /// Adds, updates and removes accounts to match `configs`, keeping what is known
     /// about accounts whose credentials did not change.
     pub fn set_accounts(&mut self, configs: Vec<AccountConfig>) {
+        self.set_accounts_keeping(configs, Vec::new());
+    }
+
+    /// See [`Command::SetAccountsKeeping`].
+    pub fn set_accounts_keeping(&mut self, configs: Vec<AccountConfig>, keep: Vec<(String, ThresholdOverride)>) {
         let now = self.now();
         let mut old = std::mem::take(&mut self.accounts);
+        for (name, thresholds) in keep {
+            if let Some(i) = old.iter().position(|(n, _)| *n == name) {
+                let (name, mut p) = old.remove(i);
+                p.snapshot.thresholds = thresholds;
+                self.accounts.push((name, p));
+            }
+        }
         for config in configs {
             let polled = match old.iter().position(|(n, _)| *n == config.name) {
                 Some(i) => {
@@ -201,6 +218,7 @@ impl Poller {
         match command {
             Command::RefreshNow(name) => self.refresh_now(name.as_deref()),
             Command::SetAccounts(configs) => self.set_accounts(configs),
+            Command::SetAccountsKeeping(configs, keep) => self.set_accounts_keeping(configs, keep),
             Command::SetInterval(d) => self.set_interval(d),
         }
     }
@@ -318,7 +336,7 @@ pub async fn run(
             }
             command = commands.recv() => match command {
                 Some(command) => {
-                    let reshaped = matches!(command, Command::SetAccounts(_));
+                    let reshaped = matches!(command, Command::SetAccounts(_) | Command::SetAccountsKeeping(..));
                     poller.apply(command);
                     if reshaped {
                         publish.send_replace(Arc::new(poller.snapshots()));
