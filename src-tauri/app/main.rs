@@ -22,6 +22,7 @@ mod tray;
 #[path = "tray_other.rs"]
 mod tray;
 mod views;
+mod wake;
 mod window_host;
 mod windows;
 
@@ -174,6 +175,10 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
             });
             watch_settings(&shared);
             tauri::async_runtime::spawn(keyring_watch(shared.clone()));
+            let waker = shared.commands.clone();
+            if wake::watch(move |_| drop(waker.send(poller::Command::Wake))) {
+                let _ = shared.commands.send(poller::Command::SetClockCheck(None));
+            }
             exit_on_signals(app.handle());
             let tray = match tray::start(app.handle(), shared.clone()) {
                 Ok(t) => Some(t),

@@ -17,6 +17,7 @@ mod notifications;
 mod settings;
 mod tauri_tray;
 mod tray;
+mod wake;
 mod webdriver;
 mod windows;
 

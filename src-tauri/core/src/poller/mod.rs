@@ -113,6 +113,11 @@ pub enum Command {
     /// in memory still serve.
     SetAccountsKeeping(Vec<AccountConfig>, Vec<(String, ThresholdOverride)>),
     SetInterval(Duration),
+    /// The computer woke up or the network came back: retry failed accounts now.
+    Wake,
+    /// How often the loop compares its schedule with the wall clock while it sleeps
+    /// (`None`: never, when resume signals tell it instead).
+    SetClockCheck(Option<Duration>),
 }
 
 pub struct Poller {
@@ -122,6 +127,8 @@ pub struct Poller {
     jitter: bool,
     /// Demo mode's short interval.
     fast: Option<Duration>,
+    /// See [`Command::SetClockCheck`]; [`WALL_CLOCK_CHECK`] until told otherwise.
+    clock_check: Option<Duration>,
     accounts: Vec<(String, Polled)>,
     /// Tokens renewed while polling, for the owner to save in the keyring.
     renewed: Vec<(String, OAuthTokens)>,
@@ -129,7 +136,7 @@ pub struct Poller {
 
 impl Poller {
     pub fn new(client: Client, clock: Arc<dyn Clock>, interval: Duration) -> Self {
-        Poller { client, clock, interval: schedule::clamp_interval(interval), jitter: true, fast: None, accounts: Vec::new(), renewed: Vec::new() }
+        Poller { client, clock, interval: schedule::clamp_interval(interval), jitter: true, fast: None, clock_check: Some(WALL_CLOCK_CHECK), accounts: Vec::new(), renewed: Vec::new() }
     }
 
     /// Polls every `interval` regardless of the usual 1-minute minimum (demo mode).
@@ -219,6 +226,13 @@ impl Poller {
             Command::RefreshNow(name) => self.refresh_now(name.as_deref()),
             Command::SetAccounts(configs) => self.set_accounts(configs),
             Command::SetAccountsKeeping(configs, keep) => self.set_accounts_keeping(configs, keep),
+            Command::Wake => {
+                let now = self.now();
+                for (_, p) in &mut self.accounts {
+                    p.schedule.woke(now);
+                }
+            }
+            Command::SetClockCheck(every) => self.clock_check = every,
             Command::SetInterval(d) => self.set_interval(d),
         }
     }
@@ -315,13 +329,17 @@ pub async fn run(
         for job in poller.take_due() {
             in_flight.spawn(job.run());
         }
-        let wait = poller
+        let until_due = poller
             .next_due()
             .map(|t| (t - poller.now()).to_std().unwrap_or(Duration::ZERO))
-            .unwrap_or(Duration::from_secs(24 * 3600))
-            // Timers stop while the computer sleeps; waking once a minute to compare with
-            // the wall clock means a poll that fell due during sleep runs soon after wake.
-            .min(WALL_CLOCK_CHECK);
+            .unwrap_or(Duration::from_secs(24 * 3600));
+        // Timers stop while the computer sleeps. Where no resume signal says it woke,
+        // comparing with the wall clock once a minute runs a poll that fell due during
+        // sleep soon after; with the signal, nothing wakes between polls.
+        let wait = match poller.clock_check {
+            Some(every) => until_due.min(every),
+            None => until_due,
+        };
         tokio::select! {
             Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
                 match done {

@@ -33,17 +33,19 @@ pub struct Schedule {
     failures: u32,
     in_flight: bool,
     blocked: bool,
+    /// HeyGen's `Retry-After`: not before this, even on a wake-up.
+    not_before: Option<DateTime<Utc>>,
 }
 
 impl Schedule {
     /// A schedule that is due at once.
     pub fn new(interval: Duration, now: DateTime<Utc>) -> Self {
-        Schedule { interval: clamp_interval(interval), next_due: now, failures: 0, in_flight: false, blocked: false }
+        Schedule { interval: clamp_interval(interval), next_due: now, failures: 0, in_flight: false, blocked: false, not_before: None }
     }
 
     /// A schedule with any interval, for the demo's fast polling.
     pub fn unclamped(interval: Duration, now: DateTime<Utc>) -> Self {
-        Schedule { interval, next_due: now, failures: 0, in_flight: false, blocked: false }
+        Schedule { interval, next_due: now, failures: 0, in_flight: false, blocked: false, not_before: None }
     }
 
     pub fn interval(&self) -> Duration {
@@ -96,7 +98,18 @@ impl Schedule {
             Some(ra) => delay.max(to_chrono(ra)),
             None => delay,
         };
+        self.not_before = error.retry_after.map(|ra| now + to_chrono(ra));
         self.next_due = now + delay;
+    }
+
+    /// The computer woke up or the network came back: an account waiting out a
+    /// failure's backoff is tried at once (but not before HeyGen's `Retry-After`).
+    /// Polls that fell due while asleep are due anyway.
+    pub fn woke(&mut self, now: DateTime<Utc>) {
+        if self.failures > 0 && !self.in_flight && !self.blocked {
+            let at = self.not_before.map_or(now, |t| t.max(now));
+            self.next_due = self.next_due.min(at);
+        }
     }
 
     /// "Refresh now": due at once, unless a request is already in flight (it will
@@ -206,5 +219,38 @@ mod tests {
         s.succeeded(t0(), 0.0);
         s.set_interval(Duration::from_secs(60), t0() + secs(10));
         assert_eq!(s.next_due(), Some(t0() + secs(70)));
+    }
+
+    #[test]
+    fn waking_retries_a_backed_off_account_at_once_but_honours_retry_after() {
+        let offline = ApiError::new(ErrorKind::Network, "offline");
+        let mut s = Schedule::new(DEFAULT_INTERVAL, t0());
+        for n in 0..6 {
+            s.begin(s.next_due().unwrap());
+            s.failed(t0() + secs(n), &offline, 0.0);
+        }
+        assert!(s.next_due().unwrap() > t0() + secs(900), "deep in backoff");
+        s.woke(t0() + secs(10));
+        assert_eq!(s.next_due(), Some(t0() + secs(10)), "the network is back: now");
+
+        let mut limited = ApiError::new(ErrorKind::RateLimited, "slow down");
+        limited.retry_after = Some(Duration::from_secs(120));
+        let mut s = Schedule::new(DEFAULT_INTERVAL, t0());
+        s.begin(t0());
+        s.failed(t0(), &limited, 0.0);
+        s.woke(t0() + secs(5));
+        assert_eq!(s.next_due(), Some(t0() + secs(120)), "not before Retry-After");
+
+        // A healthy account keeps its time; a rejected key stays blocked.
+        let mut s = Schedule::new(DEFAULT_INTERVAL, t0());
+        s.begin(t0());
+        s.succeeded(t0(), 0.0);
+        s.woke(t0() + secs(5));
+        assert_eq!(s.next_due(), Some(t0() + secs(300)));
+        let mut s = Schedule::new(DEFAULT_INTERVAL, t0());
+        s.begin(t0());
+        s.failed(t0(), &ApiError::new(ErrorKind::Unauthorized, "no"), 0.0);
+        s.woke(t0() + secs(5));
+        assert_eq!(s.next_due(), None);
     }
 }

@@ -1,0 +1,61 @@
+//! Checks at once when the computer wakes up or the network comes back, told by the
+//! system bus: logind's `PrepareForSleep(false)` and NetworkManager's `StateChanged`
+//! to "connected". Subscribed on the GLib main context the app already runs, so
+//! nothing wakes in between. Where logind is not on the bus (a container, another
+//! init), [`watch`] says so and the poller keeps comparing its schedule with the
+//! wall clock once a minute instead.
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Resumed,
+    NetworkUp,
+}
+
+const LOGIND: &str = "org.freedesktop.login1";
+const NETWORK_MANAGER: &str = "org.freedesktop.NetworkManager";
+/// NetworkManager's NM_STATE_CONNECTED_GLOBAL.
+const CONNECTED_GLOBAL: u32 = 70;
+
+/// Subscribes to the signals (call on the main thread); `true` when resume signals
+/// will come, so the wall-clock check is not needed.
+#[cfg(target_os = "linux")]
+pub fn watch(on_event: impl Fn(Event) + Clone + 'static) -> bool {
+    use gio::prelude::*;
+    let bus = match gio::bus_get_sync(gio::BusType::System, gio::Cancellable::NONE) {
+        Ok(bus) => bus,
+        Err(e) => {
+            tracing::info!("no system bus ({e}): checking the clock once a minute for wake-ups");
+            return false;
+        }
+    };
+    let on = on_event.clone();
+    bus.signal_subscribe(Some(LOGIND), Some("org.freedesktop.login1.Manager"), Some("PrepareForSleep"), Some("/org/freedesktop/login1"), None, gio::DBusSignalFlags::NONE, move |_, _, _, _, _, params| {
+        if params.get::<(bool,)>() == Some((false,)) {
+            tracing::info!("the computer woke up");
+            on(Event::Resumed);
+        }
+    });
+    bus.signal_subscribe(Some(NETWORK_MANAGER), Some(NETWORK_MANAGER), Some("StateChanged"), Some("/org/freedesktop/NetworkManager"), None, gio::DBusSignalFlags::NONE, move |_, _, _, _, _, params| {
+        if params.get::<(u32,)>() == Some((CONNECTED_GLOBAL,)) {
+            tracing::info!("the network is back");
+            on_event(Event::NetworkUp);
+        }
+    });
+    let has_owner = |name: &str| {
+        bus.call_sync(Some("org.freedesktop.DBus"), "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner", Some(&(name,).to_variant()), None, gio::DBusCallFlags::NONE, 2000, gio::Cancellable::NONE)
+            .ok()
+            .and_then(|v| v.get::<(bool,)>())
+            .is_some_and(|(owned,)| owned)
+    };
+    let resume = has_owner(LOGIND);
+    tracing::info!("wake-up signals: logind {}, NetworkManager {}", if resume { "yes" } else { "no" }, if has_owner(NETWORK_MANAGER) { "yes" } else { "no" });
+    // The connection must outlive this call for the subscriptions to stay.
+    std::mem::forget(bus);
+    resume
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn watch(_on_event: impl Fn(Event) + Clone + 'static) -> bool {
+    false
+}
