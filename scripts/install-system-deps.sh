@@ -10,6 +10,8 @@ PKGS=(
   # busctl (the tests read the tray and notifications over D-Bus with it); a TLS front
   # with a certificate authority made by the tests (HTTPS and proxy tests)
   systemd openssl socat
+  # a real tray host (its systray plugin shows StatusNotifierItems) for tests and screenshots
+  xfce4-panel
   # scripts, screenshots, benchmarks
   curl jq imagemagick python3-gi python3-xlib procps
   # packaging (scripts/package.sh): shared-library dependencies, metadata checks

@@ -45,6 +45,11 @@ async function load() {
   $("autostart").checked = s.start_at_login;
   $("forecast-days").value = s.forecast_alert_days;
   $("forecast-alerts").checked = s.forecast_alerts;
+  $("tray-display").value = s.tray_display;
+  const pinned = $("tray-account");
+  pinned.replaceChildren(el("option", { value: "" }, "the account that needs attention most"),
+    ...s.accounts.map((a) => el("option", { value: a.name }, a.name)));
+  pinned.value = s.tray_account || "";
   if (s.accounts.length === 0 && !s.demo && $("editor").hidden) openEditor(null);
 }
 
@@ -126,6 +131,7 @@ $("prefs-form").addEventListener("submit", async (e) => {
     await invoke("save_preferences", {
       pollIntervalMinutes: Number($("interval").value), notifications: $("notifications").checked, startAtLogin: $("autostart").checked,
       forecastAlerts: $("forecast-alerts").checked, forecastAlertDays: Number($("forecast-days").value),
+      trayDisplay: $("tray-display").value, trayAccount: $("tray-account").value || null,
     });
     status("prefs-status", "Saved.", true);
   } catch (err) {

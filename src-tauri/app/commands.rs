@@ -9,7 +9,7 @@ use heygen_tray_core::api::oauth::OAuthTokens;
 use heygen_tray_core::billing::ThresholdOverride;
 use heygen_tray_core::keystore::StoredSecret;
 use heygen_tray_core::secret::Secret;
-use heygen_tray_core::settings::AuthKind;
+use heygen_tray_core::settings::{AuthKind, TrayDisplay};
 use serde::Serialize;
 use std::sync::Arc;
 use tauri::{AppHandle, State};
@@ -87,6 +87,8 @@ pub struct SettingsPayload {
     start_at_login: bool,
     forecast_alerts: bool,
     forecast_alert_days: f64,
+    tray_display: TrayDisplay,
+    tray_account: Option<String>,
     notice: Option<String>,
     demo: bool,
     heygen_cli_found: bool,
@@ -122,6 +124,8 @@ pub async fn get_settings(shared: State<'_, Arc<Shared>>) -> Result<SettingsPayl
             start_at_login: settings.start_at_login,
             forecast_alerts: settings.forecast_alerts,
             forecast_alert_days: settings.forecast_alert_days,
+            tray_display: settings.tray_display,
+            tray_account: settings.tray_account.clone(),
             notice: shared.notice.lock().unwrap().clone(),
             demo: shared.demo.is_some(),
             heygen_cli_found: heygen_tray_core::heygen_cli::credentials_path().exists(),
@@ -236,6 +240,8 @@ pub async fn save_preferences(
     start_at_login: bool,
     forecast_alerts: bool,
     forecast_alert_days: f64,
+    tray_display: Option<TrayDisplay>,
+    tray_account: Option<String>,
 ) -> Result<()> {
     if !(1..=1440).contains(&poll_interval_minutes) {
         return Err("The refresh interval must be between 1 minute and 24 hours (1440 minutes).".into());
@@ -252,6 +258,11 @@ pub async fn save_preferences(
             s.start_at_login = start_at_login;
             s.forecast_alerts = forecast_alerts;
             s.forecast_alert_days = forecast_alert_days;
+            if let Some(d) = tray_display {
+                s.tray_display = d;
+            }
+            // A pinned account must exist; otherwise the tray shows the worst one.
+            s.tray_account = tray_account.filter(|a| s.account(a).is_some());
         })?;
         let _ = shared.commands.send(heygen_tray_core::poller::Command::SetInterval(std::time::Duration::from_secs(poll_interval_minutes * 60)));
         Ok(())

@@ -15,3 +15,17 @@ pub const ALL: [(IconState, [&[u8]; 2]); 6] = [
 pub fn png(state: IconState, large: bool) -> &'static [u8] {
     ALL.iter().find(|(s, _)| *s == state).map(|(_, p)| p[usize::from(large)]).unwrap_or(ALL[0].1[0])
 }
+
+/// The panel's theme for the drawn icon: `HEYGEN_TRAY_PANEL=light|dark`, else a
+/// GTK theme whose name says dark, else dark (most panels are).
+pub fn panel_theme() -> heygen_tray_core::tray_icon::Theme {
+    use heygen_tray_core::tray_icon::Theme;
+    match std::env::var("HEYGEN_TRAY_PANEL").ok().as_deref() {
+        Some("light") => Theme::Light,
+        Some("dark") => Theme::Dark,
+        _ => match std::env::var("GTK_THEME") {
+            Ok(t) if !t.to_lowercase().contains("dark") && !t.is_empty() => Theme::Light,
+            _ => Theme::Dark,
+        },
+    }
+}

@@ -4,7 +4,8 @@
 
 use super::{actions, Shared};
 use heygen_tray_core::snapshot::AccountSnapshot;
-use heygen_tray_core::view::{tray_view, Forecasts, IconState, TrayView};
+use heygen_tray_core::tray_icon::{Drawn, Pixels};
+use heygen_tray_core::view::{tray_view_with, Forecasts, IconState, TrayOptions, TrayView};
 use chrono::{DateTime, Utc};
 use ksni::menu::{StandardItem, SubMenu};
 use ksni::{MenuItem, ToolTip, TrayMethods};
@@ -18,13 +19,34 @@ pub struct Tray {
     snaps: Vec<AccountSnapshot>,
     forecasts: Forecasts,
     paused_until: Option<DateTime<Utc>>,
+    options: TrayOptions,
+    /// The drawn icon (figure or gauge), redrawn only when what it shows changes.
+    drawn: Drawn,
+    /// `drawn` as the pixmaps the host reads; empty: the plain icon.
+    pixmaps: Vec<ksni::Icon>,
 }
 
 pub type Handle = ksni::Handle<Tray>;
 
 impl Tray {
     fn view(&self) -> TrayView {
-        tray_view(&self.snaps, &self.forecasts, self.paused_until, Utc::now())
+        tray_view_with(&self.snaps, &self.forecasts, self.paused_until, Utc::now(), &self.options)
+    }
+
+    /// Brings the drawn icon up to date with the view.
+    fn redraw(&mut self) {
+        match self.view().drawing {
+            Some(d) => {
+                if self.drawn.update(&d, super::icons::panel_theme()) {
+                    tracing::debug!("tray icon redrawn: {d:?}");
+                    self.pixmaps = self.drawn.pixels().iter().map(argb).collect();
+                }
+            }
+            None => {
+                self.drawn.clear();
+                self.pixmaps.clear();
+            }
+        }
     }
 }
 
@@ -56,6 +78,9 @@ impl ksni::Tray for Tray {
     }
 
     fn icon_pixmap(&self) -> Vec<ksni::Icon> {
+        if !self.pixmaps.is_empty() {
+            return self.pixmaps.clone();
+        }
         icons().get(&self.view().icon).cloned().unwrap_or_default()
     }
 
@@ -104,19 +129,40 @@ impl ksni::Tray for Tray {
 
 /// Starts the tray; it shows up as soon as a tray host (StatusNotifierWatcher) is there.
 pub fn start(app: &AppHandle, shared: Arc<Shared>) -> Result<Handle, ksni::Error> {
-    let tray = Tray { app: app.clone(), shared, snaps: Vec::new(), forecasts: Forecasts::new(), paused_until: None };
+    let tray = Tray {
+        app: app.clone(),
+        shared,
+        snaps: Vec::new(),
+        forecasts: Forecasts::new(),
+        paused_until: None,
+        options: TrayOptions::default(),
+        drawn: Drawn::default(),
+        pixmaps: Vec::new(),
+    };
     tauri::async_runtime::block_on(tray.assume_sni_available(true).spawn())
 }
 
-/// Hands the tray new figures; the host re-reads what changed.
-pub async fn update(handle: &Handle, snaps: Vec<AccountSnapshot>, forecasts: Forecasts, paused_until: Option<DateTime<Utc>>) {
+/// Hands the tray new figures; the host re-reads what changed (ksni sends only the
+/// properties that differ, so an unchanged icon sends nothing).
+pub async fn update(handle: &Handle, snaps: Vec<AccountSnapshot>, forecasts: Forecasts, paused_until: Option<DateTime<Utc>>, options: TrayOptions) {
     handle
         .update(move |t| {
             t.snaps = snaps;
             t.forecasts = forecasts;
             t.paused_until = paused_until;
+            t.options = options;
+            t.redraw();
         })
         .await;
+}
+
+/// RGBA to the ARGB32 (network byte order) pixmaps of the StatusNotifierItem spec.
+fn argb(p: &Pixels) -> ksni::Icon {
+    let mut data = p.rgba.clone();
+    for px in data.chunks_exact_mut(4) {
+        px.rotate_right(1);
+    }
+    ksni::Icon { width: p.size as i32, height: p.size as i32, data }
 }
 
 /// Icons for each state, 24 and 48 px, as ARGB32 pixmaps.

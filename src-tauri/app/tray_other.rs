@@ -5,7 +5,8 @@
 
 use super::{actions, icons, windows::Page, Shared};
 use heygen_tray_core::snapshot::AccountSnapshot;
-use heygen_tray_core::view::tray_view;
+use heygen_tray_core::tray_icon::Drawn;
+use heygen_tray_core::view::tray_view_with;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
@@ -15,6 +16,7 @@ use tauri::{AppHandle, Manager};
 pub struct Handle {
     tray: TrayIcon,
     app: AppHandle,
+    drawn: std::sync::Mutex<Drawn>,
 }
 
 pub fn start(app: &AppHandle, _shared: Arc<Shared>) -> tauri::Result<Handle> {
@@ -28,7 +30,7 @@ pub fn start(app: &AppHandle, _shared: Arc<Shared>) -> tauri::Result<Handle> {
             }
         })
         .build(app)?;
-    Ok(Handle { tray, app: app.clone() })
+    Ok(Handle { tray, app: app.clone(), drawn: Default::default() })
 }
 
 fn on_menu(app: &AppHandle, id: &str) {
@@ -45,9 +47,31 @@ fn on_menu(app: &AppHandle, id: &str) {
     }
 }
 
-pub async fn update(handle: &Handle, snaps: Vec<AccountSnapshot>, forecasts: heygen_tray_core::view::Forecasts, paused_until: Option<DateTime<Utc>>) {
-    let v = tray_view(&snaps, &forecasts, paused_until, Utc::now());
-    if let Ok(icon) = tauri::image::Image::from_bytes(icons::png(v.icon, true)) {
+pub async fn update(
+    handle: &Handle,
+    snaps: Vec<AccountSnapshot>,
+    forecasts: heygen_tray_core::view::Forecasts,
+    paused_until: Option<DateTime<Utc>>,
+    options: heygen_tray_core::view::TrayOptions,
+) {
+    let v = tray_view_with(&snaps, &forecasts, paused_until, Utc::now(), &options);
+    // The drawn figure (32 px; the system scales it), redrawn only when it changes.
+    let mut drawn = handle.drawn.lock().unwrap();
+    let icon = match &v.drawing {
+        Some(d) => {
+            if drawn.update(d, icons::panel_theme()) {
+                drawn.pixels().iter().find(|p| p.size == 32).map(|p| tauri::image::Image::new_owned(p.rgba.clone(), p.size, p.size))
+            } else {
+                None
+            }
+        }
+        None => {
+            drawn.clear();
+            tauri::image::Image::from_bytes(icons::png(v.icon, true)).ok()
+        }
+    };
+    drop(drawn);
+    if let Some(icon) = icon {
         let _ = handle.tray.set_icon(Some(icon));
     }
     let _ = handle.tray.set_tooltip(Some(format!("{}\n{}", v.tooltip_title, v.tooltip_lines.join("\n"))));

@@ -5,7 +5,7 @@
 use super::{notifier, Shared};
 use heygen_tray_core::alerts::{decide, decide_forecast, mark_sent};
 use heygen_tray_core::snapshot::AccountSnapshot;
-use heygen_tray_core::view::{cards, Forecasts};
+use heygen_tray_core::view::{cards, Forecasts, TrayOptions};
 use chrono::Utc;
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter};
@@ -15,12 +15,12 @@ pub async fn run(app: AppHandle, shared: Arc<Shared>, tray: Option<super::tray::
     loop {
         let snaps = shared.current();
         let forecasts = record_and_forecast(&shared, &snaps).await;
-        let (paused_until, notifications) = {
+        let (paused_until, notifications, options) = {
             let s = shared.settings.lock().unwrap();
-            (s.alerts_paused_until, s.notifications)
+            (s.alerts_paused_until, s.notifications, TrayOptions { display: s.tray_display, pinned: s.tray_account.clone() })
         };
         if let Some(tray) = &tray {
-            super::tray::update(tray, snaps.clone(), forecasts.clone(), paused_until).await;
+            super::tray::update(tray, snaps.clone(), forecasts.clone(), paused_until, options).await;
         }
         let now = Utc::now();
         let state = serde_json::to_value(shared.dashboard_payload(cards(&snaps, &forecasts, now))).unwrap_or_default();

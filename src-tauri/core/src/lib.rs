@@ -20,6 +20,7 @@ pub mod secret;
 pub mod settings;
 pub mod snapshot;
 pub mod text;
+pub mod tray_icon;
 pub mod view;
 
 /// Exit code for bad usage (unknown flag, bad value), shared by both binaries.

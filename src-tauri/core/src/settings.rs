@@ -110,6 +110,25 @@ pub struct Settings {
     /// OAuth client ID for token refresh (issued by HeyGen; never hard-coded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth_client_id: Option<String>,
+    /// What the tray icon shows.
+    #[serde(default)]
+    pub tray_display: TrayDisplay,
+    /// The account the tray icon shows; `None`: the one that needs attention most.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tray_account: Option<String>,
+}
+
+/// What the tray icon shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrayDisplay {
+    /// The figure itself (`$42`), in the level's colour.
+    #[default]
+    Figure,
+    /// A bar filled to how much is left.
+    Gauge,
+    /// The plain app icon in the level's colour.
+    Icon,
 }
 
 fn yes() -> bool {
@@ -137,6 +156,8 @@ impl Default for Settings {
             forecast_alerts: false,
             forecast_alert_days: default_forecast_days(),
             oauth_client_id: None,
+            tray_display: TrayDisplay::default(),
+            tray_account: None,
         }
     }
 }

@@ -5,7 +5,9 @@ use crate::api::{ApiError, ErrorKind};
 use crate::billing::{format, Level};
 use crate::forecast::Forecast;
 use std::collections::HashMap;
+use crate::settings::TrayDisplay;
 use crate::snapshot::AccountSnapshot;
+use crate::tray_icon::{compact, Drawing};
 use chrono::{DateTime, Local, Utc};
 use serde::Serialize;
 
@@ -53,7 +55,9 @@ pub fn icon_state(s: &AccountSnapshot) -> IconState {
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrayView {
     pub icon: IconState,
-    /// Beside the icon where the desktop shows one: the main account's headline.
+    /// What the icon draws (the shown account's figure or gauge); `None`: the plain icon.
+    pub drawing: Option<Drawing>,
+    /// Beside the icon where the desktop shows text: the shown account's headline.
     pub title: String,
     pub tooltip_title: String,
     pub tooltip_lines: Vec<String>,
@@ -116,7 +120,45 @@ fn forecast_words(forecasts: &Forecasts, name: &str, now: DateTime<Utc>) -> Opti
     }
 }
 
+/// What the tray icon shows, and for which account (see [`crate::settings::Settings`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TrayOptions {
+    pub display: TrayDisplay,
+    /// The pinned account; `None` (or an account that is gone): the one that needs
+    /// attention most.
+    pub pinned: Option<String>,
+}
+
+/// The account the icon and title show: the pinned one, else the worst (the first
+/// in the settings' order among equals).
+pub fn shown_account<'a>(snaps: &'a [AccountSnapshot], pinned: Option<&str>) -> Option<&'a AccountSnapshot> {
+    pinned
+        .and_then(|p| snaps.iter().find(|s| s.name == p))
+        .or_else(|| snaps.iter().rev().max_by_key(|s| icon_state(s)))
+}
+
+/// The icon's drawing for one account.
+pub fn drawing(s: &AccountSnapshot, display: TrayDisplay) -> Option<Drawing> {
+    let state = icon_state(s);
+    let figure = s.summary.as_ref().and_then(|x| Some((x.remaining?, x.unit?, x.spend.as_ref().and_then(|sp| sp.cap_usd))));
+    match (display, figure) {
+        (TrayDisplay::Icon, _) => None,
+        (TrayDisplay::Figure, Some((remaining, unit, _))) => Some(Drawing::Figure { text: compact(remaining, unit), state }),
+        (TrayDisplay::Gauge, Some((remaining, unit, cap))) => {
+            // Full: the spending cap where there is one, else five times the low level.
+            let full = cap.unwrap_or_else(|| s.thresholds.resolve(unit).low * 5.0);
+            Some(Drawing::Gauge { fill: if full > 0.0 { remaining / full } else { 0.0 }, state })
+        }
+        (_, None) if s.error.is_some() => Some(Drawing::Figure { text: "!".into(), state: IconState::Error }),
+        (_, None) => None,
+    }
+}
+
 pub fn tray_view(snaps: &[AccountSnapshot], forecasts: &Forecasts, paused_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> TrayView {
+    tray_view_with(snaps, forecasts, paused_until, now, &TrayOptions::default())
+}
+
+pub fn tray_view_with(snaps: &[AccountSnapshot], forecasts: &Forecasts, paused_until: Option<DateTime<Utc>>, now: DateTime<Utc>, options: &TrayOptions) -> TrayView {
     let paused = paused_until.filter(|t| *t > now).map(|t| {
         let local = t.with_timezone(&Local);
         if (t - now).num_hours() < 20 {
@@ -128,6 +170,7 @@ pub fn tray_view(snaps: &[AccountSnapshot], forecasts: &Forecasts, paused_until:
     if snaps.is_empty() {
         return TrayView {
             icon: IconState::NoAccount,
+            drawing: None,
             title: String::new(),
             tooltip_title: "HeyGen Tray".into(),
             tooltip_lines: vec!["No account yet — open Settings to add a key.".into()],
@@ -139,7 +182,11 @@ pub fn tray_view(snaps: &[AccountSnapshot], forecasts: &Forecasts, paused_until:
     let mut tooltip_lines: Vec<String> = snaps
         .iter()
         .map(|s| {
-            let line = format!("{}: {} · {} · {}", s.name, short_headline(s), state_words(s), updated(s, now));
+            // Each thing once: with no figure yet, the problem is the headline.
+            let line = match (&s.summary, &s.error) {
+                (None, Some(_)) => format!("{}: {} · {}", s.name, short_headline(s), updated(s, now)),
+                _ => format!("{}: {} · {} · {}", s.name, short_headline(s), state_words(s), updated(s, now)),
+            };
             match forecast_words(forecasts, &s.name, now) {
                 Some(f) => format!("{line} · {f}"),
                 None => line,
@@ -149,9 +196,11 @@ pub fn tray_view(snaps: &[AccountSnapshot], forecasts: &Forecasts, paused_until:
     if let Some(p) = &paused {
         tooltip_lines.push(p.clone());
     }
+    let shown = shown_account(snaps, options.pinned.as_deref()).unwrap_or(&snaps[0]);
     TrayView {
         icon,
-        title: short_headline(&snaps[0]),
+        drawing: drawing(shown, options.display),
+        title: short_headline(shown),
         tooltip_title: "HeyGen balance".into(),
         tooltip_lines,
         account_lines: snaps
@@ -258,11 +307,11 @@ mod tests {
     }
 
     #[test]
-    fn the_tray_shows_the_worst_state_and_the_main_headline() {
+    fn the_tray_shows_the_worst_state_and_its_headline() {
         let now = Utc::now();
         let v = tray_view(&[snap("main", 42.5, now - chrono::Duration::minutes(3)), snap("team", 1.0, now)], &Forecasts::new(), None, now);
         assert_eq!(v.icon, IconState::Critical);
-        assert_eq!(v.title, "$42.50");
+        assert_eq!(v.title, "$1.00", "the account that needs attention");
         assert_eq!(v.tooltip_lines[0], "main: $42.50 · ok · updated 3 min ago");
         assert_eq!(v.tooltip_lines[1], "team: $1.00 · critical · updated just now");
         assert_eq!(v.account_lines[0], "main: $42.50 — wallet · jane_doe");
@@ -314,5 +363,48 @@ mod tests {
         let e = c.error.as_ref().unwrap();
         assert!(e.action.contains("account:read scope") && e.action.contains("create a key"), "{}", e.action);
         assert!(e.fix_in_settings);
+    }
+
+    #[test]
+    fn the_icon_shows_the_worst_account_unless_one_is_pinned() {
+        let now = Utc::now();
+        let snaps = [snap("main", 42.5, now), snap("team", 1.0, now), snap("spare", 8.0, now)];
+        let v = tray_view(&snaps, &Forecasts::new(), None, now);
+        assert_eq!(v.drawing, Some(Drawing::Figure { text: "$1".into(), state: IconState::Critical }));
+        assert_eq!(v.title, "$1.00");
+        let pinned = TrayOptions { display: TrayDisplay::Figure, pinned: Some("main".into()) };
+        let v = tray_view_with(&snaps, &Forecasts::new(), None, now, &pinned);
+        assert_eq!((v.drawing, v.title.as_str()), (Some(Drawing::Figure { text: "$42".into(), state: IconState::Ok }), "$42.50"));
+        assert_eq!(v.tooltip_lines.len(), 3, "the tooltip still lists every account");
+        let gone = TrayOptions { display: TrayDisplay::Figure, pinned: Some("removed".into()) };
+        assert_eq!(tray_view_with(&snaps, &Forecasts::new(), None, now, &gone).title, "$1.00");
+        let plain = TrayOptions { display: TrayDisplay::Icon, pinned: None };
+        assert_eq!(tray_view_with(&snaps, &Forecasts::new(), None, now, &plain).drawing, None);
+        let gauge = TrayOptions { display: TrayDisplay::Gauge, pinned: Some("spare".into()) };
+        match tray_view_with(&snaps, &Forecasts::new(), None, now, &gauge).drawing {
+            Some(Drawing::Gauge { fill, state: IconState::Low }) => assert!((fill - 8.0 / 50.0).abs() < 1e-9, "{fill}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_title_and_label_follow_the_figure() {
+        let now = Utc::now();
+        let a = tray_view(&[snap("main", 42.5, now)], &Forecasts::new(), None, now);
+        let b = tray_view(&[snap("main", 41.0, now)], &Forecasts::new(), None, now);
+        assert_eq!((a.title.as_str(), b.title.as_str()), ("$42.50", "$41.00"));
+        assert_ne!(a.drawing, b.drawing);
+        let same = tray_view(&[snap("main", 42.1, now)], &Forecasts::new(), None, now);
+        assert_eq!(a.drawing, same.drawing, "$42.50 and $42.10 draw the same icon");
+    }
+
+    #[test]
+    fn the_tooltip_says_each_thing_once() {
+        let now = Utc::now();
+        let mut s = AccountSnapshot::new("work", crate::billing::ThresholdOverride::default());
+        s.record(Err(ApiError::new(ErrorKind::Keyring, "locked")), now);
+        let v = tray_view(std::slice::from_ref(&s), &Forecasts::new(), None, now);
+        assert_eq!(v.tooltip_lines[0], "work: keyring locked · never updated");
+        assert_eq!(v.drawing, Some(Drawing::Figure { text: "!".into(), state: IconState::Error }));
     }
 }

@@ -14,6 +14,7 @@ mod desktop;
 mod forecast;
 mod keyring_unlock;
 mod notifications;
+mod panel;
 mod settings;
 mod tauri_tray;
 mod tray;
