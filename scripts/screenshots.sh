@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Takes the README's screenshots from the app itself (demo mode, headless session):
-# the dashboard and Settings, light and dark, into docs/screenshots/.
+# Takes the README's screenshots from the app itself (demo mode, headless session),
+# into docs/screenshots/: the dashboard and Settings, light and dark; and the tray icon
+# in a real tray host (xfce4-panel, whose systray shows StatusNotifierItems) at 24 and
+# 32 px on a light and a dark panel.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${HEYGEN_TRAY_IN_SESSION:-}" ]; then
@@ -24,6 +26,19 @@ for theme in light dark; do
     sleep 4
     import -window "$title" "$OUT/$page-$theme.png"
     kill $app; wait $app 2>/dev/null || true
+  done
+done
+source scripts/xfce_panel.sh
+for theme in light dark; do
+  for size in 24 32; do
+    start_panel "$theme" "$size"
+    HEYGEN_TRAY_PANEL=$theme "$BIN" --demo >"$SESSION_TMP/app.log" 2>&1 &
+    app=$!
+    wait_for "the app's icon in the panel's tray" 30 panel_shows_item "$app"
+    sleep 6   # a few demo polls: the figure has been drawn
+    crop_panel "$OUT/tray-$size-$theme.png"
+    kill "$app"; wait "$app" 2>/dev/null || true
+    stop_panel
   done
 done
 ls -la "$OUT"

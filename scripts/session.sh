@@ -19,6 +19,12 @@ wait_for() {
   done
 }
 
+# bus_has NAME: NAME has an owner on the session bus. (NameHasOwner needs no peer
+# credentials, which `busctl status` reads and a container may not give.)
+bus_has() {
+  busctl --user call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus NameHasOwner s "$1" 2>/dev/null | grep -q true
+}
+
 session_cleanup() {
   local pids; pids=$(jobs -p)
   [ -n "$pids" ] && kill $pids 2>/dev/null || true
@@ -42,18 +48,18 @@ start_session() {
 
   # Started by hand and unlocked: D-Bus auto-start would give a locked, empty store.
   printf 'test-session' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-  wait_for "gnome-keyring's Secret Service (org.freedesktop.secrets) on the session bus" 30 busctl --user status org.freedesktop.secrets
+  wait_for "gnome-keyring's Secret Service (org.freedesktop.secrets) on the session bus" 30 bus_has org.freedesktop.secrets
 
   # Started after DISPLAY is set: auto-started dunst has no display and fails.
   mkdir -p "$XDG_CONFIG_HOME/dunst"
   printf '[global]\n    history_length = 1000\n    idle_threshold = 0\n[urgency_low]\n    timeout = 0\n[urgency_normal]\n    timeout = 0\n[urgency_critical]\n    timeout = 0\n' >"$XDG_CONFIG_HOME/dunst/dunstrc"
   dunst -config "$XDG_CONFIG_HOME/dunst/dunstrc" >"$SESSION_TMP/dunst.log" 2>&1 &
-  wait_for "dunst (org.freedesktop.Notifications) on the session bus" 30 busctl --user status org.freedesktop.Notifications || { cat "$SESSION_TMP/dunst.log" >&2; return 1; }
+  wait_for "dunst (org.freedesktop.Notifications) on the session bus" 30 bus_has org.freedesktop.Notifications || { cat "$SESSION_TMP/dunst.log" >&2; return 1; }
 
   # A StatusNotifierWatcher (a tray host's registry), so tray items register as on a desktop.
   /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/sni_watcher.py" >"$SESSION_TMP/sni_watcher.log" 2>&1 &
   local watcher=$!
-  wait_for "the StatusNotifierWatcher (scripts/sni_watcher.py) on the session bus" 30 busctl --user status org.kde.StatusNotifierWatcher \
+  wait_for "the StatusNotifierWatcher (scripts/sni_watcher.py) on the session bus" 30 bus_has org.kde.StatusNotifierWatcher \
     || { cat "$SESSION_TMP/sni_watcher.log" >&2; kill "$watcher" 2>/dev/null; return 1; }
   export HEYGEN_TRAY_SESSION=1
 }

@@ -7,33 +7,12 @@ start_panel() {
   local theme=$1 size=$2 channel="$XDG_CONFIG_HOME/xfce4/xfconf/xfce-perchannel-xml"
   mkdir -p "$channel"
   local dark=false; [ "$theme" = dark ] && dark=true
-  cat >"$channel/xfce4-panel.xml" <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<channel name="xfce4-panel" version="1.0">
-  <property name="configver" type="int" value="2"/>
-  <property name="panels" type="array">
-    <value type="int" value="1"/>
-    <property name="dark-mode" type="bool" value="$dark"/>
-    <property name="panel-1" type="empty">
-      <property name="position" type="string" value="p=6;x=0;y=0"/>
-      <property name="length" type="uint" value="100"/>
-      <property name="position-locked" type="bool" value="true"/>
-      <property name="size" type="uint" value="$((size + 8))"/>
-      <property name="plugin-ids" type="array"><value type="int" value="1"/></property>
-    </property>
-  </property>
-  <property name="plugins" type="empty">
-    <property name="plugin-1" type="string" value="systray">
-      <property name="icon-size" type="int" value="$size"/>
-      <property name="square-icons" type="bool" value="false"/>
-    </property>
-  </property>
-</channel>
-XML
+  sed -e "s/@DARK@/$dark/" -e "s/@PANEL_SIZE@/$((size + 8))/" -e "s/@ICON_SIZE@/$size/" \
+    "$(dirname "${BASH_SOURCE[0]}")/xfce4-panel.xml.in" >"$channel/xfce4-panel.xml"
   local gtk=Adwaita; [ "$theme" = dark ] && gtk=Adwaita:dark
   /usr/lib/x86_64-linux-gnu/xfce4/xfconf/xfconfd >"$SESSION_TMP/xfconfd.log" 2>&1 &
   XFCONFD=$!
-  wait_for "xfconfd on the session bus" 20 busctl --user status org.xfce.Xfconf
+  wait_for "xfconfd on the session bus" 20 bus_has org.xfce.Xfconf
   GTK_THEME=$gtk xfce4-panel --disable-wm-check >"$SESSION_TMP/panel.log" 2>&1 &
   PANEL=$!
   wait_for "the xfce4-panel window" 30 xwininfo -name xfce4-panel || { cat "$SESSION_TMP/panel.log" >&2; return 1; }

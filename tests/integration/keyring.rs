@@ -241,7 +241,7 @@ fn with_a_locked_keyring_nothing_is_written_and_the_user_is_told() {
     require_session();
     let home = Home::new("http://127.0.0.1:9");
     let lock = "printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null; \
-        until busctl --user status org.freedesktop.secrets >/dev/null 2>&1; do sleep 0.1; done; \
+        for i in $(seq 100); do busctl --user call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus NameHasOwner s org.freedesktop.secrets 2>/dev/null | grep -q true && break; sleep 0.1; done; \
         busctl --user call org.freedesktop.secrets /org/freedesktop/secrets org.freedesktop.Secret.Service Lock ao 1 /org/freedesktop/secrets/collection/login >/dev/null";
     let out = in_own_session(&home, &[], lock, &["accounts", "add", "lockedout", "--no-verify"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));

@@ -13,11 +13,12 @@ export HEYGEN_API_BASE=$SIM HEYGEN_TRAY_LOG=heygen_tray=debug
 export DISPLAY=$APP_DISPLAY
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
 
+bus_has() { busctl --user call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus NameHasOwner s "$1" 2>/dev/null | grep -q true; }
 wait_for() { # WHAT SECONDS COMMAND...
   local what=$1 n=$(($2 * 10)); shift 2
   until "$@" >/dev/null 2>&1; do n=$((n - 1)); [ $n -gt 0 ] || fail "gave up waiting for $what"; sleep 0.1; done
 }
-keyring_up() { printf 'unlock-me' | gnome-keyring-daemon "$@" --unlock --components=secrets >/dev/null; wait_for "the Secret Service" 20 busctl --user status org.freedesktop.secrets; }
+keyring_up() { printf 'unlock-me' | gnome-keyring-daemon "$@" --unlock --components=secrets >/dev/null; wait_for "the Secret Service" 20 bus_has org.freedesktop.secrets; }
 lock() { busctl --user call org.freedesktop.secrets /org/freedesktop/secrets org.freedesktop.Secret.Service Lock ao 1 /org/freedesktop/secrets/aliases/default >/dev/null || fail "Lock"; }
 locked() { busctl --user get-property org.freedesktop.secrets /org/freedesktop/secrets/collection/login org.freedesktop.Secret.Collection Locked | grep -q true; }
 prompts() { grep -c "member=Prompt" "$WORK/monitor.log" || true; }
@@ -25,7 +26,7 @@ tooltip() { busctl --user get-property "org.kde.StatusNotifierItem-$APP-1" /Stat
 shows() { tooltip | grep -qF -- "$1"; }
 start_app() {
   "$CLI" >"$WORK/app.log" 2>&1 & APP=$!
-  wait_for "the app's tray item" 30 busctl --user status "org.kde.StatusNotifierItem-$APP-1"
+  wait_for "the app's tray item" 30 bus_has "org.kde.StatusNotifierItem-$APP-1"
 }
 stop_app() { kill "$APP"; wait "$APP" 2>/dev/null; }
 click() { # LABEL: a dbusmenu entry by label
@@ -44,7 +45,7 @@ walk(json.load(sys.stdin)["data"][1])' "$1")
 
 keyring_up
 /usr/bin/python3 "$WATCHER" >"$WORK/watcher.log" 2>&1 &
-wait_for "the StatusNotifierWatcher" 20 busctl --user status org.kde.StatusNotifierWatcher
+wait_for "the StatusNotifierWatcher" 20 bus_has org.kde.StatusNotifierWatcher
 dbus-monitor --session "type='method_call',interface='org.freedesktop.Secret.Prompt'" >"$WORK/monitor.log" 2>&1 &
 printf '%s' "$KEY" | "$CLI" accounts add "$NAME" >/dev/null || fail "accounts add"
 

@@ -222,5 +222,9 @@ pub fn signal(pid: u32, sig: i32) {
 }
 
 pub fn bus_name_taken(name: &str) -> bool {
-    Command::new("busctl").args(["--user", "status", name]).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+    // NameHasOwner needs no peer credentials (which `busctl status` reads, and a container may not give).
+    Command::new("busctl")
+        .args(["--user", "call", "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner", "s", name])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("true"))
 }

@@ -21,31 +21,9 @@ impl Panel {
         let config = tempfile::tempdir().unwrap();
         let channel = config.path().join("xfce4/xfconf/xfce-perchannel-xml");
         std::fs::create_dir_all(&channel).unwrap();
-        std::fs::write(
-            channel.join("xfce4-panel.xml"),
-            r#"<?xml version="1.0" encoding="UTF-8"?>
-<channel name="xfce4-panel" version="1.0">
-  <property name="configver" type="int" value="2"/>
-  <property name="panels" type="array">
-    <value type="int" value="1"/>
-    <property name="dark-mode" type="bool" value="true"/>
-    <property name="panel-1" type="empty">
-      <property name="position" type="string" value="p=6;x=0;y=0"/>
-      <property name="length" type="uint" value="100"/>
-      <property name="position-locked" type="bool" value="true"/>
-      <property name="size" type="uint" value="32"/>
-      <property name="plugin-ids" type="array"><value type="int" value="1"/></property>
-    </property>
-  </property>
-  <property name="plugins" type="empty">
-    <property name="plugin-1" type="string" value="systray">
-      <property name="icon-size" type="int" value="24"/>
-      <property name="square-icons" type="bool" value="false"/>
-    </property>
-  </property>
-</channel>"#,
-        )
-        .unwrap();
+        let template = include_str!("../../../scripts/xfce4-panel.xml.in");
+        let xml = template.replace("@DARK@", "true").replace("@PANEL_SIZE@", "32").replace("@ICON_SIZE@", "24");
+        std::fs::write(channel.join("xfce4-panel.xml"), xml).unwrap();
         let dir = config.path().to_path_buf();
         let spawn = move |cmd: &mut Command| cmd.env("XDG_CONFIG_HOME", &dir).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         let xfconfd = spawn(&mut Command::new("/usr/lib/x86_64-linux-gnu/xfce4/xfconf/xfconfd"));
