@@ -13,6 +13,7 @@ mod demo;
 mod icons;
 mod notifier;
 mod shared;
+mod tasks;
 /// The tray: a ksni StatusNotifierItem on Linux; Tauri's tray elsewhere, and on Linux
 /// with the `tauri-tray` feature (so that code is built and tested here too).
 #[cfg(all(target_os = "linux", not(feature = "tauri-tray")))]
@@ -164,7 +165,7 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
             let reload = shared.clone();
             let history_path = if demo { reload.accounts.settings.path().with_file_name("history.sqlite3") } else { History::default_path() };
             tauri::async_runtime::spawn_blocking(move || {
-                open_history(&reload, &history_path);
+                tasks::open_history(&reload, &history_path);
                 if reload.demo.is_some() {
                     if let Some(h) = reload.history.lock().unwrap().as_ref() {
                         demo::seed_history(h, chrono::Utc::now());
@@ -173,13 +174,13 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
                 // At start: at most one unlock prompt, if the keyring is locked.
                 reload.reload(true, Unlock::Once);
             });
-            watch_settings(&shared);
-            tauri::async_runtime::spawn(keyring_watch(shared.clone()));
+            tasks::watch_settings(&shared);
+            tauri::async_runtime::spawn(tasks::keyring_watch(shared.clone()));
             let waker = shared.commands.clone();
             if wake::watch(move |_| drop(waker.send(poller::Command::Wake))) {
                 let _ = shared.commands.send(poller::Command::SetClockCheck(None));
             }
-            exit_on_signals(app.handle());
+            tasks::exit_on_signals(app.handle());
             let tray = match tray::start(app.handle(), shared.clone()) {
                 Ok(t) => Some(t),
                 Err(e) => {
@@ -335,120 +336,6 @@ fn run_window(page: Page) -> i32 {
             EXIT_FAILURE
         }
     }
-}
-
-/// Opens the history (a damaged one is set aside, with a notice in Settings) and
-/// compacts it now and once a day.
-fn open_history(shared: &Arc<Shared>, path: &std::path::Path) {
-    match History::open(path) {
-        Ok((history, notice)) => {
-            if let Err(e) = history.compact(chrono::Utc::now()) {
-                tracing::warn!("history not compacted: {e}");
-            }
-            *shared.history.lock().unwrap() = Some(history);
-            if let Some(n) = notice {
-                *shared.notice.lock().unwrap() = Some(n);
-            }
-        }
-        Err(e) => {
-            tracing::error!("history is off: {e}");
-            *shared.notice.lock().unwrap() = Some(format!("History and forecasts are off: {e}"));
-        }
-    }
-    let shared = shared.clone();
-    tauri::async_runtime::spawn(async move {
-        loop {
-            tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
-            let shared = shared.clone();
-            let _ = tauri::async_runtime::spawn_blocking(move || {
-                if let Some(h) = shared.history.lock().unwrap().as_ref() {
-                    let _ = h.compact(chrono::Utc::now());
-                }
-            })
-            .await;
-        }
-    });
-}
-
-/// While some key could not be read (a keyring still locked at login, or a Secret
-/// Service not started yet), asks every 20 s (first after 10 s) whether the keyring
-/// is there and unlocked — a question that never prompts — and reads the keys as soon
-/// as it is. Sleeps without waking while every key was read.
-async fn keyring_watch(shared: Arc<Shared>) {
-    use heygen_tray_core::keystore::{availability, Availability};
-    loop {
-        while !shared.keyring_trouble() {
-            shared.keyring_trouble.notified().await;
-        }
-        let mut wait = Duration::from_secs(10);
-        while shared.keyring_trouble() {
-            tokio::time::sleep(wait).await;
-            wait = Duration::from_secs(20);
-            let Ok(now) = tauri::async_runtime::spawn_blocking(availability).await else { continue };
-            tracing::debug!("keyring: {now:?}");
-            if now == Availability::Unlocked {
-                tracing::info!("the keyring is unlocked: reading the keys again");
-                let shared = shared.clone();
-                let _ = tauri::async_runtime::spawn_blocking(move || shared.reload(true, Unlock::Never)).await;
-            }
-        }
-    }
-}
-
-/// SIGTERM (logout, `kill`), SIGINT and SIGHUP end the app the way Quit does, so it
-/// cleans up (the demo's simulator and folder) instead of dying where it stands.
-fn exit_on_signals(app: &tauri::AppHandle) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let app = app.clone();
-        tauri::async_runtime::spawn(async move {
-            let kinds = [SignalKind::terminate(), SignalKind::interrupt(), SignalKind::hangup()];
-            let mut streams: Vec<_> = kinds.into_iter().filter_map(|k| signal(k).ok()).collect();
-            if streams.is_empty() {
-                return;
-            }
-            futures_util::future::select_all(streams.iter_mut().map(|s| Box::pin(s.recv()))).await;
-            app.exit(0);
-        });
-    }
-    #[cfg(not(unix))]
-    let _ = app;
-}
-
-/// Reloads when the settings file changes (a CLI command, another window).
-fn watch_settings(shared: &Arc<Shared>) {
-    use notify::Watcher;
-    let dir = shared.accounts.settings.path().parent().map(|p| p.to_path_buf());
-    let Some(dir) = dir else { return };
-    if std::fs::create_dir_all(&dir).is_err() {
-        return;
-    }
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(e) = event {
-            // Only writes: reading the file ourselves must not trigger another reload.
-            let written = matches!(e.kind, notify::EventKind::Create(_) | notify::EventKind::Modify(_) | notify::EventKind::Remove(_));
-            if written && e.paths.iter().any(|p| p.file_name().is_some_and(|n| n == heygen_tray_core::settings::FILE_NAME)) {
-                let _ = tx.send(());
-            }
-        }
-    });
-    let Ok(mut watcher) = watcher else { return };
-    if watcher.watch(&dir, notify::RecursiveMode::NonRecursive).is_err() {
-        return;
-    }
-    let shared = shared.clone();
-    tauri::async_runtime::spawn(async move {
-        let _watcher = watcher;
-        while rx.recv().await.is_some() {
-            // Let a burst of events settle.
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            while rx.try_recv().is_ok() {}
-            let shared = shared.clone();
-            let _ = tauri::async_runtime::spawn_blocking(move || shared.reload(false, Unlock::Never)).await;
-        }
-    });
 }
 
 /// After the last window closed: end WebKit's helper processes (the network process

@@ -130,6 +130,7 @@ impl Keystore {
     }
 
     fn entry(&self, account: &str) -> Result<keyring_core::Entry, KeyringError> {
+        USED.store(true, std::sync::atomic::Ordering::Relaxed);
         ensure_store()?;
         keyring_core::Entry::new(&self.service, account).map_err(|e| classify(e, account))
     }
@@ -173,12 +174,19 @@ pub fn availability() -> Availability {
 /// Connects to the Secret Service afresh. A store made earlier keeps a session with
 /// the keyring daemon it first met; after that daemon was restarted (the keyring was
 /// unlocked by a new one, or started after the app) its calls fail.
+/// A process that has not used the keyring yet has nothing stale: nothing to do.
 pub fn reconnect() {
+    if !USED.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
     #[cfg(all(unix, not(any(target_os = "macos", target_os = "ios", target_os = "android"))))]
     if let Ok(store) = zbus_secret_service_keyring_store::Store::new() {
         keyring_core::set_default_store(store);
     }
 }
+
+/// Set once this process has talked to the keyring.
+static USED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// The `keyring` crate picks its store once per process; if the Secret Service was
 /// not there at that moment (an app started before the keyring at login), try again

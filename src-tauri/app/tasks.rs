@@ -1,0 +1,123 @@
+//! The app's background tasks: history upkeep, the settings-file watcher, the
+//! keyring watcher (keys that could not be read at login) and the signals that end it.
+
+use super::Shared;
+use heygen_tray_core::accounts::Unlock;
+use heygen_tray_core::history::History;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Opens the history (a damaged one is set aside, with a notice in Settings) and
+/// compacts it now and once a day.
+pub fn open_history(shared: &Arc<Shared>, path: &std::path::Path) {
+    match History::open(path) {
+        Ok((history, notice)) => {
+            if let Err(e) = history.compact(chrono::Utc::now()) {
+                tracing::warn!("history not compacted: {e}");
+            }
+            *shared.history.lock().unwrap() = Some(history);
+            if let Some(n) = notice {
+                *shared.notice.lock().unwrap() = Some(n);
+            }
+        }
+        Err(e) => {
+            tracing::error!("history is off: {e}");
+            *shared.notice.lock().unwrap() = Some(format!("History and forecasts are off: {e}"));
+        }
+    }
+    let shared = shared.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
+            let shared = shared.clone();
+            let _ = tauri::async_runtime::spawn_blocking(move || {
+                if let Some(h) = shared.history.lock().unwrap().as_ref() {
+                    let _ = h.compact(chrono::Utc::now());
+                }
+            })
+            .await;
+        }
+    });
+}
+
+/// While some key could not be read (a keyring still locked at login, or a Secret
+/// Service not started yet), asks every 20 s (first after 10 s) whether the keyring
+/// is there and unlocked — a question that never prompts — and reads the keys as soon
+/// as it is. Sleeps without waking while every key was read.
+pub async fn keyring_watch(shared: Arc<Shared>) {
+    use heygen_tray_core::keystore::{availability, Availability};
+    loop {
+        while !shared.keyring_trouble() {
+            shared.keyring_trouble.notified().await;
+        }
+        let mut wait = Duration::from_secs(10);
+        while shared.keyring_trouble() {
+            tokio::time::sleep(wait).await;
+            wait = Duration::from_secs(20);
+            let Ok(now) = tauri::async_runtime::spawn_blocking(availability).await else { continue };
+            tracing::debug!("keyring: {now:?}");
+            if now == Availability::Unlocked {
+                tracing::info!("the keyring is unlocked: reading the keys again");
+                let shared = shared.clone();
+                let _ = tauri::async_runtime::spawn_blocking(move || shared.reload(true, Unlock::Never)).await;
+            }
+        }
+    }
+}
+
+/// SIGTERM (logout, `kill`), SIGINT and SIGHUP end the app the way Quit does, so it
+/// cleans up (the demo's simulator and folder) instead of dying where it stands.
+pub fn exit_on_signals(app: &tauri::AppHandle) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            let kinds = [SignalKind::terminate(), SignalKind::interrupt(), SignalKind::hangup()];
+            let mut streams: Vec<_> = kinds.into_iter().filter_map(|k| signal(k).ok()).collect();
+            if streams.is_empty() {
+                return;
+            }
+            futures_util::future::select_all(streams.iter_mut().map(|s| Box::pin(s.recv()))).await;
+            app.exit(0);
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = app;
+}
+
+/// Reloads when the settings file changes (a CLI command, another window).
+pub fn watch_settings(shared: &Arc<Shared>) {
+    use notify::Watcher;
+    let dir = shared.accounts.settings.path().parent().map(|p| p.to_path_buf());
+    let Some(dir) = dir else { return };
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(e) = event {
+            // Only writes: reading the file ourselves must not trigger another reload.
+            let written = matches!(e.kind, notify::EventKind::Create(_) | notify::EventKind::Modify(_) | notify::EventKind::Remove(_));
+            if written && e.paths.iter().any(|p| p.file_name().is_some_and(|n| n == heygen_tray_core::settings::FILE_NAME)) {
+                let _ = tx.send(());
+            }
+        }
+    });
+    let Ok(mut watcher) = watcher else { return };
+    if watcher.watch(&dir, notify::RecursiveMode::NonRecursive).is_err() {
+        return;
+    }
+    let shared = shared.clone();
+    tauri::async_runtime::spawn(async move {
+        let _watcher = watcher;
+        while rx.recv().await.is_some() {
+            // Let a burst of events settle.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            while rx.try_recv().is_ok() {}
+            let shared = shared.clone();
+            let _ = tauri::async_runtime::spawn_blocking(move || shared.reload(false, Unlock::Never)).await;
+        }
+    });
+}
