@@ -128,6 +128,8 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
         });
     }
     let loaded = store.settings.load();
+    #[cfg(unix)]
+    let (mut status_listener, mut status_socket) = tasks::bind_status(&store.settings).unzip();
     let (commands, command_rx) = mpsc::unbounded_channel();
     let (publish, snapshots) = watch::channel(Arc::new(Vec::new()));
     let mut poller = Poller::new(client.clone(), Arc::new(SystemClock), loaded.settings.poll_interval());
@@ -181,6 +183,10 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
                 let _ = shared.commands.send(poller::Command::SetClockCheck(None));
             }
             tasks::exit_on_signals(app.handle());
+            #[cfg(unix)]
+            if let Some(listener) = status_listener.take() {
+                tasks::serve_status(&shared, listener);
+            }
             let tray = match tray::start(app.handle(), shared.clone()) {
                 Ok(t) => Some(t),
                 Err(e) => {
@@ -210,7 +216,11 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
         None => None,
     };
     app.run(move |app, event| match event {
-        RunEvent::Exit => drop(demo_running.take()),
+        RunEvent::Exit => {
+            drop(demo_running.take());
+            #[cfg(unix)]
+            drop(status_socket.take());
+        }
         RunEvent::Ready => {
             if let Some(page) = open_at_start.take() {
                 actions::open_window(app, page);

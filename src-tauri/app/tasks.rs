@@ -121,3 +121,30 @@ pub fn watch_settings(shared: &Arc<Shared>) {
         }
     });
 }
+
+/// The socket `heygen-tray status` reads the app's figures from (see
+/// `heygen_tray_core::live`), bound before the app starts; the guard removes it when
+/// the app ends. `None` (and a log line) where it cannot be served.
+#[cfg(unix)]
+pub fn bind_status(settings: &heygen_tray_core::settings::Store) -> Option<(std::os::unix::net::UnixListener, heygen_tray_core::live::Bound)> {
+    use heygen_tray_core::live;
+    let path = live::socket_path(settings.dir())?;
+    live::bind(&path).map_err(|e| tracing::warn!("status for `heygen-tray status` not served: {e}")).ok()
+}
+
+/// Answers `heygen-tray status` with what the tray shows now.
+#[cfg(unix)]
+pub fn serve_status(shared: &Arc<Shared>, listener: std::os::unix::net::UnixListener) {
+    use heygen_tray_core::live;
+    let shared = shared.clone();
+    tauri::async_runtime::spawn(async move {
+        let served = live::serve(listener, move || {
+            let interval = shared.settings.lock().unwrap().poll_interval();
+            // Two missed polls (and a minute for the request itself) make figures stale.
+            live::LiveStatus::new(shared.current(), interval * 2 + Duration::from_secs(60), chrono::Utc::now())
+        });
+        if let Err(e) = served.await {
+            tracing::warn!("status socket: {e}");
+        }
+    });
+}

@@ -3,7 +3,7 @@
 //! poller publishes, the settings change, or an alert pause ends.
 
 use super::{notifier, Shared};
-use heygen_tray_core::alerts::{decide, decide_forecast, mark_sent};
+use heygen_tray_core::alerts::{decide, decide_forecast, decide_reload, mark_sent};
 use heygen_tray_core::snapshot::AccountSnapshot;
 use heygen_tray_core::view::{cards, Forecasts, TrayOptions};
 use chrono::Utc;
@@ -63,9 +63,9 @@ async fn record_and_forecast(shared: &Arc<Shared>, snaps: &[AccountSnapshot]) ->
 
 /// Sends what `alerts` asks for and remembers what was delivered.
 async fn alert(shared: &Arc<Shared>, snaps: &[AccountSnapshot], forecasts: &Forecasts, paused: bool) {
-    let (before, within_days) = {
+    let (before, within_days, grace) = {
         let s = shared.settings.lock().unwrap();
-        (s.alert_memory.clone(), if s.forecast_alerts { s.forecast_alert_days } else { 0.0 })
+        (s.alert_memory.clone(), if s.forecast_alerts { s.forecast_alert_days } else { 0.0 }, s.reload_grace())
     };
     let now = Utc::now();
     let mut after = before.clone();
@@ -73,7 +73,7 @@ async fn alert(shared: &Arc<Shared>, snaps: &[AccountSnapshot], forecasts: &Fore
         let memory = before.get(&s.name).cloned().unwrap_or_default();
         let (balance, memory) = decide(s, &memory, paused);
         let forecast = forecasts.get(&s.name);
-        let (soon, mut memory) = decide_forecast(
+        let (soon, memory) = decide_forecast(
             &s.name,
             forecast.and_then(|f| f.days_left(now)),
             &forecast.map(|f| f.text(now)).unwrap_or_default(),
@@ -81,7 +81,8 @@ async fn alert(shared: &Arc<Shared>, snaps: &[AccountSnapshot], forecasts: &Fore
             &memory,
             paused,
         );
-        for a in [balance, soon].into_iter().flatten() {
+        let (missed, mut memory) = decide_reload(s, &memory, now, grace, paused);
+        for a in [balance, soon, missed].into_iter().flatten() {
             match notifier::send(&a).await {
                 Ok(()) => mark_sent(&mut memory, a.kind),
                 Err(e) => tracing::warn!("notification not delivered, will retry: {e}"),

@@ -63,6 +63,10 @@ pub struct StatusArgs {
     /// Critical threshold for this run, in each account's unit.
     #[arg(long, value_name = "Y")]
     pub critical: Option<f64>,
+    /// Ask HeyGen now, even when the tray app is running (by default its current
+    /// figures are read, which costs no request).
+    #[arg(long)]
+    pub fresh: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -146,20 +150,63 @@ fn status_command(args: StatusArgs) -> i32 {
         Ok(b) => b,
         Err(e) => return usage_error(&e.to_string()),
     };
+    let store = Accounts::open_default();
+    let live = if args.fresh { None } else { from_the_app(&store) };
+    let report = match live {
+        Some(live) => {
+            let now = chrono::Utc::now();
+            let stale: Vec<bool> = live.accounts.iter().map(|s| live.is_stale(s, now)).collect();
+            let mut snapshots = live.accounts;
+            for s in &mut snapshots {
+                s.thresholds = s.thresholds.with(&run_override);
+            }
+            status::Report::new(&snapshots, status::Source::App, &stale)
+        }
+        None => {
+            let snapshots = from_the_api(base, &store, &run_override);
+            let stale: Vec<bool> = snapshots.iter().map(AccountSnapshot::is_stale).collect();
+            status::Report::new(&snapshots, status::Source::Api, &stale)
+        }
+    };
+    let out = match format {
+        status::Format::Json => report.json(),
+        status::Format::Waybar => report.waybar().to_string(),
+        status::Format::Text => report.text(),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{out}");
+    report.exit_code()
+}
+
+/// The running app's figures, when an app of this user serves them for these
+/// settings and answers in time.
+fn from_the_app(store: &Accounts) -> Option<heygen_tray_core::live::LiveStatus> {
+    let path = heygen_tray_core::live::socket_path(store.settings.dir())?;
+    match heygen_tray_core::live::ask(&path, heygen_tray_core::live::DEADLINE) {
+        Ok(live) if !live.accounts.is_empty() => Some(live),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::debug!("asking HeyGen instead of the app: {e}");
+            None
+        }
+    }
+}
+
+/// One fetch per account (recorded in the history), in the settings' order.
+fn from_the_api(base: ApiBase, store: &Accounts, run_override: &ThresholdOverride) -> Vec<AccountSnapshot> {
     let mut client = Client::new(base);
     if let Ok(oauth) = heygen_tray_core::api::oauth::oauth_base_from_env() {
         client = client.with_oauth_base(oauth);
     }
-    let store = Accounts::open_default();
     let client = client.with_token_keeper(std::sync::Arc::new(store.clone()));
     // Keyring calls block: they run here, outside the async runtime.
-    let (accounts, mut snapshots) = accounts_to_check(&store);
+    let (accounts, mut snapshots) = accounts_to_check(store);
     let fetched = runtime().block_on(futures_util::future::join_all(accounts.into_iter().map(|a| {
         let client = client.clone();
         async move {
             let now = chrono::Utc::now();
             let fetched = client.fetch_account(&a.credential, a.refresh.as_ref(), now).await;
-            let mut snap = AccountSnapshot::new(a.name, a.thresholds.with(&run_override));
+            let mut snap = AccountSnapshot::new(a.name, a.thresholds.with(run_override));
             snap.record(fetched.result, chrono::Utc::now());
             // Renewed tokens are stored as they are renewed; only those that could not be are saved here.
             (snap, fetched.new_tokens.filter(|_| fetched.unsaved))
@@ -176,15 +223,7 @@ fn status_command(args: StatusArgs) -> i32 {
     }
     let order = store.settings.load().settings.accounts.iter().map(|a| a.name.clone()).collect::<Vec<_>>();
     snapshots.sort_by_key(|s| order.iter().position(|n| *n == s.name).unwrap_or(usize::MAX));
-    let report = status::Report::new(&snapshots);
-    let out = match format {
-        status::Format::Json => report.json(),
-        status::Format::Waybar => report.waybar().to_string(),
-        status::Format::Text => report.text(),
-    };
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{out}");
-    report.exit_code()
+    snapshots
 }
 
 /// Adds the figures to the history, so `status` run from a status bar builds it too.

@@ -15,6 +15,15 @@ pub enum Format {
     Waybar,
 }
 
+/// Where the figures come from: the running app's current figures, or a request
+/// to HeyGen made by this command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    App,
+    Api,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub level: State,
@@ -32,6 +41,9 @@ pub struct Row {
     pub username: Option<String>,
     pub fetched_at: String,
     pub error: Option<ErrorRow>,
+    pub source: Source,
+    /// The figures are from before a failed attempt, or older than the app's polling explains.
+    pub stale: bool,
     #[serde(skip)]
     pub what: Option<String>,
     #[serde(skip)]
@@ -63,8 +75,10 @@ fn error_headline(e: &heygen_tray_core::api::ApiError) -> &'static str {
 }
 
 impl Report {
-    pub fn new(snapshots: &[AccountSnapshot]) -> Report {
-        let accounts: Vec<Row> = snapshots.iter().map(row).collect();
+    /// `stale` holds one flag per snapshot.
+    pub fn new(snapshots: &[AccountSnapshot], source: Source, stale: &[bool]) -> Report {
+        let accounts: Vec<Row> =
+            snapshots.iter().zip(stale.iter().chain(std::iter::repeat(&false))).map(|(s, stale)| row(s, source, *stale)).collect();
         let level = accounts.iter().map(|r| r.level).max().unwrap_or(State::Unknown);
         Report { level, accounts }
     }
@@ -91,11 +105,14 @@ impl Report {
         let head_w = self.accounts.iter().map(|r| r.headline.chars().count()).max().unwrap_or(0);
         let mut out = String::new();
         for r in &self.accounts {
-            let tail = match (&r.error, &r.what) {
+            let mut tail = match (&r.error, &r.what) {
                 (Some(e), _) => e.message.clone(),
                 (None, Some(what)) => what.clone(),
                 (None, None) => String::new(),
             };
+            if r.stale && r.error.is_none() {
+                tail.push_str(&format!(" · stale (fetched {})", r.fetched_at));
+            }
             let line = format!("{:<name_w$}  {:<8}  {:<head_w$}  {tail}", r.name, r.level.as_str(), r.headline);
             // Answers are cleaned when read; a terminal line is cleaned once more.
             out.push_str(clean(line.trim_end()).as_ref());
@@ -137,7 +154,7 @@ impl Report {
 pub const NO_ACCOUNTS: &str =
     "No HeyGen account configured. Add one with `heygen-tray accounts add NAME` (the key is read from standard input), or set HEYGEN_API_KEY.";
 
-fn row(s: &AccountSnapshot) -> Row {
+fn row(s: &AccountSnapshot, source: Source, stale: bool) -> Row {
     let summary = s.summary.as_ref();
     let when = s.attempted_at.or(s.fetched_at).unwrap_or_else(chrono::Utc::now);
     Row {
@@ -158,6 +175,8 @@ fn row(s: &AccountSnapshot) -> Row {
             message: e.message.clone(),
             request_id: e.request_id.clone(),
         }),
+        source,
+        stale,
         what: summary.map(|x| x.what()),
         details: summary.map(|x| x.details.clone()).unwrap_or_default(),
     }

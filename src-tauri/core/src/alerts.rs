@@ -4,6 +4,10 @@
 //! already-critical state gives one notification, not a burst. Pure: the caller sends
 //! the notifications and marks them sent only once delivery succeeded.
 
+mod reload;
+
+pub use reload::{covered_below, decide_reload, reload_of, GRACE as RELOAD_GRACE};
+
 use crate::billing::{Level, Unit};
 use crate::settings::AlertMemory;
 use crate::snapshot::AccountSnapshot;
@@ -15,6 +19,8 @@ pub enum AlertKind {
     KeyRejected,
     /// The forecast says the account runs out within the chosen number of days.
     Forecast,
+    /// Auto-reload should have topped the wallet up and has not (see [`reload`]).
+    ReloadMissed,
 }
 
 /// A notification to send.
@@ -58,6 +64,8 @@ pub fn decide(snap: &AccountSnapshot, memory: &AlertMemory, paused: bool) -> (Op
     memory.key_rejected_sent = false;
     let (Some(remaining), Some(unit)) = (summary.remaining, summary.unit) else { return (None, memory) };
     let t = snap.thresholds.resolve(unit);
+    // A fall HeyGen's auto-reload should cover is expected: no alert at or below its threshold.
+    let covered = reload::covered_below(summary, &memory).map_or(f64::NEG_INFINITY, |below| below);
     if remaining > t.low + margin(t.low, unit) {
         memory.low_sent = false;
         memory.critical_sent = false;
@@ -65,13 +73,13 @@ pub fn decide(snap: &AccountSnapshot, memory: &AlertMemory, paused: bool) -> (Op
         memory.critical_sent = false;
     }
     alert = match t.level(remaining) {
-        Level::Critical if !memory.critical_sent => Some(Alert {
+        Level::Critical if !memory.critical_sent && t.critical > covered => Some(Alert {
             account: snap.name.clone(),
             kind: AlertKind::Critical,
             summary: format!("HeyGen balance critical: {}", snap.name),
             body: format!("{} left (critical at {}). Videos may fail soon — top up at app.heygen.com/billing.", summary.headline, unit.amount(t.critical)),
         }),
-        Level::Low if !memory.low_sent => Some(Alert {
+        Level::Low if !memory.low_sent && t.low > covered => Some(Alert {
             account: snap.name.clone(),
             kind: AlertKind::Low,
             summary: format!("HeyGen balance low: {}", snap.name),
@@ -93,6 +101,11 @@ pub fn mark_sent(memory: &mut AlertMemory, kind: AlertKind) {
         }
         AlertKind::KeyRejected => memory.key_rejected_sent = true,
         AlertKind::Forecast => memory.forecast_sent = true,
+        // It says the balance is low and why: no low alert after it in this episode.
+        AlertKind::ReloadMissed => {
+            memory.reload_missed_sent = true;
+            memory.low_sent = true;
+        }
     }
 }
 

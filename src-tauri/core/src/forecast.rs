@@ -26,6 +26,8 @@ pub enum Forecast {
     LastsUntilReset { reset: DateTime<Utc> },
     /// Subscription credits that run out before their reset.
     RunsOutBeforeReset { at: DateTime<Utc>, reset: DateTime<Utc> },
+    /// A wallet HeyGen's auto-reload tops up by `amount_usd` about every `every_secs`.
+    Reloads { amount_usd: f64, every_secs: f64 },
     /// Usage-based: the projected spend at the end of the month against the cap.
     Projection { projected_usd: f64, cap_usd: f64, period_end: DateTime<Utc>, cap_reached_at: Option<DateTime<Utc>> },
 }
@@ -48,6 +50,9 @@ impl Forecast {
             Forecast::NoSpending => "no spending in the last 7 days".into(),
             Forecast::RunsOut { at } => left(*at, now),
             Forecast::LastsUntilReset { reset } => format!("should last until the reset on {}", day(*reset)),
+            Forecast::Reloads { amount_usd, every_secs } => {
+                format!("auto-reload keeps it funded: about {} {}", format::usd_short(*amount_usd), every(*every_secs))
+            }
             Forecast::RunsOutBeforeReset { at, reset } => format!("{}, before the reset on {}", left(*at, now), day(*reset)),
             Forecast::Projection { projected_usd, cap_usd, period_end, cap_reached_at } => {
                 let base = format!(
@@ -62,6 +67,22 @@ impl Forecast {
                 }
             }
         }
+    }
+}
+
+/// "every 3 days", "every day", "every 5 hours", "more than once an hour".
+fn every(secs: f64) -> String {
+    let hours = secs / 3600.0;
+    if hours < 1.0 {
+        "more than once an hour".into()
+    } else if hours < 1.5 {
+        "every hour".into()
+    } else if hours < 36.0 {
+        format!("every {} hours", hours.round())
+    } else if hours < 60.0 {
+        "every 2 days".into()
+    } else {
+        format!("every {} days", (hours / 24.0).round())
     }
 }
 
@@ -149,6 +170,9 @@ pub fn forecast(samples: &[Sample], summary: &Summary, now: DateTime<Utc>) -> Fo
                 cap_reached_at: (reached < period_end).then_some(reached),
             };
         }
+    }
+    if let Some((_, Some(amount))) = crate::alerts::reload_of(summary) {
+        return Forecast::Reloads { amount_usd: amount, every_secs: amount / rate };
     }
     let at = after(remaining);
     let reset = summary.pools.iter().filter_map(|p| p.resets_at).filter(|r| *r > now).min();

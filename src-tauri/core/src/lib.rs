@@ -4,7 +4,8 @@
 //! `api` fetches, `billing` interprets, `snapshot` remembers, `poller` schedules,
 //! `alerts` decides, `view` turns snapshots into what the tray and windows show,
 //! `history` and `forecast` look back and ahead; `settings`, `keystore` and
-//! `accounts` keep the configuration and the keys.
+//! `accounts` keep the configuration and the keys; `live` lets the command line
+//! read the running app's figures.
 
 pub mod accounts;
 pub mod alerts;
@@ -15,6 +16,7 @@ pub mod forecast;
 pub mod heygen_cli;
 pub mod history;
 pub mod keystore;
+pub mod live;
 pub mod poller;
 pub mod secret;
 pub mod settings;

@@ -83,6 +83,21 @@ pub struct AlertMemory {
     pub key_rejected_sent: bool,
     #[serde(default)]
     pub forecast_sent: bool,
+    /// Auto-reload episode: since when the balance is below the reload threshold,
+    /// how many polls saw it there (the latest by its fetch time), and whether
+    /// "auto-reload did not happen" was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reload_below_since: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reload_last_seen: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reload_polls_below: u32,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reload_missed_sent: bool,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,6 +125,10 @@ pub struct Settings {
     /// OAuth client ID for token refresh (issued by HeyGen; never hard-coded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth_client_id: Option<String>,
+    /// How long a wallet may stay below its auto-reload threshold before "auto-reload
+    /// did not happen" (at least two polls, whatever this says).
+    #[serde(default = "default_reload_grace")]
+    pub reload_grace_minutes: f64,
     /// What the tray icon shows.
     #[serde(default)]
     pub tray_display: TrayDisplay,
@@ -135,6 +154,10 @@ fn yes() -> bool {
     true
 }
 
+fn default_reload_grace() -> f64 {
+    15.0
+}
+
 fn default_forecast_days() -> f64 {
     3.0
 }
@@ -156,6 +179,7 @@ impl Default for Settings {
             forecast_alerts: false,
             forecast_alert_days: default_forecast_days(),
             oauth_client_id: None,
+            reload_grace_minutes: default_reload_grace(),
             tray_display: TrayDisplay::default(),
             tray_account: None,
         }
@@ -169,6 +193,12 @@ impl Settings {
 
     pub fn account_mut(&mut self, name: &str) -> Option<&mut Account> {
         self.accounts.iter_mut().find(|a| a.name == name)
+    }
+
+    /// See [`Settings::reload_grace_minutes`] (up to a day; 15 minutes if unreadable).
+    pub fn reload_grace(&self) -> chrono::Duration {
+        let minutes = if self.reload_grace_minutes.is_finite() { self.reload_grace_minutes.clamp(0.0, 1440.0) } else { 15.0 };
+        chrono::Duration::seconds((minutes * 60.0) as i64)
     }
 
     pub fn poll_interval(&self) -> std::time::Duration {
@@ -212,6 +242,11 @@ impl Store {
 
     pub fn path(&self) -> PathBuf {
         self.dir.join(FILE_NAME)
+    }
+
+    /// The folder of the settings file (and of the app's other state).
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// Reads the settings; never fails: an unusable file is moved aside. Creates nothing

@@ -7,7 +7,7 @@ use crate::billing::{summarize, Level, Summary, ThresholdOverride};
 use chrono::{DateTime, Utc};
 
 /// The state shown for an account, worst last.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
     Ok,
@@ -40,7 +40,7 @@ impl State {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AccountSnapshot {
     pub name: String,
     pub thresholds: ThresholdOverride,

@@ -55,6 +55,20 @@ pub struct SimAccount {
     pub refresh_token: Option<String>,
     /// Token refreshes served.
     pub refreshes: u64,
+    /// For `Draining`: HeyGen's auto-reload, reported in the answer and, when it works,
+    /// applied as the balance falls below its threshold.
+    pub auto_reload: Option<SimReload>,
+}
+
+/// Auto-reload of a simulated wallet.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimReload {
+    pub threshold_usd: f64,
+    pub amount_usd: f64,
+    /// False: a failed payment, the balance stays below the threshold.
+    pub works: bool,
+    /// Reloads done.
+    pub reloads: u64,
 }
 
 impl SimAccount {
@@ -77,6 +91,7 @@ impl SimAccount {
             hits: 0,
             refresh_token: None,
             refreshes: 0,
+            auto_reload: None,
         }
     }
 
@@ -86,6 +101,12 @@ impl SimAccount {
         let dt = now.duration_since(self.settled_at).as_secs_f64();
         self.balance = (self.balance - self.drain_per_sec * dt).max(0.0);
         self.settled_at = now;
+        if let Some(r) = self.auto_reload.as_mut().filter(|r| r.works && r.amount_usd > 0.0) {
+            while self.balance < r.threshold_usd {
+                self.balance += r.amount_usd;
+                r.reloads += 1;
+            }
+        }
         self.balance
     }
 }
@@ -126,6 +147,15 @@ pub fn builtin(drain_seconds: f64) -> Vec<SimAccount> {
     let mut drain = SimAccount::new("drain", "sim-drain-key", Auth::ApiKey, Draining);
     drain.balance = 12.0;
     drain.drain_per_sec = 12.0 / drain_seconds.max(1.0);
+    // Wallets with auto-reload below $10 (+$50): one whose reloads work, one whose
+    // payment fails, so the balance stays below the threshold and drains on.
+    let reloading = |name: &str, key: &str, works: bool| {
+        let mut a = SimAccount::new(name, key, Auth::ApiKey, Draining);
+        a.balance = 14.0;
+        a.drain_per_sec = 12.0 / drain_seconds.max(1.0);
+        a.auto_reload = Some(SimReload { threshold_usd: 10.0, amount_usd: 50.0, works, reloads: 0 });
+        a
+    };
     vec![
         profile("wallet", "sim-wallet-key", Auth::ApiKey, data_of(DOCUMENTED_WALLET)),
         profile("credits", "sim-credits-key", Auth::ApiKey, json!({
@@ -152,6 +182,8 @@ pub fn builtin(drain_seconds: f64) -> Vec<SimAccount> {
         profile("null-billing", "sim-null-key", Auth::ApiKey, json!({
             "username": "nobody", "billing_type": null, "wallet": null, "subscription": null, "usage_based": null})),
         drain,
+        reloading("reload", "sim-reload-key", true),
+        reloading("reload-fails", "sim-reload-fails-key", false),
         SimAccount::new("forbidden", "sim-forbidden-key", Auth::ApiKey, status(403, None, false)),
         SimAccount::new("noscope", "sim-noscope-key", Auth::ApiKey, Behaviour::NoScope),
         SimAccount::new("rate-limited", "sim-429-key", Auth::ApiKey, status(429, Some(RetryAfter::Seconds(7)), false)),
@@ -169,3 +201,25 @@ pub fn builtin(drain_seconds: f64) -> Vec<SimAccount> {
 
 /// Default delay of the `slow` account.
 pub const SLOW_DELAY: Duration = Duration::from_secs(5);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_reload_tops_up_below_its_threshold_unless_the_payment_fails() {
+        let wallets = builtin(60.0);
+        let mut works = wallets.iter().find(|a| a.name == "reload").unwrap().clone();
+        let mut fails = wallets.iter().find(|a| a.name == "reload-fails").unwrap().clone();
+        for a in [&mut works, &mut fails] {
+            a.balance = 10.5;
+            a.drain_per_sec = 0.0;
+            a.settle();
+            a.balance = 9.0; // a video was made
+        }
+        assert_eq!(works.settle(), 59.0);
+        assert_eq!(works.auto_reload.unwrap().reloads, 1);
+        assert_eq!(fails.settle(), 9.0);
+        assert_eq!(fails.auto_reload.unwrap().reloads, 0);
+    }
+}

@@ -2,8 +2,9 @@
 //!
 //! It serves `GET /v3/users/me` like HeyGen, checking the auth header: each built-in
 //! key (see [`accounts::builtin`]) selects a billing type or a failure; unknown keys
-//! get 401 (`sim-noscope-key` gets 403 `insufficient_api_key_scope`). A control API under `/_sim/` lets tests top up, set balances, queue
-//! failures and add accounts:
+//! get 401 (`sim-noscope-key` gets 403 `insufficient_api_key_scope`; `sim-reload-key` and
+//! `sim-reload-fails-key` drain wallets whose auto-reload works or fails). A control API
+//! under `/_sim/` lets tests top up, set balances, queue failures and add accounts:
 //!
 //! - `GET  /_sim/state` — every account with its balance and request count
 //! - `POST /_sim/{name}/topup?amount=50`, `POST /_sim/{name}/balance?value=5`
@@ -264,7 +265,7 @@ async fn users_me(state: &Arc<Mutex<State>>, req: &Request) -> Response {
         };
         account.hits += 1;
         let failure = (!account.queued_failures.is_empty()).then(|| account.queued_failures.remove(0));
-        (account.behaviour.clone(), failure, account.settle(), slow)
+        (account.behaviour.clone(), failure, (account.settle(), account.auto_reload), slow)
     };
     if let Some((status, retry_after)) = failure {
         let mut r = status_answer(status, false);
@@ -275,12 +276,18 @@ async fn users_me(state: &Arc<Mutex<State>>, req: &Request) -> Response {
     }
     match behaviour {
         Behaviour::Profile(data) => Response::json(200, &json!({ "data": data })),
-        Behaviour::Draining => Response::json(200, &json!({"data": {
-            "username": "demo_drain", "email": "demo@example.com", "first_name": "Demo", "last_name": "Wallet",
-            "billing_type": "wallet",
-            "wallet": {"currency": "usd", "remaining_balance": (balance * 100.0).round() / 100.0,
-                       "auto_reload": {"enabled": false, "threshold_usd": null, "amount_usd": null}},
-            "subscription": null, "usage_based": null}})),
+        Behaviour::Draining => {
+            let (balance, reload) = balance;
+            let auto_reload = match reload {
+                Some(r) => json!({"enabled": true, "threshold_usd": r.threshold_usd, "amount_usd": r.amount_usd}),
+                None => json!({"enabled": false, "threshold_usd": null, "amount_usd": null}),
+            };
+            Response::json(200, &json!({"data": {
+                "username": "demo_drain", "email": "demo@example.com", "first_name": "Demo", "last_name": "Wallet",
+                "billing_type": "wallet",
+                "wallet": {"currency": "usd", "remaining_balance": (balance * 100.0).round() / 100.0, "auto_reload": auto_reload},
+                "subscription": null, "usage_based": null}}))
+        }
         Behaviour::Status { status, retry_after, html } => {
             let r = status_answer(status, html);
             match retry_after {

@@ -13,6 +13,7 @@ mod demo;
 mod desktop;
 mod forecast;
 mod keyring_unlock;
+mod live_status;
 mod notifications;
 mod panel;
 mod settings;

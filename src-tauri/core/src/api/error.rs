@@ -1,11 +1,11 @@
 //! How a request to HeyGen can fail, classified for the user and for the poller.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
 
 /// The failure kinds of the `status --json` contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
     /// 401: the key or token was rejected.
@@ -39,7 +39,7 @@ impl ErrorKind {
 }
 
 /// A failed fetch: its kind, a message a user can act on, and what HeyGen said.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiError {
     pub kind: ErrorKind,
     /// What went wrong and what to do, in plain words. Never contains the key.

@@ -38,7 +38,7 @@ impl Unit {
 }
 
 /// A credit pool of a subscription.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Pool {
     pub name: String,
     pub remaining: Option<f64>,
@@ -46,14 +46,14 @@ pub struct Pool {
 }
 
 /// Spend against the cap of a usage-based account, in USD.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Spend {
     pub current_usd: Option<f64>,
     pub cap_usd: Option<f64>,
 }
 
 /// Everything the views show about one account's balance.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Summary {
     pub username: String,
     /// "Jane Doe" when the API gives a name.

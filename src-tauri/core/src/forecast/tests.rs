@@ -143,3 +143,24 @@ fn subscription_credits_compared_with_the_reset() {
     assert_eq!(forecast(&s, &sub(52), now()), Forecast::RunsOutBeforeReset { at: now() + Duration::hours(52), reset });
     assert_eq!(forecast(&s, &sub(500), now()), Forecast::LastsUntilReset { reset });
 }
+
+#[test]
+fn auto_reload_turns_running_out_into_how_often_it_reloads() {
+    // $1 an hour for two days; reload adds $50 below $10: about every 2 days.
+    let samples = series(&steady(48, 60.0, 1.0));
+    let me: UserMe = serde_json::from_value(serde_json::json!({"username": "u", "billing_type": "wallet",
+        "wallet": {"currency": "usd", "remaining_balance": 12.0,
+                   "auto_reload": {"enabled": true, "threshold_usd": 10, "amount_usd": 50}}})).unwrap();
+    let f = forecast(&samples, &summarize(&me, now()), now());
+    assert_eq!(f, Forecast::Reloads { amount_usd: 50.0, every_secs: 50.0 * 3600.0 });
+    assert_eq!(f.text(now()), "auto-reload keeps it funded: about $50 every 2 days");
+    assert_eq!(f.days_left(now()), None, "no 'runs out soon' while it reloads");
+    // Off, or with no amount known: the usual forecast.
+    assert!(matches!(forecast(&samples, &wallet(12.0), now()), Forecast::RunsOut { .. }));
+    let me: UserMe = serde_json::from_value(serde_json::json!({"username": "u", "billing_type": "wallet",
+        "wallet": {"currency": "usd", "remaining_balance": 12.0,
+                   "auto_reload": {"enabled": true, "threshold_usd": 10, "amount_usd": null}}})).unwrap();
+    assert!(matches!(forecast(&samples, &summarize(&me, now()), now()), Forecast::RunsOut { .. }));
+    assert_eq!(every(3.0 * 86400.0), "every 3 days");
+    assert_eq!(every(5.0 * 3600.0), "every 5 hours");
+}

@@ -1,0 +1,97 @@
+use super::*;
+use crate::api::{ApiError, ErrorKind, UserMe};
+use crate::billing::ThresholdOverride;
+use std::os::unix::fs::PermissionsExt;
+
+fn snap(name: &str, balance: f64, at: DateTime<Utc>) -> AccountSnapshot {
+    let me: UserMe = serde_json::from_value(serde_json::json!({
+        "username": "u", "billing_type": "wallet", "wallet": {"currency": "usd", "remaining_balance": balance}
+    }))
+    .unwrap();
+    let mut s = AccountSnapshot::new(name, ThresholdOverride::default());
+    s.record(Ok(me), at);
+    s
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+#[test]
+fn the_socket_is_named_per_settings_folder_inside_the_runtime_dir() {
+    let a = socket_path(Path::new("/home/u/.config/heygen-tray"));
+    let b = socket_path(Path::new("/tmp/demo"));
+    if std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| !d.is_empty()) {
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert_ne!(a, b);
+        assert_eq!(a, socket_path(Path::new("/home/u/.config/heygen-tray")).unwrap(), "stable");
+        assert!(a.starts_with(std::env::var_os("XDG_RUNTIME_DIR").unwrap()));
+    }
+    assert_eq!(fnv1a(b"a"), 0xaf63dc4c8601ec8c, "FNV-1a, the same in every build");
+}
+
+#[test]
+fn a_served_answer_round_trips_and_the_socket_is_owner_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sock");
+    let now = Utc::now();
+    let mut failed = snap("b", 3.0, now - chrono::Duration::minutes(20));
+    failed.record(Err(ApiError::new(ErrorKind::Network, "offline")), now);
+    let sent = LiveStatus::new(vec![snap("a", 42.5, now), failed], Duration::from_secs(660), now);
+    let (listener, bound) = bind(&path).unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    let rt = runtime();
+    let answer = sent.clone();
+    rt.spawn(serve(listener, move || answer.clone()));
+    let got = rt.block_on(async { tokio::task::spawn_blocking(move || ask(&path, DEADLINE)).await.unwrap() }).unwrap();
+    assert_eq!(got, sent);
+    assert!(!got.is_stale(&got.accounts[0], now));
+    assert!(got.is_stale(&got.accounts[1], now), "the latest attempt failed");
+    let old = snap("c", 1.0, now - chrono::Duration::minutes(12));
+    assert!(got.is_stale(&old, now), "older than the app's polling explains");
+    drop(rt);
+    drop(bound);
+    assert!(!dir.path().join("s.sock").exists(), "removed when the app ends");
+}
+
+#[test]
+fn an_app_that_does_not_answer_is_given_up_on_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sock");
+    let (_listener, _bound) = bind(&path).unwrap(); // accepts (backlog), never writes
+    let start = std::time::Instant::now();
+    assert!(matches!(ask(&path, DEADLINE), Err(NotLive::Timeout)));
+    let took = start.elapsed();
+    assert!(took >= DEADLINE && took < DEADLINE * 5, "{took:?}");
+}
+
+#[test]
+fn leftovers_are_replaced_and_strangers_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sock");
+    // A socket left by an app that ended: nobody answers, so it is replaced.
+    drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+    assert!(matches!(ask(&path, DEADLINE), Err(NotLive::Absent(_))));
+    let (live, _bound) = bind(&path).unwrap();
+    // One that answers belongs to another app.
+    assert_eq!(bind(&path).unwrap_err().kind(), std::io::ErrorKind::AddrInUse);
+    drop(live);
+    // A plain file is neither read nor removed.
+    let file = dir.path().join("f.sock");
+    std::fs::write(&file, "x").unwrap();
+    assert!(matches!(ask(&file, DEADLINE), Err(NotLive::Foreign(_))));
+    assert!(bind(&file).is_err());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+    assert!(matches!(ask(&dir.path().join("none.sock"), DEADLINE), Err(NotLive::Absent(_))));
+}
+
+#[test]
+fn an_answer_of_another_version_or_shape_is_not_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.sock");
+    let (listener, _bound) = bind(&path).unwrap();
+    let rt = runtime();
+    rt.spawn(serve(listener, || LiveStatus { version: 99, ..LiveStatus::new(Vec::new(), Duration::ZERO, Utc::now()) }));
+    let got = rt.block_on(async { tokio::task::spawn_blocking(move || ask(&path, DEADLINE)).await.unwrap() });
+    assert!(matches!(got, Err(NotLive::Unreadable(ref m)) if m.contains("version 99")), "{got:?}");
+}
