@@ -9,6 +9,7 @@ fn main() {
                 "get_history",
                 "refresh",
                 "get_settings",
+                "account_notes",
                 "test_key",
                 "save_account",
                 "remove_account",

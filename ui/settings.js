@@ -25,6 +25,7 @@ function accountRow(a) {
     el("div", { class: "account-row" },
       el("div", {}, el("div", { class: "name" }, a.name, a.enabled ? "" : " (not watched)"),
         el("div", { class: "muted" }, who), el("div", { class: "muted" }, limits),
+        el("div", { class: "muted reload-note", hidden: !a.auto_reload }, a.auto_reload || ""),
         a.key_error && el("div", { class: "status bad" }, a.key_error)),
       el("div", { class: "actions" },
         el("button", { type: "button", onclick: () => edit(a), "aria-label": `Edit ${a.name}` }, "Edit"),
@@ -147,6 +148,16 @@ $("import-form").addEventListener("submit", async (e) => {
     await load();
   } catch (err) {
     status("import-status", errorText(err), false);
+  }
+});
+
+// New figures can change what the list explains (auto-reload): update those lines only.
+listen("state", async () => {
+  for (const n of await invoke("account_notes")) {
+    const line = document.querySelector(`#accounts .card[data-account="${CSS.escape(n.name)}"] .reload-note`);
+    if (!line) continue;
+    line.textContent = n.auto_reload || "";
+    line.hidden = !n.auto_reload;
   }
 });
 

@@ -9,7 +9,8 @@ use heygen_tray_core::api::oauth::OAuthTokens;
 use heygen_tray_core::billing::ThresholdOverride;
 use heygen_tray_core::keystore::StoredSecret;
 use heygen_tray_core::secret::Secret;
-use heygen_tray_core::settings::{AuthKind, TrayDisplay};
+use heygen_tray_core::settings::{Account, AuthKind, Settings, TrayDisplay};
+use heygen_tray_core::snapshot::AccountSnapshot;
 use serde::Serialize;
 use std::sync::Arc;
 use tauri::{AppHandle, State};
@@ -77,6 +78,8 @@ pub struct AccountRow {
     enabled: bool,
     username: Option<String>,
     billing_type: Option<String>,
+    /// How the thresholds and HeyGen's auto-reload play together, when it is on.
+    auto_reload: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -94,11 +97,35 @@ pub struct SettingsPayload {
     heygen_cli_found: bool,
 }
 
+/// What the account list explains about an account from its latest figures; no
+/// keyring access, so Settings can ask again whenever new figures arrive.
+#[derive(Debug, Serialize)]
+pub struct AccountNotes {
+    name: String,
+    auto_reload: Option<String>,
+}
+
+fn notes_for(a: &Account, snapshots: &[AccountSnapshot], settings: &Settings) -> AccountNotes {
+    let summary = snapshots.iter().find(|s| s.name == a.name).and_then(|s| s.summary.as_ref());
+    AccountNotes {
+        name: a.name.clone(),
+        auto_reload: summary.and_then(|s| heygen_tray_core::alerts::explain_reload(s, &a.thresholds, settings.reload_grace())),
+    }
+}
+
+#[tauri::command]
+pub fn account_notes(shared: State<'_, Arc<Shared>>) -> Vec<AccountNotes> {
+    let settings = shared.settings.lock().unwrap().clone();
+    let snapshots = shared.current();
+    settings.accounts.iter().map(|a| notes_for(a, &snapshots, &settings)).collect()
+}
+
 #[tauri::command]
 pub async fn get_settings(shared: State<'_, Arc<Shared>>) -> Result<SettingsPayload> {
     let shared = shared.inner().clone();
     blocking(move || {
         let settings = shared.settings.lock().unwrap().clone();
+        let snapshots = shared.current();
         let accounts = settings
             .accounts
             .iter()
@@ -114,6 +141,7 @@ pub async fn get_settings(shared: State<'_, Arc<Shared>>) -> Result<SettingsPayl
                     enabled: a.enabled,
                     username: a.username.clone(),
                     billing_type: a.billing_type.clone(),
+                    auto_reload: notes_for(a, &snapshots, &settings).auto_reload,
                 }
             })
             .collect();

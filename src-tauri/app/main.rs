@@ -287,6 +287,7 @@ fn with_commands(builder: tauri::Builder<tauri::Wry>, shared: Arc<Shared>) -> ta
             commands::get_history,
             commands::refresh,
             commands::get_settings,
+            commands::account_notes,
             commands::test_key,
             commands::save_account,
             commands::remove_account,

@@ -15,11 +15,11 @@ pub async fn send(alert: &Alert) -> Result<(), String> {
             // Freedesktop notification daemons may read the body as markup.
             n.body(&heygen_tray_core::text::escape_markup(&alert.body));
             n.icon(match alert.kind {
-                AlertKind::Low | AlertKind::Forecast => "dialog-warning",
+                AlertKind::Low | AlertKind::Forecast | AlertKind::ReloadMissed => "dialog-warning",
                 AlertKind::Critical | AlertKind::KeyRejected => "dialog-error",
             });
             n.urgency(match alert.kind {
-                AlertKind::Low | AlertKind::Forecast => notify_rust::Urgency::Normal,
+                AlertKind::Low | AlertKind::Forecast | AlertKind::ReloadMissed => notify_rust::Urgency::Normal,
                 AlertKind::Critical | AlertKind::KeyRejected => notify_rust::Urgency::Critical,
             });
         }

@@ -6,7 +6,7 @@
 
 mod reload;
 
-pub use reload::{covered_below, decide_reload, reload_of, GRACE as RELOAD_GRACE};
+pub use reload::{covered_below, decide_reload, explain as explain_reload, reload_of, GRACE as RELOAD_GRACE};
 
 use crate::billing::{Level, Unit};
 use crate::settings::AlertMemory;

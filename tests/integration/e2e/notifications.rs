@@ -76,3 +76,54 @@ fn a_rejected_key_shows_in_the_dashboard_and_notifies_once() {
     drop(app);
     home.run(&[], &["accounts", "remove", &name], None);
 }
+
+/// A wallet with auto-reload below $10 (+$50), as `/v3/users/me` returns it.
+fn reloading_wallet(balance: f64) -> serde_json::Value {
+    let mut w = wallet("u", balance);
+    w["wallet"]["auto_reload"] = serde_json::json!({"enabled": true, "threshold_usd": 10, "amount_usd": 50});
+    w
+}
+
+#[test]
+fn auto_reload_keeps_low_alerts_quiet_and_says_once_when_it_did_not_happen() {
+    require_session();
+    let _one_app = exclusive();
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let (name, _key) = stored_wallet(&sim, &home, "reload", "u", 50.0);
+    sim.set_profile(&name, reloading_wallet(30.0));
+    // A grace period of 3 s instead of 15 min, so the test need not wait.
+    let path = home.settings_path();
+    let mut settings: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    settings["reload_grace_minutes"] = serde_json::json!(0.05);
+    std::fs::write(&path, settings.to_string()).unwrap();
+    let (low, missed) = (format!("HeyGen balance low: {name}"), format!("Auto-reload did not happen: {name}"));
+    let app = App::start(&home, &[]);
+    let tray = Tray::of(app.pid());
+    tray.wait_tooltip(&format!("{name}: $30.00 · ok"));
+    let step = |balance: f64| {
+        sim.set_profile(&name, reloading_wallet(balance));
+        tray.refresh_until(&format!("{name}: ${balance:.2} · "));
+    };
+    // Below the reload threshold, reloaded at the next poll: no notification at all.
+    step(9.0);
+    step(59.0);
+    expect_notifications(&low, 0);
+    expect_notifications(&missed, 0);
+    // Below it and staying there past the grace period: one notification, not a low one.
+    step(9.0);
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    step(8.5);
+    step(8.0);
+    expect_notifications(&missed, 1);
+    expect_notifications(&low, 0);
+    // Once a reload is seen it is armed again.
+    step(60.0);
+    step(9.5);
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    step(9.0);
+    expect_notifications(&missed, 2);
+    expect_notifications(&low, 0);
+    drop(app);
+    home.run(&[], &["accounts", "remove", &name], None);
+}

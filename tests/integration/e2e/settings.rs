@@ -59,3 +59,26 @@ fn a_first_run_opens_settings_by_itself_in_the_driven_app() {
     assert_eq!(page.title(), "HeyGen Tray settings");
     page.wait_script("the add-account form to open", "return !document.getElementById('editor').hidden");
 }
+
+#[test]
+fn settings_explain_how_auto_reload_and_the_thresholds_play_together() {
+    require_session();
+    let _one_app = exclusive();
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let (name, _key) = super::stored_wallet(&sim, &home, "reload-note", "u", 30.0);
+    let mut profile = wallet("u", 30.0);
+    profile["wallet"]["auto_reload"] = serde_json::json!({"enabled": true, "threshold_usd": 10, "amount_usd": 50});
+    sim.set_profile(&name, profile);
+    let page = Session::start(&home, &["--open", "settings"]);
+    // The note appears once the first figures arrive, without reopening the window.
+    let note = page.wait_script(
+        "the auto-reload note",
+        &format!("const n = document.querySelector('#accounts .card[data-account=\"{name}\"] .reload-note'); return n && !n.hidden ? n.textContent : null"),
+    );
+    let note = note.as_str().unwrap();
+    assert!(note.starts_with("HeyGen's auto-reload adds $50.00 when it falls below $10.00."), "{note}");
+    assert!(note.contains("low ($10.00) and critical ($2.00) alerts") && note.contains("15 minutes"), "{note}");
+    drop(page);
+    home.run(&[], &["accounts", "remove", &name], None);
+}

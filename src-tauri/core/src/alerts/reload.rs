@@ -6,7 +6,7 @@
 //! the threshold) ends the episode and re-arms it.
 
 use super::{Alert, AlertKind};
-use crate::billing::{Summary, Unit};
+use crate::billing::{Summary, ThresholdOverride, Unit};
 use crate::settings::AlertMemory;
 use crate::snapshot::AccountSnapshot;
 use chrono::{DateTime, Duration, Utc};
@@ -69,12 +69,40 @@ pub fn decide_reload(
         summary: format!("Auto-reload did not happen: {}", snap.name),
         body: format!(
             "{} left, below the auto-reload threshold of {} for {minutes} minutes, yet HeyGen did not{adds} top it up. \
-             Often a payment failed: check the card at app.heygen.com/billing.",
+             Often a payment failed: check the card at https://app.heygen.com/billing",
             summary.headline,
             Unit::Usd.amount(threshold),
         ),
     };
     (Some(alert), memory)
+}
+
+/// For Settings: how the user's thresholds and HeyGen's auto-reload play together.
+pub fn explain(summary: &Summary, thresholds: &ThresholdOverride, grace: Duration) -> Option<String> {
+    let (threshold, amount) = reload_of(summary)?;
+    let t = thresholds.resolve(Unit::Usd);
+    let usd = |v: f64| Unit::Usd.amount(v);
+    let adds = amount.map_or("tops this wallet up".to_string(), |a| format!("adds {}", usd(a)));
+    let mut text = format!("HeyGen's auto-reload {adds} when it falls below {}.", usd(threshold));
+    let quiet: Vec<String> = [("low", t.low), ("critical", t.critical)]
+        .into_iter()
+        .filter(|(_, at)| *at <= threshold)
+        .map(|(name, at)| format!("{name} ({})", usd(at)))
+        .collect();
+    if !quiet.is_empty() {
+        text.push_str(&format!(
+            " Your {} alert{} at or below that stay{} quiet while it works; if the balance stays below {} for {} minutes, \"Auto-reload did not happen\" tells you instead.",
+            quiet.join(" and "),
+            if quiet.len() > 1 { "s" } else { "" },
+            if quiet.len() > 1 { "" } else { "s" },
+            usd(threshold),
+            grace.num_minutes().max(1),
+        ));
+    }
+    if t.low > threshold {
+        text.push_str(&format!(" Low at {} comes before HeyGen reloads.", usd(t.low)));
+    }
+    Some(text)
 }
 
 fn end_episode(memory: &mut AlertMemory) {
@@ -185,6 +213,20 @@ mod tests {
         let (a, m4) = decide_reload(&s2, &m3, t0() + Duration::minutes(31), GRACE, true);
         assert!(a.is_none() && !m4.reload_missed_sent);
         assert!(decide_reload(&s2, &m4, t0() + Duration::minutes(32), GRACE, false).0.is_some());
+    }
+
+    #[test]
+    fn settings_explain_the_interplay_with_the_users_thresholds() {
+        let summary = snap(30.0, Some((10.0, 50.0)), t0()).summary.unwrap();
+        let text = explain(&summary, &ThresholdOverride::default(), GRACE).unwrap();
+        assert_eq!(
+            text,
+            "HeyGen's auto-reload adds $50.00 when it falls below $10.00. Your low ($10.00) and critical ($2.00) alerts at or below \
+             that stay quiet while it works; if the balance stays below $10.00 for 15 minutes, \"Auto-reload did not happen\" tells you instead."
+        );
+        let text = explain(&summary, &ThresholdOverride { low: Some(25.0), critical: Some(5.0) }, GRACE).unwrap();
+        assert!(text.contains("Your critical ($5.00) alert at or below that stays quiet") && text.ends_with("Low at $25.00 comes before HeyGen reloads."), "{text}");
+        assert_eq!(explain(&snap(30.0, None, t0()).summary.unwrap(), &ThresholdOverride::default(), GRACE), None);
     }
 
     #[test]
