@@ -22,6 +22,7 @@ function renderCard(card) {
     card.what && el("div", { class: "what" }, card.what),
     card.details.length > 0 && el("ul", { class: "details" }, card.details.map((d) => el("li", {}, d))),
     card.forecast && el("div", { class: "forecast" + (card.days_left !== null && card.days_left <= 3 ? " soon" : "") }, `Forecast: ${card.forecast}`),
+    card.key && el("div", { class: "key-line" + (card.key_warning ? " soon" : "") }, card.key),
     el("div", { class: "updated" }, card.stale ? `${updated} — showing the last good figures` : updated),
     problem,
     chartBlock(card));

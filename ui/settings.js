@@ -25,6 +25,7 @@ function accountRow(a) {
     el("div", { class: "account-row" },
       el("div", {}, el("div", { class: "name" }, a.name, a.enabled ? "" : " (not watched)"),
         el("div", { class: "muted" }, who), el("div", { class: "muted" }, limits),
+        el("div", { class: a.key_warning ? "status bad key-note" : "muted key-note", hidden: !a.key }, a.key || ""),
         el("div", { class: "muted reload-note", hidden: !a.auto_reload }, a.auto_reload || ""),
         a.key_error && el("div", { class: "status bad" }, a.key_error)),
       el("div", { class: "actions" },
@@ -151,13 +152,17 @@ $("import-form").addEventListener("submit", async (e) => {
   }
 });
 
-// New figures can change what the list explains (auto-reload): update those lines only.
+// New figures can change what the list explains (auto-reload, the key's expiry): update those lines only.
 listen("state", async () => {
   for (const n of await invoke("account_notes")) {
-    const line = document.querySelector(`#accounts .card[data-account="${CSS.escape(n.name)}"] .reload-note`);
-    if (!line) continue;
-    line.textContent = n.auto_reload || "";
-    line.hidden = !n.auto_reload;
+    const card = document.querySelector(`#accounts .card[data-account="${CSS.escape(n.name)}"]`);
+    if (!card) continue;
+    const reload = card.querySelector(".reload-note"), key = card.querySelector(".key-note");
+    reload.textContent = n.auto_reload || "";
+    reload.hidden = !n.auto_reload;
+    key.textContent = n.key || "";
+    key.hidden = !n.key;
+    key.className = n.key_warning ? "status bad key-note" : "muted key-note";
   }
 });
 

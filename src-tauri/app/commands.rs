@@ -78,8 +78,9 @@ pub struct AccountRow {
     enabled: bool,
     username: Option<String>,
     billing_type: Option<String>,
-    /// How the thresholds and HeyGen's auto-reload play together, when it is on.
-    auto_reload: Option<String>,
+    /// What the account list explains from the latest figures.
+    #[serde(flatten)]
+    notes: AccountNotes,
 }
 
 #[derive(Debug, Serialize)]
@@ -103,13 +104,20 @@ pub struct SettingsPayload {
 pub struct AccountNotes {
     name: String,
     auto_reload: Option<String>,
+    /// The key's name and expiry, or that it was revoked.
+    key: Option<String>,
+    key_warning: bool,
 }
 
 fn notes_for(a: &Account, snapshots: &[AccountSnapshot], settings: &Settings) -> AccountNotes {
-    let summary = snapshots.iter().find(|s| s.name == a.name).and_then(|s| s.summary.as_ref());
+    let snap = snapshots.iter().find(|s| s.name == a.name);
+    let summary = snap.and_then(|s| s.summary.as_ref());
+    let key = snap.and_then(|s| heygen_tray_core::alerts::describe_key(s, chrono::Utc::now()));
     AccountNotes {
         name: a.name.clone(),
         auto_reload: summary.and_then(|s| heygen_tray_core::alerts::explain_reload(s, &a.thresholds, settings.reload_grace())),
+        key_warning: key.as_ref().is_some_and(|(_, warn)| *warn),
+        key: key.map(|(line, _)| line),
     }
 }
 
@@ -141,7 +149,7 @@ pub async fn get_settings(shared: State<'_, Arc<Shared>>) -> Result<SettingsPayl
                     enabled: a.enabled,
                     username: a.username.clone(),
                     billing_type: a.billing_type.clone(),
-                    auto_reload: notes_for(a, &snapshots, &settings).auto_reload,
+                    notes: notes_for(a, &snapshots, &settings),
                 }
             })
             .collect();

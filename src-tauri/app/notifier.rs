@@ -15,12 +15,12 @@ pub async fn send(alert: &Alert) -> Result<(), String> {
             // Freedesktop notification daemons may read the body as markup.
             n.body(&heygen_tray_core::text::escape_markup(&alert.body));
             n.icon(match alert.kind {
-                AlertKind::Low | AlertKind::Forecast | AlertKind::ReloadMissed => "dialog-warning",
-                AlertKind::Critical | AlertKind::KeyRejected => "dialog-error",
+                AlertKind::Low | AlertKind::Forecast | AlertKind::ReloadMissed | AlertKind::KeyExpiresInAWeek => "dialog-warning",
+                AlertKind::Critical | AlertKind::KeyRejected | AlertKind::KeyExpiresTomorrow => "dialog-error",
             });
             n.urgency(match alert.kind {
-                AlertKind::Low | AlertKind::Forecast | AlertKind::ReloadMissed => notify_rust::Urgency::Normal,
-                AlertKind::Critical | AlertKind::KeyRejected => notify_rust::Urgency::Critical,
+                AlertKind::Low | AlertKind::Forecast | AlertKind::ReloadMissed | AlertKind::KeyExpiresInAWeek => notify_rust::Urgency::Normal,
+                AlertKind::Critical | AlertKind::KeyRejected | AlertKind::KeyExpiresTomorrow => notify_rust::Urgency::Critical,
             });
         }
         n.show().map(|_| ()).map_err(|e| e.to_string())

@@ -3,7 +3,7 @@
 //! poller publishes, the settings change, or an alert pause ends.
 
 use super::{notifier, Shared};
-use heygen_tray_core::alerts::{decide, decide_forecast, decide_reload, mark_sent};
+use heygen_tray_core::alerts::{decide, decide_expiry, decide_forecast, decide_reload, mark_sent};
 use heygen_tray_core::snapshot::AccountSnapshot;
 use heygen_tray_core::view::{cards, Forecasts, TrayOptions};
 use chrono::Utc;
@@ -81,8 +81,9 @@ async fn alert(shared: &Arc<Shared>, snaps: &[AccountSnapshot], forecasts: &Fore
             &memory,
             paused,
         );
-        let (missed, mut memory) = decide_reload(s, &memory, now, grace, paused);
-        for a in [balance, soon, missed].into_iter().flatten() {
+        let (missed, memory) = decide_reload(s, &memory, now, grace, paused);
+        let (expiring, mut memory) = decide_expiry(s, &memory, now, paused);
+        for a in [balance, soon, missed, expiring].into_iter().flatten() {
             match notifier::send(&a).await {
                 Ok(()) => mark_sent(&mut memory, a.kind),
                 Err(e) => tracing::warn!("notification not delivered, will retry: {e}"),

@@ -4,8 +4,10 @@
 //! already-critical state gives one notification, not a burst. Pure: the caller sends
 //! the notifications and marks them sent only once delivery succeeded.
 
+mod expiry;
 mod reload;
 
+pub use expiry::{decide_expiry, describe as describe_key};
 pub use reload::{covered_below, decide_reload, explain as explain_reload, reload_of, GRACE as RELOAD_GRACE};
 
 use crate::billing::{Level, Unit};
@@ -21,6 +23,10 @@ pub enum AlertKind {
     Forecast,
     /// Auto-reload should have topped the wallet up and has not (see [`reload`]).
     ReloadMissed,
+    /// The API key expires within 7 days (see [`expiry`]).
+    KeyExpiresInAWeek,
+    /// The API key expires within a day.
+    KeyExpiresTomorrow,
 }
 
 /// A notification to send.
@@ -106,6 +112,8 @@ pub fn mark_sent(memory: &mut AlertMemory, kind: AlertKind) {
             memory.reload_missed_sent = true;
             memory.low_sent = true;
         }
+        AlertKind::KeyExpiresInAWeek => memory.key_reminded_days = Some(memory.key_reminded_days.unwrap_or(7).min(7)),
+        AlertKind::KeyExpiresTomorrow => memory.key_reminded_days = Some(1),
     }
 }
 

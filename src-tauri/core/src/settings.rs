@@ -94,6 +94,11 @@ pub struct AlertMemory {
     pub reload_polls_below: u32,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub reload_missed_sent: bool,
+    /// The key expiry the reminders refer to, and the nearest one sent (7 or 1 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_expiry_for: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_reminded_days: Option<u32>,
 }
 
 fn is_zero(n: &u32) -> bool {

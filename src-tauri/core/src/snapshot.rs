@@ -52,6 +52,13 @@ pub struct AccountSnapshot {
     pub attempted_at: Option<DateTime<Utc>>,
     /// The latest attempt's error; `None` once an attempt succeeds.
     pub error: Option<ApiError>,
+    /// The API key as HeyGen describes it (name, status, expiry), checked once a day;
+    /// `None` for OAuth, before the first check, or where HeyGen has no such endpoint.
+    #[serde(default)]
+    pub key: Option<crate::api::KeyInfo>,
+    /// When `key` was checked.
+    #[serde(default)]
+    pub key_checked_at: Option<DateTime<Utc>>,
 }
 
 impl AccountSnapshot {
@@ -63,6 +70,8 @@ impl AccountSnapshot {
             fetched_at: None,
             attempted_at: None,
             error: None,
+            key: None,
+            key_checked_at: None,
         }
     }
 
@@ -77,6 +86,11 @@ impl AccountSnapshot {
             }
             Err(e) => self.error = Some(e),
         }
+    }
+
+    /// When the API key expires, if HeyGen says.
+    pub fn key_expiry(&self) -> Option<DateTime<Utc>> {
+        self.key.as_ref().zip(self.key_checked_at).and_then(|(k, at)| k.expiry(at))
     }
 
     /// Good figures from before a failed attempt.

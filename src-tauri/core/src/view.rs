@@ -234,6 +234,10 @@ pub struct Card {
     pub forecast: Option<String>,
     /// Days until the money runs out, when a forecast says so.
     pub days_left: Option<f64>,
+    /// The API key's name and expiry, or that it was revoked (see `alerts::describe_key`).
+    pub key: Option<String>,
+    /// The key needs the user: it expires within 7 days, expired or was revoked.
+    pub key_warning: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -251,6 +255,8 @@ pub fn cards(snaps: &[AccountSnapshot], forecasts: &Forecasts, now: DateTime<Utc
     snaps
         .iter()
         .map(|s| Card {
+            key: crate::alerts::describe_key(s, now).map(|(line, _)| line),
+            key_warning: crate::alerts::describe_key(s, now).is_some_and(|(_, warn)| warn),
             forecast: forecasts.get(&s.name).map(|f| f.text(now)),
             days_left: forecasts.get(&s.name).and_then(|f| f.days_left(now)),
             name: s.name.clone(),

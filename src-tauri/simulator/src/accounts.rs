@@ -58,6 +58,10 @@ pub struct SimAccount {
     /// For `Draining`: HeyGen's auto-reload, reported in the answer and, when it works,
     /// applied as the balance falls below its threshold.
     pub auto_reload: Option<SimReload>,
+    /// What `/v3/api_keys/self` answers for this key (`None`: 404).
+    pub key_self: Option<Value>,
+    /// `/v3/api_keys/self` requests served.
+    pub key_checks: u64,
 }
 
 /// Auto-reload of a simulated wallet.
@@ -92,6 +96,8 @@ impl SimAccount {
             refresh_token: None,
             refreshes: 0,
             auto_reload: None,
+            key_self: None,
+            key_checks: 0,
         }
     }
 
@@ -131,6 +137,14 @@ pub fn documented_schema_example(billing_type: &str) -> Value {
     })
 }
 
+/// A `/v3/api_keys/self` answer: `status`, expiring in `expires_in` seconds (or never).
+pub fn key_description(name: &str, status: &str, expires_in: Option<i64>) -> Value {
+    let expires_at = expires_in.map(|s| (chrono::Utc::now() + chrono::Duration::seconds(s)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    json!({"key_id": format!("key_{name}"), "key_name": format!("{name} key"), "status": status,
+           "scope_mode": "restricted", "scopes": ["account:read", "video:write"],
+           "expires_at": expires_at, "expires_in_seconds": expires_in})
+}
+
 fn data_of(envelope: &str) -> Value {
     serde_json::from_str::<Value>(envelope).expect("static JSON")["data"].take()
 }
@@ -142,7 +156,18 @@ fn in_days(days: i64) -> String {
 /// The built-in accounts; each key selects a billing type or a failure.
 pub fn builtin(drain_seconds: f64) -> Vec<SimAccount> {
     use Behaviour::*;
-    let profile = |name: &str, key: &str, auth: Auth, data: Value| SimAccount::new(name, key, auth, Profile(data));
+    let profile = |name: &str, key: &str, auth: Auth, data: Value| {
+        let mut a = SimAccount::new(name, key, auth, Profile(data));
+        // Built-in API keys describe themselves without an expiry.
+        if auth == Auth::ApiKey {
+            a.key_self = Some(key_description(name, "active", None));
+        }
+        a
+    };
+    let with_key = |mut a: SimAccount, status: &str, expires_in: Option<i64>| {
+        a.key_self = Some(key_description(&a.name, status, expires_in));
+        a
+    };
     let status = |status: u16, retry_after: Option<RetryAfter>, html: bool| Status { status, retry_after, html };
     let mut drain = SimAccount::new("drain", "sim-drain-key", Auth::ApiKey, Draining);
     drain.balance = 12.0;
@@ -183,6 +208,10 @@ pub fn builtin(drain_seconds: f64) -> Vec<SimAccount> {
             "username": "nobody", "billing_type": null, "wallet": null, "subscription": null, "usage_based": null})),
         drain,
         reloading("reload", "sim-reload-key", true),
+        with_key(profile("expiring", "sim-expiring-key", Auth::ApiKey, data_of(DOCUMENTED_WALLET)), "active", Some(5 * 86_400)),
+        with_key(profile("expiring-tomorrow", "sim-expiring-1d-key", Auth::ApiKey, data_of(DOCUMENTED_WALLET)), "active", Some(20 * 3600)),
+        with_key(SimAccount::new("revoked", "sim-revoked-key", Auth::ApiKey, status(401, None, false)), "revoked", None),
+        SimAccount::new("old-deployment", "sim-nokeyinfo-key", Auth::ApiKey, Profile(data_of(DOCUMENTED_WALLET))),
         reloading("reload-fails", "sim-reload-fails-key", false),
         SimAccount::new("forbidden", "sim-forbidden-key", Auth::ApiKey, status(403, None, false)),
         SimAccount::new("noscope", "sim-noscope-key", Auth::ApiKey, Behaviour::NoScope),

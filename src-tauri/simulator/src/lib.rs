@@ -12,6 +12,8 @@
 //! - `POST /_sim/{name}/fail?status=500&count=2[&retry_after=7]` — the next answers fail
 //! - `POST /_sim/{name}/profile` with a JSON `data` body — answer with it from now on
 //! - `POST /_sim/{name}/key?value=NEW` — rotate the key (the old one gets 401)
+//! - `POST /_sim/{name}/key_self` with a JSON body — what `GET /v3/api_keys/self` answers
+//!   for the account's key (`null`: 404, like older deployments, the default for added accounts)
 //! - `POST /_sim/accounts` with `{"name","key","auth":"api_key|oauth","data"}` — add one
 //! - `POST /_sim/slow?ms=2000` — delay of the `slow` account
 
@@ -197,6 +199,16 @@ impl Simulator {
         self.with(name, |a| a.key.clone())
     }
 
+    /// Answers of `/v3/api_keys/self` for an account (`None`: 404).
+    pub fn set_key_self(&self, name: &str, data: Option<Value>) {
+        self.with(name, |a| a.key_self = data);
+    }
+
+    /// `/v3/api_keys/self` requests served for an account.
+    pub fn key_checks(&self, name: &str) -> u64 {
+        self.with(name, |a| a.key_checks)
+    }
+
     /// Token refreshes served for an account.
     pub fn refreshes(&self, name: &str) -> u64 {
         self.with(name, |a| a.refreshes)
@@ -229,6 +241,8 @@ async fn handle(state: Arc<Mutex<State>>, req: Request) -> Response {
         } else {
             users_me(&state, &req).await
         }
+    } else if req.path == "/v3/api_keys/self" {
+        key_self(&state, &req)
     } else if req.path == "/v1/oauth/token" && req.method == "POST" {
         token(&state, &req)
     } else if let Some(rest) = req.path.strip_prefix("/_sim/") {
@@ -237,6 +251,22 @@ async fn handle(state: Arc<Mutex<State>>, req: Request) -> Response {
         error(404, "not_found", "No such endpoint")
     };
     response.header("X-Request-Id", &request_id)
+}
+
+/// `GET /v3/api_keys/self`: the key's description, or 404 like older deployments.
+fn key_self(state: &Arc<Mutex<State>>, req: &Request) -> Response {
+    let mut s = state.lock().unwrap();
+    let Some(key) = req.header("x-api-key") else {
+        return error(401, "unauthorized", "Missing authentication: send X-Api-Key");
+    };
+    let Some(a) = s.accounts.iter_mut().find(|a| a.auth == Auth::ApiKey && a.key == key) else {
+        return error(401, "unauthorized", "Invalid API key or access token");
+    };
+    a.key_checks += 1;
+    match &a.key_self {
+        Some(data) => Response::json(200, &json!({ "data": data })),
+        None => error(404, "not_found", "No such endpoint"),
+    }
 }
 
 fn error(status: u16, code: &str, message: &str) -> Response {
@@ -379,7 +409,7 @@ fn control(state: &Arc<Mutex<State>>, req: &Request, rest: &str) -> Response {
         let accounts: Vec<Value> = s.accounts.iter_mut().map(|a| {
             let balance = a.settle();
             json!({"name": a.name, "auth": a.auth, "hits": a.hits, "balance": balance,
-                   "drain_per_second": a.drain_per_sec, "key": a.key})
+                   "drain_per_second": a.drain_per_sec, "key": a.key, "key_checks": a.key_checks})
         }).collect();
         return Response::json(200, &json!({"requests": s.requests, "accounts": accounts}));
     }
@@ -431,6 +461,11 @@ fn control(state: &Arc<Mutex<State>>, req: &Request, rest: &str) -> Response {
         "profile" => match serde_json::from_slice::<Value>(&req.body) {
             Ok(data) => a.behaviour = Behaviour::Profile(data),
             Err(_) => return error(400, "invalid_body", "Expected a JSON body"),
+        },
+        "key_self" => match serde_json::from_slice::<Value>(&req.body) {
+            Ok(Value::Null) => a.key_self = None,
+            Ok(data) => a.key_self = Some(data),
+            Err(_) => return error(400, "invalid_body", "Expected a JSON body (null: answer 404)"),
         },
         "key" => match q.get("value") {
             Some(v) => a.key = v.clone(),

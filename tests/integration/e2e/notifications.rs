@@ -127,3 +127,49 @@ fn auto_reload_keeps_low_alerts_quiet_and_says_once_when_it_did_not_happen() {
     drop(app);
     home.run(&[], &["accounts", "remove", &name], None);
 }
+
+#[test]
+fn an_expiring_key_is_shown_and_reminded_once_and_checked_once_a_day() {
+    require_session();
+    let _one_app = exclusive();
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let (name, _key) = stored_wallet(&sim, &home, "expiring", "u", 50.0);
+    let (old, _) = stored_wallet(&sim, &home, "no-key-info", "u", 60.0);
+    sim.set_key_self(&name, Some(heygen_tray_sim::accounts::key_description("render", "active", Some(5 * 86_400 + 600))));
+    let reminder = format!("HeyGen key expires in 5 days: {name}");
+
+    let page = Session::start(&home, &["--open", "dashboard"]);
+    let line = page.wait_script(
+        "the key's line in the dashboard",
+        &format!("const k = document.querySelector('article.card[data-account=\"{name}\"] .key-line'); return k && k.textContent"),
+    );
+    let line = line.as_str().unwrap();
+    assert!(line.starts_with("Key “render key” · expires ") && line.ends_with("(in 5 days)"), "{line}");
+    assert_eq!(page.execute(&format!("return document.querySelector('article.card[data-account=\"{name}\"] .key-line.soon') !== null")), true);
+    // An older deployment (404) says nothing and is no error.
+    let other = page.execute(&format!(
+        "const c = document.querySelector('article.card[data-account=\"{old}\"]'); return c && [c.querySelector('.key-line') === null, c.querySelector('.problem') === null]"
+    ));
+    assert_eq!(other, serde_json::json!([true, true]));
+    expect_notifications(&reminder, 1);
+
+    // More polls: no second reminder, and the key is not asked about again today.
+    let tray = Tray::of(page.app_pid());
+    for balance in [49.0, 48.0] {
+        sim.set_profile(&name, wallet("u", balance));
+        tray.refresh_until(&format!("{name}: ${balance:.2} · "));
+    }
+    assert_eq!((sim.key_checks(&name), sim.key_checks(&old)), (1, 1), "once a day per account");
+    expect_notifications(&reminder, 1);
+
+    // Remembered across a restart.
+    drop(page);
+    let app = App::start(&home, &[]);
+    Tray::of(app.pid()).wait_tooltip(&format!("{name}: $48.00"));
+    expect_notifications(&reminder, 1);
+    drop(app);
+    for n in [&name, &old] {
+        home.run(&[], &["accounts", "remove", n], None);
+    }
+}

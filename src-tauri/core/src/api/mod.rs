@@ -2,9 +2,11 @@
 //! timeouts, a response-size cap and classified failures.
 
 mod error;
+mod key_info;
 pub mod oauth;
 pub mod schema;
 
+pub use key_info::KeyInfo;
 pub use error::{ApiError, ErrorKind};
 pub use schema::UserMe;
 
@@ -155,7 +157,21 @@ impl Client {
 
     /// Fetches the profile and balance of the account that `credential` belongs to.
     pub async fn users_me(&self, credential: &Credential) -> Result<UserMe, ApiError> {
-        let url = self.base.endpoint("/v3/users/me");
+        let answer = self.get("/v3/users/me", credential).await?;
+        let err = match (answer.status, &answer.body) {
+            (200..=299, Ok(body)) => match parse_user(body, &answer.content_type) {
+                Ok(me) => return Ok(me),
+                Err(message) => ApiError::new(ErrorKind::InvalidResponse, message),
+            },
+            (200..=299, Err(message)) => ApiError::new(ErrorKind::InvalidResponse, message.clone()),
+            (status, body) => status_error(status, body.as_deref().unwrap_or_default()),
+        };
+        Err(answer.failed(err, credential.secret()))
+    }
+
+    /// Sends `GET path` with the credential and reads the answer (capped).
+    pub(crate) async fn get(&self, path: &str, credential: &Credential) -> Result<Answer, ApiError> {
+        let url = self.base.endpoint(path);
         let request = self.http.get(&url).header("Accept", "application/json");
         let request = match credential {
             Credential::ApiKey(k) => match reqwest::header::HeaderValue::from_str(k.expose()) {
@@ -173,30 +189,39 @@ impl Client {
             },
             Credential::OAuth(t) => request.bearer_auth(t.expose()),
         };
-        let secret = credential.secret();
         let response = request
             .send()
             .await
-            .map_err(|e| network_error(&e, &self.base, secret))?;
+            .map_err(|e| network_error(&e, &self.base, credential.secret()))?;
         let status = response.status().as_u16();
         let request_id = header(&response, "x-request-id");
         let retry_after = header(&response, "retry-after")
             .and_then(|v| parse_retry_after(&v, SystemTime::now()));
         let content_type = header(&response, "content-type").unwrap_or_default();
         let body = read_capped(response).await;
-        let mut err = match (status, body) {
-            (200..=299, Ok(body)) => match parse_user(&body, &content_type) {
-                Ok(me) => return Ok(me),
-                Err(message) => ApiError::new(ErrorKind::InvalidResponse, message),
-            },
-            (200..=299, Err(message)) => ApiError::new(ErrorKind::InvalidResponse, message),
-            (_, body) => status_error(status, body.as_deref().unwrap_or_default()),
-        };
-        err.status = Some(status);
-        err.request_id = request_id;
+        Ok(Answer { status, request_id, retry_after, content_type, body })
+    }
+}
+
+/// An answer as read by [`Client::get`].
+pub(crate) struct Answer {
+    pub status: u16,
+    pub request_id: Option<String>,
+    pub retry_after: Option<Duration>,
+    pub content_type: String,
+    /// The body, or why it was not read (too large, cut off).
+    pub body: Result<Vec<u8>, String>,
+}
+
+impl Answer {
+    /// Completes `err` with what the answer says (status, request id, Retry-After) and
+    /// scrubs the secret from it.
+    pub fn failed(&self, mut err: ApiError, secret: &Secret) -> ApiError {
+        err.status = Some(self.status);
+        err.request_id = self.request_id.clone();
         if err.kind == ErrorKind::RateLimited {
-            err.retry_after = retry_after;
-            if let Some(d) = retry_after {
+            err.retry_after = self.retry_after;
+            if let Some(d) = self.retry_after {
                 err.message = err.message.replacen(
                     "wait before asking again",
                     &format!("wait {} s before asking again", d.as_secs()),
@@ -206,7 +231,7 @@ impl Client {
         }
         err.message = secret.scrub(&err.message);
         err.code = err.code.map(|c| secret.scrub(&c));
-        Err(err)
+        err
     }
 }
 

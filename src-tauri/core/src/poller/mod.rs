@@ -8,7 +8,7 @@
 pub mod schedule;
 
 use crate::api::oauth::{OAuthTokens, Refresh};
-use crate::api::{ApiError, Client, Credential, UserMe};
+use crate::api::{ApiError, Client, Credential, KeyInfo, UserMe};
 use crate::billing::ThresholdOverride;
 use crate::clock::Clock;
 use crate::snapshot::AccountSnapshot;
@@ -23,6 +23,10 @@ use tracing::Instrument;
 
 /// How long the loop sleeps at most before comparing its schedule with the wall clock.
 pub const WALL_CLOCK_CHECK: Duration = Duration::from_secs(60);
+/// How often an API key's description (`/v3/api_keys/self`) is checked.
+pub const KEY_CHECK: chrono::Duration = chrono::Duration::hours(24);
+/// After a failed key check, the next try.
+pub const KEY_CHECK_RETRY: chrono::Duration = chrono::Duration::hours(1);
 
 /// What the poller is told to poll.
 #[derive(Debug, Clone)]
@@ -41,6 +45,8 @@ struct Polled {
     generation: u64,
     schedule: Schedule,
     snapshot: AccountSnapshot,
+    /// When the key's description is checked next (API keys only; `None`: never).
+    key_check_at: Option<DateTime<Utc>>,
 }
 
 /// One request to send.
@@ -51,6 +57,8 @@ pub struct Job {
     refresh: Option<Refresh>,
     client: Client,
     now: DateTime<Utc>,
+    /// Also ask HeyGen about the key itself.
+    check_key: bool,
 }
 
 /// A finished request.
@@ -61,6 +69,8 @@ pub struct Done {
     new_tokens: Option<OAuthTokens>,
     /// The new tokens still have to be saved by the owner.
     unsaved: bool,
+    /// The key check's answer, when one was made.
+    key: Option<Result<Option<KeyInfo>, ApiError>>,
 }
 
 impl Job {
@@ -78,7 +88,11 @@ impl Job {
             Ok(_) => tracing::debug!("fetched"),
             Err(e) => tracing::warn!(kind = e.kind.as_str(), "fetch failed: {e}"),
         }
-        Done { name: self.name, generation: self.generation, result: fetched.result, new_tokens: fetched.new_tokens, unsaved: fetched.unsaved }
+        let key = match self.check_key {
+            true => Some(self.client.key_self(&self.credential).await),
+            false => None,
+        };
+        Done { name: self.name, generation: self.generation, result: fetched.result, new_tokens: fetched.new_tokens, unsaved: fetched.unsaved, key }
     }
 }
 
@@ -95,7 +109,7 @@ pub async fn guarded(name: String, generation: u64, fetch: impl std::future::Fut
                 .unwrap_or_else(|| "unknown".into());
             tracing::error!("the check of {name} failed unexpectedly: {what}");
             let message = format!("Checking this account failed unexpectedly ({what}); it will be tried again.");
-            Done { name, generation, result: Err(ApiError::new(crate::api::ErrorKind::InvalidResponse, message)), new_tokens: None, unsaved: false }
+            Done { name, generation, result: Err(ApiError::new(crate::api::ErrorKind::InvalidResponse, message)), new_tokens: None, unsaved: false, key: None }
         }
     }
 }
@@ -178,15 +192,19 @@ impl Poller {
                     let (_, mut p) = old.remove(i);
                     p.refresh = config.refresh;
                     if p.credential != config.credential {
+                        p.key_check_at = key_check_from(&config.credential, now);
                         p.credential = config.credential;
                         p.generation += 1;
                         p.schedule.credentials_changed(now);
                         p.snapshot.error = None;
+                        p.snapshot.key = None;
+                        p.snapshot.key_checked_at = None;
                     }
                     p.snapshot.thresholds = config.thresholds;
                     p
                 }
                 None => Polled {
+                    key_check_at: key_check_from(&config.credential, now),
                     credential: config.credential,
                     refresh: config.refresh,
                     generation: 0,
@@ -243,7 +261,9 @@ impl Poller {
         let mut jobs = Vec::new();
         for (name, p) in &mut self.accounts {
             if p.schedule.begin(now) {
+                let check_key = p.key_check_at.is_some_and(|t| now >= t);
                 jobs.push(Job {
+                    check_key,
                     name: name.clone(),
                     generation: p.generation,
                     credential: p.credential.clone(),
@@ -275,6 +295,18 @@ impl Poller {
             if done.unsaved {
                 self.renewed.push((done.name.clone(), tokens));
             }
+        }
+        match done.key {
+            Some(Ok(info)) => {
+                p.snapshot.key = info;
+                p.snapshot.key_checked_at = Some(now);
+                p.key_check_at = Some(now + KEY_CHECK);
+            }
+            Some(Err(e)) => {
+                tracing::debug!("key check failed: {e}");
+                p.key_check_at = Some(now + KEY_CHECK_RETRY);
+            }
+            None => {}
         }
         match &done.result {
             Ok(_) => p.schedule.succeeded(now, jitter),
@@ -312,6 +344,11 @@ impl Poller {
     pub fn schedule(&self, name: &str) -> Option<&Schedule> {
         self.accounts.iter().find(|(n, _)| n == name).map(|(_, p)| &p.schedule)
     }
+}
+
+/// API keys have their description checked at once; OAuth tokens never.
+fn key_check_from(credential: &Credential, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    matches!(credential, Credential::ApiKey(_)).then_some(now)
 }
 
 /// Runs the poller until the command channel closes, publishing snapshots after
