@@ -26,4 +26,12 @@ function ago(iso) {
   return `${Math.floor(s / 86400)} days ago`;
 }
 
+function until(iso) {
+  const s = Math.round((Date.parse(iso) - Date.now()) / 1000);
+  if (s < 30) return "now";
+  if (s < 90) return "in a minute";
+  if (s < 5400) return `in ${Math.round(s / 60)} min`;
+  return `in ${Math.round(s / 3600)} hours`;
+}
+
 function errorText(e) { return typeof e === "string" ? e : (e && e.message) || String(e); }

@@ -23,7 +23,8 @@ function renderCard(card) {
     card.details.length > 0 && el("ul", { class: "details" }, card.details.map((d) => el("li", {}, d))),
     card.forecast && el("div", { class: "forecast" + (card.days_left !== null && card.days_left <= 3 ? " soon" : "") }, `Forecast: ${card.forecast}`),
     card.key && el("div", { class: "key-line" + (card.key_warning ? " soon" : "") }, card.key),
-    el("div", { class: "updated" }, card.stale ? `${updated} — showing the last good figures` : updated),
+    el("div", { class: "updated" }, card.stale ? `${updated} — showing the last good figures` : updated,
+      card.next_check_at && el("span", { class: "next-check muted" }, ` · next check ${until(card.next_check_at)}${card.polling ? ` (automatic: ${card.polling})` : ""}`)),
     problem,
     chartBlock(card));
 }

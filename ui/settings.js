@@ -43,6 +43,8 @@ async function load() {
   list.replaceChildren(...s.accounts.map(accountRow));
   if (s.accounts.length === 0) list.append(el("p", { class: "muted" }, "No account yet. Add one with an API key from HeyGen."));
   $("interval").value = s.poll_interval_minutes;
+  $("polling").value = s.poll_automatic ? "automatic" : "fixed";
+  $("interval-row").hidden = s.poll_automatic;
   $("notifications").checked = s.notifications;
   $("autostart").checked = s.start_at_login;
   $("forecast-days").value = s.forecast_alert_days;
@@ -127,10 +129,13 @@ async function remove(name) {
   }
 }
 
+$("polling").addEventListener("change", () => { $("interval-row").hidden = $("polling").value === "automatic"; });
+
 $("prefs-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   try {
     await invoke("save_preferences", {
+      pollAutomatic: $("polling").value === "automatic",
       pollIntervalMinutes: Number($("interval").value), notifications: $("notifications").checked, startAtLogin: $("autostart").checked,
       forecastAlerts: $("forecast-alerts").checked, forecastAlertDays: Number($("forecast-days").value),
       trayDisplay: $("tray-display").value, trayAccount: $("tray-account").value || null,

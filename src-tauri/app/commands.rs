@@ -86,6 +86,7 @@ pub struct AccountRow {
 #[derive(Debug, Serialize)]
 pub struct SettingsPayload {
     accounts: Vec<AccountRow>,
+    poll_automatic: bool,
     poll_interval_minutes: u64,
     notifications: bool,
     start_at_login: bool,
@@ -155,6 +156,7 @@ pub async fn get_settings(shared: State<'_, Arc<Shared>>) -> Result<SettingsPayl
             .collect();
         Ok(SettingsPayload {
             accounts,
+            poll_automatic: settings.poll_automatic,
             poll_interval_minutes: settings.poll_interval().as_secs() / 60,
             notifications: settings.notifications,
             start_at_login: settings.start_at_login,
@@ -271,6 +273,7 @@ pub async fn remove_account(shared: State<'_, Arc<Shared>>, name: String) -> Res
 #[tauri::command]
 pub async fn save_preferences(
     shared: State<'_, Arc<Shared>>,
+    poll_automatic: Option<bool>,
     poll_interval_minutes: u64,
     notifications: bool,
     start_at_login: bool,
@@ -290,6 +293,9 @@ pub async fn save_preferences(
         super::autostart::set(start_at_login)?;
         shared.update_settings(|s| {
             s.poll_interval_secs = poll_interval_minutes * 60;
+            if let Some(automatic) = poll_automatic {
+                s.poll_automatic = automatic;
+            }
             s.notifications = notifications;
             s.start_at_login = start_at_login;
             s.forecast_alerts = forecast_alerts;
@@ -300,7 +306,8 @@ pub async fn save_preferences(
             // A pinned account must exist; otherwise the tray shows the worst one.
             s.tray_account = tray_account.filter(|a| s.account(a).is_some());
         })?;
-        let _ = shared.commands.send(heygen_tray_core::poller::Command::SetInterval(std::time::Duration::from_secs(poll_interval_minutes * 60)));
+        let polling = shared.settings.lock().unwrap().polling();
+        let _ = shared.commands.send(polling);
         Ok(())
     })
     .await

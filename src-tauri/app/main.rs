@@ -135,6 +135,8 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
     let mut poller = Poller::new(client.clone(), Arc::new(SystemClock), loaded.settings.poll_interval());
     if demo {
         poller = poller.with_fast_interval(Duration::from_secs(3));
+    } else {
+        poller.apply(loaded.settings.polling());
     }
     let first_run = !demo && loaded.settings.accounts.is_empty();
     let shared = Arc::new(Shared {
@@ -179,7 +181,13 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
             tasks::watch_settings(&shared);
             tauri::async_runtime::spawn(tasks::keyring_watch(shared.clone()));
             let waker = shared.commands.clone();
-            if wake::watch(move |_| drop(waker.send(poller::Command::Wake))) {
+            let told = move |event| {
+                let _ = waker.send(match event {
+                    wake::Event::OnBattery(on_battery) => poller::Command::SetOnBattery(on_battery),
+                    wake::Event::Resumed | wake::Event::NetworkUp => poller::Command::Wake,
+                });
+            };
+            if wake::watch(told) {
                 let _ = shared.commands.send(poller::Command::SetClockCheck(None));
             }
             tasks::exit_on_signals(app.handle());

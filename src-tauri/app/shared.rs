@@ -99,8 +99,9 @@ impl Shared {
         }
         let previous = std::mem::replace(&mut *self.settings.lock().unwrap(), loaded.settings.clone());
         let accounts_changed = force || previous.accounts != loaded.settings.accounts || previous.oauth_client_id != loaded.settings.oauth_client_id;
-        if previous.poll_interval_secs != loaded.settings.poll_interval_secs && self.demo.is_none() {
-            let _ = self.commands.send(Command::SetInterval(loaded.settings.poll_interval()));
+        let polling_changed = previous.poll_interval_secs != loaded.settings.poll_interval_secs || previous.poll_automatic != loaded.settings.poll_automatic;
+        if polling_changed && self.demo.is_none() {
+            let _ = self.commands.send(loaded.settings.polling());
         }
         if accounts_changed {
             let (ok, problems) = match &self.demo {

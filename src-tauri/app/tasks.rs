@@ -139,7 +139,10 @@ pub fn serve_status(shared: &Arc<Shared>, listener: std::os::unix::net::UnixList
     let shared = shared.clone();
     tauri::async_runtime::spawn(async move {
         let served = live::serve(listener, move || {
-            let interval = shared.settings.lock().unwrap().poll_interval();
+            let interval = {
+                let s = shared.settings.lock().unwrap();
+                if s.poll_automatic { heygen_tray_core::poller::adaptive::SLOWEST } else { s.poll_interval() }
+            };
             // Two missed polls (and a minute for the request itself) make figures stale.
             live::LiveStatus::new(shared.current(), interval * 2 + Duration::from_secs(60), chrono::Utc::now())
         });

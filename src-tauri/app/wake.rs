@@ -3,17 +3,22 @@
 //! to "connected". Subscribed on the GLib main context the app already runs, so
 //! nothing wakes in between. Where logind is not on the bus (a container, another
 //! init), [`watch`] says so and the poller keeps comparing its schedule with the
-//! wall clock once a minute instead.
+//! wall clock once a minute instead. UPower's `OnBattery` (read at start and followed
+//! by its `PropertiesChanged`) stretches automatic poll intervals on battery.
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     Resumed,
     NetworkUp,
+    /// Running on battery (true) or on mains power (false).
+    OnBattery(bool),
 }
 
 const LOGIND: &str = "org.freedesktop.login1";
 const NETWORK_MANAGER: &str = "org.freedesktop.NetworkManager";
+const UPOWER: &str = "org.freedesktop.UPower";
+const UPOWER_PATH: &str = "/org/freedesktop/UPower";
 /// NetworkManager's NM_STATE_CONNECTED_GLOBAL.
 const CONNECTED_GLOBAL: u32 = 70;
 
@@ -36,10 +41,21 @@ pub fn watch(on_event: impl Fn(Event) + Clone + 'static) -> bool {
             on(Event::Resumed);
         }
     });
+    let on = on_event.clone();
     bus.signal_subscribe(Some(NETWORK_MANAGER), Some(NETWORK_MANAGER), Some("StateChanged"), Some("/org/freedesktop/NetworkManager"), None, gio::DBusSignalFlags::NONE, move |_, _, _, _, _, params| {
         if params.get::<(u32,)>() == Some((CONNECTED_GLOBAL,)) {
             tracing::info!("the network is back");
-            on_event(Event::NetworkUp);
+            on(Event::NetworkUp);
+        }
+    });
+    let on = on_event.clone();
+    bus.signal_subscribe(Some(UPOWER), Some("org.freedesktop.DBus.Properties"), Some("PropertiesChanged"), Some(UPOWER_PATH), None, gio::DBusSignalFlags::NONE, move |_, _, _, _, _, params| {
+        if params.n_children() >= 2 {
+            let changed = gio::glib::VariantDict::new(Some(&params.child_value(1)));
+            if let Some(on_battery) = changed.lookup_value("OnBattery", None).and_then(|v| v.get::<bool>()) {
+                tracing::info!("on battery: {on_battery}");
+                on(Event::OnBattery(on_battery));
+            }
         }
     });
     let has_owner = |name: &str| {
@@ -49,6 +65,18 @@ pub fn watch(on_event: impl Fn(Event) + Clone + 'static) -> bool {
             .is_some_and(|(owned,)| owned)
     };
     let resume = has_owner(LOGIND);
+    if has_owner(UPOWER) {
+        let args = ("org.freedesktop.UPower", "OnBattery").to_variant();
+        let now = bus
+            .call_sync(Some(UPOWER), UPOWER_PATH, "org.freedesktop.DBus.Properties", "Get", Some(&args), None, gio::DBusCallFlags::NONE, 2000, gio::Cancellable::NONE)
+            .ok()
+            .and_then(|v| v.child_value(0).as_variant())
+            .and_then(|v| v.get::<bool>());
+        if let Some(on_battery) = now {
+            tracing::info!("on battery: {on_battery}");
+            on_event(Event::OnBattery(on_battery));
+        }
+    }
     tracing::info!("wake-up signals: logind {}, NetworkManager {}", if resume { "yes" } else { "no" }, if has_owner(NETWORK_MANAGER) { "yes" } else { "no" });
     // The connection must outlive this call for the subscriptions to stay.
     std::mem::forget(bus);

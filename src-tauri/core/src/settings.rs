@@ -112,6 +112,10 @@ pub struct Settings {
     pub accounts: Vec<Account>,
     #[serde(default = "default_interval")]
     pub poll_interval_secs: u64,
+    /// Automatic polling (the default): the interval follows the figures (see
+    /// `poller::adaptive`); off, every account is polled every `poll_interval_secs`.
+    #[serde(default = "yes")]
+    pub poll_automatic: bool,
     #[serde(default = "yes")]
     pub notifications: bool,
     #[serde(default)]
@@ -177,6 +181,7 @@ impl Default for Settings {
             schema_version: SCHEMA_VERSION,
             accounts: Vec::new(),
             poll_interval_secs: default_interval(),
+            poll_automatic: true,
             notifications: true,
             start_at_login: false,
             alerts_paused_until: None,
@@ -204,6 +209,14 @@ impl Settings {
     pub fn reload_grace(&self) -> chrono::Duration {
         let minutes = if self.reload_grace_minutes.is_finite() { self.reload_grace_minutes.clamp(0.0, 1440.0) } else { 15.0 };
         chrono::Duration::seconds((minutes * 60.0) as i64)
+    }
+
+    /// The poller command that sets the polling these settings ask for.
+    pub fn polling(&self) -> crate::poller::Command {
+        match self.poll_automatic {
+            true => crate::poller::Command::SetAutomatic,
+            false => crate::poller::Command::SetInterval(self.poll_interval()),
+        }
     }
 
     pub fn poll_interval(&self) -> std::time::Duration {

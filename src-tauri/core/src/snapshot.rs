@@ -59,6 +59,12 @@ pub struct AccountSnapshot {
     /// When `key` was checked.
     #[serde(default)]
     pub key_checked_at: Option<DateTime<Utc>>,
+    /// When the poller checks next (`None`: in flight, or not polled: a rejected key).
+    #[serde(default)]
+    pub next_check_at: Option<DateTime<Utc>>,
+    /// How the interval was chosen, with automatic polling ("automatic, every 2 min (near a threshold)").
+    #[serde(default)]
+    pub polling: Option<String>,
 }
 
 impl AccountSnapshot {
@@ -72,6 +78,8 @@ impl AccountSnapshot {
             error: None,
             key: None,
             key_checked_at: None,
+            next_check_at: None,
+            polling: None,
         }
     }
 

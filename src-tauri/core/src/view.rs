@@ -238,6 +238,9 @@ pub struct Card {
     pub key: Option<String>,
     /// The key needs the user: it expires within 7 days, expired or was revoked.
     pub key_warning: bool,
+    /// When the account is checked next, and how the interval was chosen (automatic polling).
+    pub next_check_at: Option<DateTime<Utc>>,
+    pub polling: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -255,6 +258,8 @@ pub fn cards(snaps: &[AccountSnapshot], forecasts: &Forecasts, now: DateTime<Utc
     snaps
         .iter()
         .map(|s| Card {
+            next_check_at: s.next_check_at,
+            polling: s.polling.clone(),
             key: crate::alerts::describe_key(s, now).map(|(line, _)| line),
             key_warning: crate::alerts::describe_key(s, now).is_some_and(|(_, warn)| warn),
             forecast: forecasts.get(&s.name).map(|f| f.text(now)),

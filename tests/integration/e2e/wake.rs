@@ -81,3 +81,38 @@ fn waking_up_or_the_network_coming_back_checks_again_at_once() {
     }
     home.run(&[], &["accounts", "remove", &name], None);
 }
+
+/// What the running app says about how it polls the account (over its status socket).
+fn polling_of(home: &Home) -> Option<String> {
+    let path = heygen_tray_core::live::socket_path(&home.config_dir().join("heygen-tray"))?;
+    let live = heygen_tray_core::live::ask(&path, Duration::from_secs(1)).ok()?;
+    live.accounts.first()?.polling.clone()
+}
+
+#[test]
+fn automatic_polling_stretches_on_battery_and_comes_back_on_mains() {
+    require_session();
+    let _one_app = exclusive();
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let (name, _key) = stored_wallet(&sim, &home, "battery", "jane_doe", 42.5);
+    let mut bus = SystemBus::start(&["--upower"]);
+    let app = App::start_binary(crate::support::cli_bin(), &home, &[], &[("DBUS_SYSTEM_BUS_ADDRESS", std::ffi::OsStr::new(&bus.address))]);
+    let tray = Tray::of(app.pid());
+    tray.wait_tooltip(&format!("{name}: $42.50"));
+    let wait = |want: &str| {
+        let seen = within(Duration::from_secs(5), || polling_of(&home).filter(|p| p == want));
+        assert!(seen.is_some(), "want {want:?}, the app says {:?}", polling_of(&home));
+    };
+    wait("every 5 min");
+    bus.emit("battery");
+    wait("every 10 min, on battery");
+    bus.emit("ac");
+    wait("every 5 min");
+    // Near the low threshold: every 2 minutes.
+    sim.set_profile(&name, super::wallet("jane_doe", 11.0));
+    tray.refresh_until(&format!("{name}: $11.00"));
+    wait("every 2 min, near a threshold");
+    drop(app);
+    home.run(&[], &["accounts", "remove", &name], None);
+}

@@ -5,6 +5,7 @@
 //! requests in flight while it listens for commands, so "refresh now" during a request
 //! is answered by that request instead of a second one.
 
+pub mod adaptive;
 pub mod schedule;
 
 use crate::api::oauth::{OAuthTokens, Refresh};
@@ -47,6 +48,10 @@ struct Polled {
     snapshot: AccountSnapshot,
     /// When the key's description is checked next (API keys only; `None`: never).
     key_check_at: Option<DateTime<Utc>>,
+    /// Recent figures for the automatic interval (see [`adaptive`]).
+    recent: Vec<(DateTime<Utc>, f64)>,
+    /// Why the current automatic interval was chosen.
+    choice: Option<adaptive::Choice>,
 }
 
 /// One request to send.
@@ -126,7 +131,12 @@ pub enum Command {
     /// their keys could not be read again (a keyring locked meanwhile), and the keys
     /// in memory still serve.
     SetAccountsKeeping(Vec<AccountConfig>, Vec<(String, ThresholdOverride)>),
+    /// A fixed interval (and automatic polling off).
     SetInterval(Duration),
+    /// Automatic polling: the interval follows each account's figures (see [`adaptive`]).
+    SetAutomatic,
+    /// The computer runs on battery (UPower's `OnBattery`): automatic intervals stretch.
+    SetOnBattery(bool),
     /// The computer woke up or the network came back: retry failed accounts now.
     Wake,
     /// How often the loop compares its schedule with the wall clock while it sleeps
@@ -143,6 +153,8 @@ pub struct Poller {
     fast: Option<Duration>,
     /// See [`Command::SetClockCheck`]; [`WALL_CLOCK_CHECK`] until told otherwise.
     clock_check: Option<Duration>,
+    automatic: bool,
+    on_battery: bool,
     accounts: Vec<(String, Polled)>,
     /// Tokens renewed while polling, for the owner to save in the keyring.
     renewed: Vec<(String, OAuthTokens)>,
@@ -150,7 +162,7 @@ pub struct Poller {
 
 impl Poller {
     pub fn new(client: Client, clock: Arc<dyn Clock>, interval: Duration) -> Self {
-        Poller { client, clock, interval: schedule::clamp_interval(interval), jitter: true, fast: None, clock_check: Some(WALL_CLOCK_CHECK), accounts: Vec::new(), renewed: Vec::new() }
+        Poller { client, clock, interval: schedule::clamp_interval(interval), jitter: true, fast: None, clock_check: Some(WALL_CLOCK_CHECK), automatic: false, on_battery: false, accounts: Vec::new(), renewed: Vec::new() }
     }
 
     /// Polls every `interval` regardless of the usual 1-minute minimum (demo mode).
@@ -204,6 +216,8 @@ impl Poller {
                     p
                 }
                 None => Polled {
+                    recent: Vec::new(),
+                    choice: None,
                     key_check_at: key_check_from(&config.credential, now),
                     credential: config.credential,
                     refresh: config.refresh,
@@ -224,9 +238,36 @@ impl Poller {
             return;
         }
         let now = self.now();
+        self.automatic = false;
         self.interval = schedule::clamp_interval(interval);
         for (_, p) in &mut self.accounts {
+            p.choice = None;
             p.schedule.set_interval(interval, now);
+        }
+    }
+
+    /// Turns automatic polling on (see [`adaptive`]).
+    pub fn set_automatic(&mut self) {
+        if self.fast.is_none() {
+            self.automatic = true;
+            self.rechoose();
+        }
+    }
+
+    pub fn set_on_battery(&mut self, on_battery: bool) {
+        self.on_battery = on_battery;
+        if self.automatic && self.fast.is_none() {
+            self.rechoose();
+        }
+    }
+
+    /// Chooses every account's automatic interval again (a shorter one applies at once).
+    fn rechoose(&mut self) {
+        let now = self.now();
+        for (_, p) in &mut self.accounts {
+            let choice = choose_for(p, self.on_battery, now);
+            p.schedule.set_interval(choice.interval, now);
+            p.choice = Some(choice);
         }
     }
 
@@ -252,6 +293,8 @@ impl Poller {
             }
             Command::SetClockCheck(every) => self.clock_check = every,
             Command::SetInterval(d) => self.set_interval(d),
+            Command::SetAutomatic => self.set_automatic(),
+            Command::SetOnBattery(b) => self.set_on_battery(b),
         }
     }
 
@@ -308,11 +351,22 @@ impl Poller {
             }
             None => {}
         }
-        match &done.result {
-            Ok(_) => p.schedule.succeeded(now, jitter),
-            Err(e) => p.schedule.failed(now, e, jitter),
+        let ok = done.result.is_ok();
+        if let Err(e) = &done.result {
+            p.schedule.failed(now, e, jitter);
         }
         p.snapshot.record(done.result, now);
+        if ok {
+            if let Some(remaining) = p.snapshot.summary.as_ref().and_then(|s| s.remaining) {
+                adaptive::remember(&mut p.recent, now, remaining);
+            }
+            if self.automatic && self.fast.is_none() {
+                let choice = choose_for(p, self.on_battery, now);
+                p.schedule.set_interval(choice.interval, now);
+                p.choice = Some(choice);
+            }
+            p.schedule.succeeded(now, jitter);
+        }
     }
 
     /// Polls every due account once, concurrently, and waits for the answers.
@@ -337,13 +391,28 @@ impl Poller {
         std::mem::take(&mut self.renewed)
     }
 
+    /// What is known of every account, with when each is checked next and how.
     pub fn snapshots(&self) -> Vec<AccountSnapshot> {
-        self.accounts.iter().map(|(_, p)| p.snapshot.clone()).collect()
+        self.accounts
+            .iter()
+            .map(|(_, p)| {
+                let mut s = p.snapshot.clone();
+                s.next_check_at = p.schedule.next_due();
+                s.polling = p.choice.map(|c| c.text());
+                s
+            })
+            .collect()
     }
 
     pub fn schedule(&self, name: &str) -> Option<&Schedule> {
         self.accounts.iter().find(|(n, _)| n == name).map(|(_, p)| &p.schedule)
     }
+}
+
+/// The automatic interval for an account, from its recent figures and thresholds.
+fn choose_for(p: &Polled, on_battery: bool, now: DateTime<Utc>) -> adaptive::Choice {
+    let unit = p.snapshot.summary.as_ref().and_then(|s| s.unit).unwrap_or(crate::billing::Unit::Usd);
+    adaptive::choose(&p.recent, p.snapshot.thresholds.resolve(unit), unit, on_battery, now)
 }
 
 /// API keys have their description checked at once; OAuth tokens never.
@@ -391,10 +460,11 @@ pub async fn run(
             }
             command = commands.recv() => match command {
                 Some(command) => {
-                    let reshaped = matches!(command, Command::SetAccounts(_) | Command::SetAccountsKeeping(..));
                     poller.apply(command);
-                    if reshaped {
-                        publish.send_replace(Arc::new(poller.snapshots()));
+                    // Accounts, next checks or how they are chosen may have changed.
+                    let now = poller.snapshots();
+                    if **publish.borrow() != now {
+                        publish.send_replace(Arc::new(now));
                     }
                 }
                 None => break,
@@ -433,5 +503,59 @@ mod tests {
         let next = poller.next_due().expect("polled again later, not stuck in flight");
         clock.advance((next - clock.now()).to_std().unwrap());
         assert_eq!(poller.take_due().len(), 1, "the schedule goes on");
+    }
+
+    fn answer(job: &Job, balance: f64) -> Done {
+        let me: UserMe = serde_json::from_value(serde_json::json!({
+            "username": "u", "billing_type": "wallet", "wallet": {"currency": "usd", "remaining_balance": balance}
+        }))
+        .unwrap();
+        Done { name: job.name.clone(), generation: job.generation, result: Ok(me), new_tokens: None, unsaved: false, key: None }
+    }
+
+    #[tokio::test]
+    async fn automatic_polling_follows_the_figures_and_battery_with_a_manual_clock() {
+        let clock = ManualClock::new(Utc::now());
+        let client = Client::new(ApiBase::parse("http://127.0.0.1:9").unwrap());
+        let mut poller = Poller::new(client, Arc::new(clock.clone()), Duration::from_secs(300));
+        poller.apply(Command::SetAutomatic);
+        poller.set_accounts(vec![AccountConfig {
+            name: "a".into(),
+            credential: Credential::OAuth(Secret::new("t")),
+            thresholds: ThresholdOverride::default(),
+            refresh: None,
+        }]);
+        // Polls at each due time; the delay until the next one.
+        let step = |poller: &mut Poller, balance: f64| {
+            let job = poller.take_due().pop().expect("due");
+            poller.complete(answer(&job, balance));
+            let next = poller.next_due().unwrap();
+            let wait = (next - clock.now()).to_std().unwrap();
+            clock.advance(wait);
+            (wait.as_secs(), poller.snapshots()[0].polling.clone().unwrap())
+        };
+        let (wait, why) = step(&mut poller, 12.0);
+        assert!((108..=132).contains(&wait) && why == "every 2 min, near a threshold", "{wait} {why}");
+        poller.apply(Command::SetOnBattery(true));
+        let (wait, why) = step(&mut poller, 12.0);
+        assert!((216..=264).contains(&wait) && why.contains("on battery"), "{wait} {why}");
+        poller.apply(Command::SetOnBattery(false));
+        let (wait, why) = step(&mut poller, 50.0);
+        assert!((270..=330).contains(&wait) && why == "every 5 min", "a top-up, far from thresholds: {wait} {why}");
+        // Falling $2 a minute towards $10: every minute, never sooner, whatever the jitter.
+        let mut waits = Vec::new();
+        for b in [40.0, 38.0, 36.0, 34.0] {
+            waits.push(step(&mut poller, b).0);
+        }
+        assert!(waits[1..].iter().all(|w| (60..=66).contains(w)), "{waits:?}");
+        // Back to a fixed interval.
+        poller.apply(Command::SetInterval(Duration::from_secs(600)));
+        let (wait, _) = {
+            let job = poller.take_due().pop().expect("due");
+            poller.complete(answer(&job, 34.0));
+            ((poller.next_due().unwrap() - clock.now()).num_seconds(), ())
+        };
+        assert!((540..=660).contains(&wait), "{wait}");
+        assert_eq!(poller.snapshots()[0].polling, None);
     }
 }

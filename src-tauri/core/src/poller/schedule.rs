@@ -82,7 +82,9 @@ impl Schedule {
     pub fn succeeded(&mut self, now: DateTime<Utc>, jitter: f64) {
         self.in_flight = false;
         self.failures = 0;
-        self.next_due = now + jittered(self.interval, jitter);
+        // Jitter never brings two requests within the 1-minute minimum.
+        let floor = to_chrono(self.interval.min(MIN_INTERVAL));
+        self.next_due = now + jittered(self.interval, jitter).max(floor);
     }
 
     /// The request failed at `now`.
