@@ -52,6 +52,11 @@ impl Tray {
         self.property("Title").as_str().unwrap_or_default().to_string()
     }
 
+    /// The Ayatana label GNOME's AppIndicator extension shows beside the icon.
+    pub fn label(&self) -> String {
+        self.property("XAyatanaLabel").as_str().unwrap_or_default().to_string()
+    }
+
     /// The tooltip's title and description (one line per account).
     pub fn tooltip(&self) -> (String, String) {
         let v = self.property("ToolTip");

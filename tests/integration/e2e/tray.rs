@@ -28,6 +28,7 @@ fn the_tray_serves_tooltip_title_and_menu_over_dbus() {
 
     tray.wait_tooltip(&format!("{name}: $42.50"));
     assert_eq!(tray.title(), "$42.50");
+    assert_eq!(tray.label(), "$42.50", "the label hosts like GNOME's AppIndicator show beside the icon");
     let (title, description) = tray.tooltip();
     assert_eq!(title, "HeyGen balance");
     assert!(description.starts_with(&format!("{name}: $42.50 · ok · updated just now")), "{description}");
@@ -56,7 +57,7 @@ fn the_tray_serves_tooltip_title_and_menu_over_dbus() {
     wait_for("Refresh now to reach the API", || (sim.hits(&name) > before).then_some(()));
     sim.set_profile(&name, wallet("jane_doe", 41.0));
     tray.refresh_until(&format!("{name}: $41.00"));
-    assert_eq!(tray.title(), "$41.00");
+    assert_eq!((tray.title(), tray.label()), ("$41.00".to_string(), "$41.00".to_string()));
 
     // A left click on the icon opens the dashboard.
     assert!(windows_of(&app.tag, "HeyGen balance").is_empty(), "no window before the click");
