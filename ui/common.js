@@ -28,7 +28,8 @@ function ago(iso) {
 
 function until(iso) {
   const s = Math.round((Date.parse(iso) - Date.now()) / 1000);
-  if (s < 30) return "now";
+  if (s <= 0) return "now";
+  if (s < 30) return "in a few seconds";
   if (s < 90) return "in a minute";
   if (s < 5400) return `in ${Math.round(s / 60)} min`;
   return `in ${Math.round(s / 3600)} hours`;

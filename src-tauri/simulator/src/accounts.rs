@@ -172,6 +172,7 @@ pub fn builtin(drain_seconds: f64) -> Vec<SimAccount> {
     let mut drain = SimAccount::new("drain", "sim-drain-key", Auth::ApiKey, Draining);
     drain.balance = 12.0;
     drain.drain_per_sec = 12.0 / drain_seconds.max(1.0);
+    drain.key_self = Some(key_description("drain", "active", Some(40 * 86_400)));
     // Wallets with auto-reload below $10 (+$50): one whose reloads work, one whose
     // payment fails, so the balance stays below the threshold and drains on.
     let reloading = |name: &str, key: &str, works: bool| {
