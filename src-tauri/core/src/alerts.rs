@@ -7,7 +7,7 @@
 mod expiry;
 mod reload;
 
-pub use expiry::{decide_expiry, describe as describe_key};
+pub use expiry::{decide_expiry, describe as describe_key, warning as key_warning};
 pub use reload::{covered_below, decide_reload, explain as explain_reload, reload_of, GRACE as RELOAD_GRACE};
 
 use crate::billing::{Level, Unit};

@@ -187,10 +187,8 @@ pub fn tray_view_with(snaps: &[AccountSnapshot], forecasts: &Forecasts, paused_u
                 (None, Some(_)) => format!("{}: {} · {}", s.name, short_headline(s), updated(s, now)),
                 _ => format!("{}: {} · {} · {}", s.name, short_headline(s), state_words(s), updated(s, now)),
             };
-            match forecast_words(forecasts, &s.name, now) {
-                Some(f) => format!("{line} · {f}"),
-                None => line,
-            }
+            let extra = [forecast_words(forecasts, &s.name, now), crate::alerts::key_warning(s, now)];
+            extra.into_iter().flatten().fold(line, |line, more| format!("{line} · {more}"))
         })
         .collect();
     if let Some(p) = &paused {

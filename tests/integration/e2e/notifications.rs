@@ -156,6 +156,7 @@ fn an_expiring_key_is_shown_and_reminded_once_and_checked_once_a_day() {
 
     // More polls: no second reminder, and the key is not asked about again today.
     let tray = Tray::of(page.app_pid());
+    tray.wait_tooltip("key expires in 5 days");
     for balance in [49.0, 48.0] {
         sim.set_profile(&name, wallet("u", balance));
         tray.refresh_until(&format!("{name}: ${balance:.2} · "));

@@ -29,6 +29,21 @@ pub fn describe(snap: &AccountSnapshot, now: DateTime<Utc>) -> Option<(String, b
     Some((format!("{name} · expires {} ({})", day(expiry), within(expiry - now)), soon))
 }
 
+/// A few words for the tray's tooltip, only when the key needs the user: "key expires
+/// in 5 days", "key expired", "key revoked".
+pub fn warning(snap: &AccountSnapshot, now: DateTime<Utc>) -> Option<String> {
+    let key = snap.key.as_ref()?;
+    if key.is_dead() {
+        return Some(format!("key {}", key.status.as_deref().unwrap_or("disabled")));
+    }
+    let expiry = snap.key_expiry()?;
+    match expiry - now {
+        left if left <= Duration::zero() => Some("key expired".into()),
+        left if left <= Duration::days(7) => Some(format!("key expires {}", within(left))),
+        _ => None,
+    }
+}
+
 /// Sends at most one reminder per threshold (7 days, 1 day) and expiry.
 pub fn decide_expiry(snap: &AccountSnapshot, memory: &AlertMemory, now: DateTime<Utc>, paused: bool) -> (Option<Alert>, AlertMemory) {
     let mut memory = memory.clone();
@@ -158,5 +173,8 @@ mod tests {
         assert!(line.starts_with("Key “render” expired on "), "{line}");
         let (a, _) = decide_expiry(&s, &AlertMemory::default(), t0(), true);
         assert!(a.is_none(), "paused");
+        assert_eq!(warning(&s, t0()).as_deref(), Some("key expires in 5 days"));
+        assert_eq!(warning(&snap("active", Some(t0() + Duration::days(30))), t0()), None);
+        assert_eq!(warning(&snap("revoked", None), t0()).as_deref(), Some("key revoked"));
     }
 }
