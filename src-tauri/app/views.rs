@@ -45,6 +45,8 @@ pub async fn run(app: AppHandle, shared: Arc<Shared>, tray: Option<super::tray::
 /// Writes new figures to the history and derives the forecasts from it.
 async fn record_and_forecast(shared: &Arc<Shared>, snaps: &[AccountSnapshot]) -> Forecasts {
     let (shared2, snaps) = (shared.clone(), snaps.to_vec());
+    // Taken before the history's lock, never while holding it.
+    let memory = shared.settings.lock().unwrap().alert_memory.clone();
     let forecasts = tauri::async_runtime::spawn_blocking(move || {
         let history = shared2.history.lock().unwrap();
         let Some(h) = history.as_ref() else { return Forecasts::new() };
@@ -53,7 +55,8 @@ async fn record_and_forecast(shared: &Arc<Shared>, snaps: &[AccountSnapshot]) ->
                 tracing::warn!("history not written: {e}");
             }
         }
-        heygen_tray_core::forecast::for_snapshots(h, &snaps, Utc::now())
+        let failing = |name: &str| memory.get(name).is_some_and(|m| m.reload_missed_sent);
+        heygen_tray_core::forecast::for_snapshots(h, &snaps, Utc::now(), failing)
     })
     .await
     .unwrap_or_default();

@@ -145,6 +145,12 @@ pub fn burn_rate(samples: &[Sample], now: DateTime<Utc>, window: Duration) -> Op
 
 /// The forecast for an account from its history and current summary.
 pub fn forecast(samples: &[Sample], summary: &Summary, now: DateTime<Utc>) -> Forecast {
+    forecast_trusting_reload(samples, summary, now, true)
+}
+
+/// As [`forecast`]; with `reload_works` false (auto-reload was seen failing), the
+/// money runs out as if auto-reload were off.
+pub fn forecast_trusting_reload(samples: &[Sample], summary: &Summary, now: DateTime<Utc>, reload_works: bool) -> Forecast {
     let (Some(remaining), Some(unit)) = (summary.remaining, summary.unit) else {
         return Forecast::TooLittleData;
     };
@@ -171,7 +177,7 @@ pub fn forecast(samples: &[Sample], summary: &Summary, now: DateTime<Utc>) -> Fo
             };
         }
     }
-    if let Some((_, Some(amount))) = crate::alerts::reload_of(summary) {
+    if let Some((_, Some(amount))) = crate::alerts::reload_of(summary).filter(|_| reload_works) {
         return Forecast::Reloads { amount_usd: amount, every_secs: amount / rate };
     }
     let at = after(remaining);
@@ -188,18 +194,20 @@ pub fn forecast(samples: &[Sample], summary: &Summary, now: DateTime<Utc>) -> Fo
     }
 }
 
-/// Forecasts for every account with figures, from the last [`WINDOW`] of history.
+/// Forecasts for every account with figures, from the last [`WINDOW`] of history;
+/// `reload_failing` names the accounts whose auto-reload was seen failing.
 pub fn for_snapshots(
     history: &crate::history::History,
     snaps: &[crate::snapshot::AccountSnapshot],
     now: DateTime<Utc>,
+    reload_failing: impl Fn(&str) -> bool,
 ) -> std::collections::HashMap<String, Forecast> {
     snaps
         .iter()
         .filter_map(|snap| {
             let summary = snap.summary.as_ref()?;
             let samples = history.samples(Some(&snap.name), Some(now - WINDOW)).ok()?;
-            Some((snap.name.clone(), forecast(&samples, summary, now)))
+            Some((snap.name.clone(), forecast_trusting_reload(&samples, summary, now, !reload_failing(&snap.name))))
         })
         .collect()
 }

@@ -155,6 +155,8 @@ fn auto_reload_turns_running_out_into_how_often_it_reloads() {
     assert_eq!(f, Forecast::Reloads { amount_usd: 50.0, every_secs: 50.0 * 3600.0 });
     assert_eq!(f.text(now()), "auto-reload keeps it funded: about $50 every 2 days");
     assert_eq!(f.days_left(now()), None, "no 'runs out soon' while it reloads");
+    // Seen failing: the money runs out as without it.
+    assert!(matches!(forecast_trusting_reload(&samples, &summarize(&me, now()), now(), false), Forecast::RunsOut { .. }));
     // Off, or with no amount known: the usual forecast.
     assert!(matches!(forecast(&samples, &wallet(12.0), now()), Forecast::RunsOut { .. }));
     let me: UserMe = serde_json::from_value(serde_json::json!({"username": "u", "billing_type": "wallet",
