@@ -63,7 +63,8 @@ impl Front {
     }
 
     fn base(&self) -> String {
-        format!("https://localhost:{}", self.port)
+        // An address, not `localhost`: a minimal root may have no /etc/hosts to resolve it.
+        format!("https://127.0.0.1:{}", self.port)
     }
 
     fn ca(&self) -> PathBuf {
@@ -97,7 +98,7 @@ fn a_ca_in_the_platform_store_is_trusted_and_an_unknown_one_refused_in_words() {
     let e = &v["accounts"][0]["error"];
     assert_eq!(e["kind"], "network", "{v}");
     let message = e["message"].as_str().unwrap();
-    assert!(message.contains("The certificate of localhost is not trusted by this computer"), "{message}");
+    assert!(message.contains("The certificate of 127.0.0.1 is not trusted by this computer"), "{message}");
     assert!(message.contains("SSL_CERT_FILE") && message.contains("update-ca-certificates"), "{message}");
 }
 
@@ -146,9 +147,9 @@ fn https_goes_through_https_proxy_unless_no_proxy_names_the_host() {
     let proxy = format!("http://127.0.0.1:{port}");
     let v = status(&front.base(), &[("SSL_CERT_FILE", ca.to_str().unwrap()), ("HTTPS_PROXY", &proxy)]);
     assert_eq!(v["accounts"][0]["headline"], "$42.50", "{v}");
-    assert_eq!(seen.lock().unwrap().as_slice(), [format!("CONNECT localhost:{} HTTP/1.1", front.port)]);
+    assert_eq!(seen.lock().unwrap().as_slice(), [format!("CONNECT 127.0.0.1:{} HTTP/1.1", front.port)]);
 
-    let v = status(&front.base(), &[("SSL_CERT_FILE", ca.to_str().unwrap()), ("https_proxy", &proxy), ("NO_PROXY", "example.com,localhost")]);
+    let v = status(&front.base(), &[("SSL_CERT_FILE", ca.to_str().unwrap()), ("https_proxy", &proxy), ("NO_PROXY", "example.com,127.0.0.1")]);
     assert_eq!(v["accounts"][0]["headline"], "$42.50", "{v}");
     assert_eq!(seen.lock().unwrap().len(), 1, "NO_PROXY: the proxy was not asked again");
 }
