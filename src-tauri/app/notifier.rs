@@ -1,7 +1,18 @@
 //! Native notifications (notify-rust). `send` resolves only when the notification
 //! daemon accepted the notification, so an alert is marked sent only after delivery.
+//! On Linux a click on the notification (its default action) opens the HeyGen page
+//! that fixes it: billing for a low balance, API keys for a key problem.
 
+use super::actions::Link;
 use heygen_tray_core::alerts::{Alert, AlertKind};
+
+/// The page a click on the notification opens.
+fn link_for(kind: AlertKind) -> Link {
+    match kind {
+        AlertKind::Low | AlertKind::Critical | AlertKind::Forecast | AlertKind::ReloadMissed => Link::Billing,
+        AlertKind::KeyRejected | AlertKind::KeyExpiresInAWeek | AlertKind::KeyExpiresTomorrow => Link::ApiKeys,
+    }
+}
 
 pub async fn send(alert: &Alert) -> Result<(), String> {
     let alert = alert.clone();
@@ -9,7 +20,10 @@ pub async fn send(alert: &Alert) -> Result<(), String> {
         let mut n = notify_rust::Notification::new();
         n.appname("HeyGen Tray").summary(&alert.summary);
         #[cfg(not(all(unix, not(target_os = "macos"))))]
-        n.body(&alert.body);
+        {
+            n.body(&alert.body);
+            n.show().map(|_| ()).map_err(|e| e.to_string())
+        }
         #[cfg(all(unix, not(target_os = "macos")))]
         {
             // Freedesktop notification daemons may read the body as markup.
@@ -22,8 +36,28 @@ pub async fn send(alert: &Alert) -> Result<(), String> {
                 AlertKind::Low | AlertKind::Forecast | AlertKind::ReloadMissed | AlertKind::KeyExpiresInAWeek => notify_rust::Urgency::Normal,
                 AlertKind::Critical | AlertKind::KeyRejected | AlertKind::KeyExpiresTomorrow => notify_rust::Urgency::Critical,
             });
+            let link = link_for(alert.kind);
+            n.action("default", match link {
+                Link::ApiKeys => "Open HeyGen API keys",
+                _ => "Open HeyGen billing",
+            });
+            let handle = n.show().map_err(|e| e.to_string())?;
+            // Waits, on a small thread of its own, until the notification is clicked or
+            // closed; it ends with the notification.
+            let waiting = std::thread::Builder::new().name("notification".into()).stack_size(128 * 1024).spawn(move || {
+                handle.wait_for_action(|action| {
+                    if action == "default" {
+                        if let Err(e) = tauri_plugin_opener::open_url(link.url(), None::<&str>) {
+                            tracing::error!("could not open {}: {e}", link.url());
+                        }
+                    }
+                })
+            });
+            if let Err(e) = waiting {
+                tracing::warn!("a click on the notification will not open anything: {e}");
+            }
+            Ok(())
         }
-        n.show().map(|_| ()).map_err(|e| e.to_string())
     })
     .await
     .map_err(|e| e.to_string())?

@@ -131,21 +131,26 @@ pub fn watcher_items() -> Result<Vec<String>, String> {
     Ok(v["data"].as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default())
 }
 
-fn dunstctl(args: &[&str]) -> String {
+pub fn dunstctl(args: &[&str]) -> String {
     let out = Command::new("dunstctl").args(args).output().unwrap();
     assert!(out.status.success(), "dunstctl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// How many notifications with exactly this summary dunst received. Only closed
-/// ones are in its history, so everything shown or waiting is closed first.
-pub fn notifications(summary: &str) -> usize {
+/// Closes whatever dunst shows or holds back (it goes to the history).
+pub fn close_notifications() {
     for _ in 0..20 {
         if dunstctl(&["count", "displayed"]) == "0" && dunstctl(&["count", "waiting"]) == "0" {
             break;
         }
         dunstctl(&["close-all"]);
     }
+}
+
+/// How many notifications with exactly this summary dunst received. Only closed
+/// ones are in its history, so everything shown or waiting is closed first.
+pub fn notifications(summary: &str) -> usize {
+    close_notifications();
     let history: Value = serde_json::from_str(&dunstctl(&["history"])).unwrap();
     history["data"][0].as_array().unwrap().iter().filter(|n| n["summary"]["data"] == summary).count()
 }

@@ -174,3 +174,31 @@ fn an_expiring_key_is_shown_and_reminded_once_and_checked_once_a_day() {
         home.run(&[], &["accounts", "remove", n], None);
     }
 }
+
+#[test]
+fn clicking_a_low_balance_notification_opens_heygen_billing() {
+    require_session();
+    let _one_app = exclusive();
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let (name, _key) = stored_wallet(&sim, &home, "click", "u", 50.0);
+    // A stand-in browser: the opener runs `xdg-open URL`.
+    let bin = tempfile::tempdir().unwrap();
+    let opened = bin.path().join("opened");
+    let script = bin.path().join("xdg-open");
+    std::fs::write(&script, format!("#!/bin/sh\necho \"$1\" >> '{}'\n", opened.display())).unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap_or_default());
+    let app = App::start_binary(crate::support::cli_bin(), &home, &[], &[("PATH", std::ffi::OsStr::new(&path))]);
+    let tray = Tray::of(app.pid());
+    tray.wait_tooltip(&format!("{name}: $50.00 · ok"));
+    super::desktop::close_notifications();
+    sim.set_profile(&name, wallet("u", 8.0));
+    tray.refresh_until(&format!("{name}: $8.00 · low"));
+    super::wait_for("the low notification on screen", || (super::desktop::dunstctl(&["count", "displayed"]) == "1").then_some(()));
+    super::desktop::dunstctl(&["action", "0"]);
+    let url = super::wait_for("the stand-in browser to be asked", || std::fs::read_to_string(&opened).ok().filter(|s| !s.is_empty()));
+    assert_eq!(url.trim(), "https://app.heygen.com/billing");
+    drop(app);
+    home.run(&[], &["accounts", "remove", &name], None);
+}
