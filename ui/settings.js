@@ -134,12 +134,12 @@ $("polling").addEventListener("change", () => { $("interval-row").hidden = $("po
 $("prefs-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   try {
-    await invoke("save_preferences", {
+    await invoke("save_preferences", { prefs: {
       pollAutomatic: $("polling").value === "automatic",
       pollIntervalMinutes: Number($("interval").value), notifications: $("notifications").checked, startAtLogin: $("autostart").checked,
       forecastAlerts: $("forecast-alerts").checked, forecastAlertDays: Number($("forecast-days").value),
       trayDisplay: $("tray-display").value, trayAccount: $("tray-account").value || null,
-    });
+    } });
     status("prefs-status", "Saved.", true);
   } catch (err) {
     status("prefs-status", errorText(err), false);

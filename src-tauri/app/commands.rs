@@ -270,41 +270,48 @@ pub async fn remove_account(shared: State<'_, Arc<Shared>>, name: String) -> Res
     .await
 }
 
-#[tauri::command]
-pub async fn save_preferences(
-    shared: State<'_, Arc<Shared>>,
+/// The Preferences form, as the page sends it.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preferences {
+    #[serde(default)]
     poll_automatic: Option<bool>,
     poll_interval_minutes: u64,
     notifications: bool,
     start_at_login: bool,
     forecast_alerts: bool,
     forecast_alert_days: f64,
+    #[serde(default)]
     tray_display: Option<TrayDisplay>,
+    #[serde(default)]
     tray_account: Option<String>,
-) -> Result<()> {
-    if !(1..=1440).contains(&poll_interval_minutes) {
+}
+
+#[tauri::command]
+pub async fn save_preferences(shared: State<'_, Arc<Shared>>, prefs: Preferences) -> Result<()> {
+    if !(1..=1440).contains(&prefs.poll_interval_minutes) {
         return Err("The refresh interval must be between 1 minute and 24 hours (1440 minutes).".into());
     }
-    if !(0.5..=365.0).contains(&forecast_alert_days) {
+    if !(0.5..=365.0).contains(&prefs.forecast_alert_days) {
         return Err("The forecast warning must be between half a day and 365 days.".into());
     }
     let shared = shared.inner().clone();
     blocking(move || {
-        super::autostart::set(start_at_login)?;
+        super::autostart::set(prefs.start_at_login)?;
         shared.update_settings(|s| {
-            s.poll_interval_secs = poll_interval_minutes * 60;
-            if let Some(automatic) = poll_automatic {
+            s.poll_interval_secs = prefs.poll_interval_minutes * 60;
+            if let Some(automatic) = prefs.poll_automatic {
                 s.poll_automatic = automatic;
             }
-            s.notifications = notifications;
-            s.start_at_login = start_at_login;
-            s.forecast_alerts = forecast_alerts;
-            s.forecast_alert_days = forecast_alert_days;
-            if let Some(d) = tray_display {
+            s.notifications = prefs.notifications;
+            s.start_at_login = prefs.start_at_login;
+            s.forecast_alerts = prefs.forecast_alerts;
+            s.forecast_alert_days = prefs.forecast_alert_days;
+            if let Some(d) = prefs.tray_display {
                 s.tray_display = d;
             }
             // A pinned account must exist; otherwise the tray shows the worst one.
-            s.tray_account = tray_account.filter(|a| s.account(a).is_some());
+            s.tray_account = prefs.tray_account.filter(|a| s.account(a).is_some());
         })?;
         let polling = shared.settings.lock().unwrap().polling();
         let _ = shared.commands.send(polling);

@@ -198,9 +198,9 @@ fn blend(px: &mut Pixels, x: u32, y: u32, rgb: [u8; 3], alpha: f32) {
     if out_a <= 0.0 {
         return;
     }
-    for c in 0..3 {
+    for (c, src) in rgb.iter().enumerate() {
         let d = px.rgba[i + c] as f32;
-        px.rgba[i + c] = ((rgb[c] as f32 * alpha + d * dst_a * (1.0 - alpha)) / out_a).round() as u8;
+        px.rgba[i + c] = ((*src as f32 * alpha + d * dst_a * (1.0 - alpha)) / out_a).round() as u8;
     }
     px.rgba[i + 3] = (out_a * 255.0).round() as u8;
 }

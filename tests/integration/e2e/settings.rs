@@ -82,3 +82,38 @@ fn settings_explain_how_auto_reload_and_the_thresholds_play_together() {
     drop(page);
     home.run(&[], &["accounts", "remove", &name], None);
 }
+
+#[test]
+fn preferences_saved_in_settings_reach_the_file_and_the_poller() {
+    require_session();
+    let _one_app = exclusive();
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let (name, _key) = super::stored_wallet(&sim, &home, "prefs", "u", 42.5);
+    let page = Session::start(&home, &["--open", "settings"]);
+    page.wait_script("the preferences", "return document.getElementById('polling').value === 'automatic' && document.getElementById('interval-row').hidden");
+    let path = heygen_tray_core::live::socket_path(&home.config_dir().join("heygen-tray")).unwrap();
+    let polling = || {
+        let live = heygen_tray_core::live::ask(&path, std::time::Duration::from_secs(1)).ok()?;
+        live.accounts.into_iter().find(|a| a.name == name).map(|a| (a.polling, a.next_check_at))
+    };
+    super::wait_for("automatic polling (the default) after the first poll", || polling().filter(|p| p.0.as_deref() == Some("every 5 min")));
+    // A fixed interval shows the minutes; the tray shows a gauge for the pinned account.
+    page.execute(&format!(
+        "const set = (id, v) => {{ const e = document.getElementById(id); e.value = v; e.dispatchEvent(new Event('change')); }};
+         set('polling', 'fixed'); set('interval', '10'); set('tray-display', 'gauge'); set('tray-account', '{name}'); return null"
+    ));
+    assert_eq!(page.execute("return document.getElementById('interval-row').hidden"), false);
+    page.click("#prefs-form button[type=submit]");
+    page.wait_script("the preferences to be saved", "const s = document.getElementById('prefs-status'); return s.textContent === 'Saved.' ? true : (s.classList.contains('bad') ? s.textContent : null)");
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(home.settings_path()).unwrap()).unwrap();
+    assert_eq!(
+        (&saved["poll_automatic"], &saved["poll_interval_secs"], &saved["tray_display"], &saved["tray_account"]),
+        (&serde_json::json!(false), &serde_json::json!(600), &serde_json::json!("gauge"), &serde_json::json!(name))
+    );
+    // The poller took the fixed interval: nothing says "automatic" any more.
+    let (_, next) = super::wait_for("the poller to drop automatic polling", || polling().filter(|p| p.0.is_none()));
+    assert!(next.is_some(), "a next check is planned");
+    drop(page);
+    home.run(&[], &["accounts", "remove", &name], None);
+}
