@@ -22,8 +22,8 @@ for theme in light dark; do
     GTK_THEME=$gtk_theme HEYGEN_TRAY_THEME=$theme "$BIN" --demo --open "$page" >/dev/null 2>&1 &
     app=$!
     title="HeyGen balance"; [ "$page" = settings ] && title="HeyGen Tray settings"
-    for _ in $(seq 100); do xwininfo -name "$title" >/dev/null 2>&1 && break; sleep 0.1; done
-    sleep 4
+    wait_for "the $page window (\"$title\")" 20 xwininfo -name "$title"
+    sleep 4   # the page loaded and the demo's first figures drawn
     import -window "$title" "$OUT/$page-$theme.png"
     kill $app; wait $app 2>/dev/null || true
   done
