@@ -5,23 +5,24 @@ use super::{status_error, ApiError, Client, Credential, ErrorKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// The key as HeyGen describes it. Unknown fields are ignored, missing ones are null.
+/// The key as HeyGen describes it. Unknown fields are ignored; a missing field, or
+/// one of a shape this app does not understand, is null (it never fails the rest).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct KeyInfo {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::text")]
     pub key_id: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::text")]
     pub key_name: Option<String>,
     /// `active`, `revoked`, `expired`, or what HeyGen adds later.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::text")]
     pub status: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::text")]
     pub scope_mode: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::texts")]
     pub scopes: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::time")]
     pub expires_at: Option<DateTime<Utc>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient::number")]
     pub expires_in_seconds: Option<f64>,
 }
 
@@ -36,13 +37,93 @@ impl KeyInfo {
 
     /// Revoked or expired by HeyGen's own word.
     pub fn is_dead(&self) -> bool {
-        matches!(self.status.as_deref(), Some("revoked" | "expired" | "disabled" | "deleted"))
+        let status = self.status.as_deref().map(|s| s.trim().to_ascii_lowercase());
+        matches!(status.as_deref(), Some("revoked" | "expired" | "disabled" | "deleted" | "inactive"))
     }
 }
 
-#[derive(Deserialize)]
-struct Envelope {
-    data: KeyInfo,
+/// Field readers that turn an unexpected shape into `None` instead of an error.
+mod lenient {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+    use serde::{Deserialize, Deserializer};
+    use serde_json::Value;
+
+    pub fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::String(s) if !s.trim().is_empty() => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    }
+
+    /// A list of names, or one string of names separated by spaces or commas.
+    pub fn texts<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::Array(items) => Some(items.into_iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()),
+            Value::String(s) => Some(s.split([' ', ',']).filter(|w| !w.is_empty()).map(str::to_owned).collect()),
+            _ => None,
+        })
+    }
+
+    pub fn number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+        .filter(|f: &f64| f.is_finite()))
+    }
+
+    /// RFC 3339, a date-time without offset (UTC), a plain date, or Unix seconds
+    /// (milliseconds when the number is too large to be seconds).
+    pub fn time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+        Ok(match Value::deserialize(d)? {
+            Value::String(s) => parse(s.trim()),
+            Value::Number(n) => n.as_f64().and_then(from_unix),
+            _ => None,
+        })
+    }
+
+    fn parse(s: &str) -> Option<DateTime<Utc>> {
+        if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+            return Some(t.with_timezone(&Utc));
+        }
+        for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+            if let Ok(t) = NaiveDateTime::parse_from_str(s, format) {
+                return Some(Utc.from_utc_datetime(&t));
+            }
+        }
+        if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            return Some(Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0)?));
+        }
+        s.parse::<f64>().ok().and_then(from_unix)
+    }
+
+    fn from_unix(n: f64) -> Option<DateTime<Utc>> {
+        if !n.is_finite() || n <= 0.0 {
+            return None;
+        }
+        let secs = if n > 1e11 { n / 1000.0 } else { n };
+        DateTime::from_timestamp(secs as i64, 0)
+    }
+}
+
+/// `{"data": {...}}` as documented; a bare description is read too, and
+/// `{"data": null}` means there is nothing to say.
+fn unwrap(value: serde_json::Value) -> Result<Option<KeyInfo>, String> {
+    let inner = match value {
+        serde_json::Value::Object(mut top) => match top.remove("data") {
+            Some(serde_json::Value::Null) => return Ok(None),
+            Some(data) => data,
+            None if ["key_id", "key_name", "status", "expires_at"].iter().any(|k| top.contains_key(*k)) => serde_json::Value::Object(top),
+            None => return Err("no \"data\" field".into()),
+        },
+        other => other,
+    };
+    if !inner.is_object() {
+        return Err("the description is not an object".into());
+    }
+    serde_json::from_value::<KeyInfo>(inner).map(Some).map_err(|e| e.to_string())
 }
 
 impl Client {
@@ -54,8 +135,8 @@ impl Client {
             (200..=299, Ok(body)) => match serde_json::from_slice::<serde_json::Value>(body) {
                 Ok(mut value) => {
                     crate::text::clean_json(&mut value);
-                    match serde_json::from_value::<Envelope>(value) {
-                        Ok(e) => return Ok(Some(e.data)),
+                    match unwrap(value) {
+                        Ok(info) => return Ok(info),
                         Err(e) => ApiError::new(ErrorKind::InvalidResponse, format!("HeyGen's key description has an unexpected shape ({e})")),
                     }
                 }
@@ -84,5 +165,34 @@ mod tests {
         let k: KeyInfo = serde_json::from_value(serde_json::json!({"expires_at": null, "expires_in_seconds": 1e300})).unwrap();
         assert!(k.expiry(t).is_some(), "clamped, no panic");
         assert_eq!(KeyInfo::default().expiry(t), None);
+    }
+
+    #[test]
+    fn envelope_bare_or_empty() {
+        let v = |j: serde_json::Value| unwrap(j).map(|k| k.and_then(|k| k.key_name));
+        assert_eq!(v(serde_json::json!({"data": {"key_name": "a"}})), Ok(Some("a".into())));
+        assert_eq!(v(serde_json::json!({"key_name": "b", "status": "active"})), Ok(Some("b".into())));
+        assert_eq!(v(serde_json::json!({"data": null})), Ok(None));
+        assert!(v(serde_json::json!({"error": "x"})).is_err());
+        assert!(v(serde_json::json!({"data": [1]})).is_err());
+    }
+
+    #[test]
+    fn odd_shapes_are_read_or_left_out_never_fatal() {
+        let read = |v: serde_json::Value| serde_json::from_value::<KeyInfo>(v).unwrap();
+        let day = "2026-11-30T00:00:00+00:00";
+        for at in [serde_json::json!("2026-11-30T00:00:00Z"), serde_json::json!("2026-11-30T00:00:00"), serde_json::json!("2026-11-30"), serde_json::json!(1_795_996_800), serde_json::json!(1_795_996_800_000u64), serde_json::json!("1795996800")] {
+            assert_eq!(read(serde_json::json!({"expires_at": at})).expires_at.unwrap().to_rfc3339(), day, "{at}");
+        }
+        let k = read(serde_json::json!({"expires_at": "soon", "expires_in_seconds": "7200", "status": "Revoked", "scopes": "videos.read, balance.read", "key_name": {"x": 1}, "key_id": 42}));
+        assert_eq!(k.expires_at, None);
+        assert_eq!(k.expiry(Utc::now()).map(|e| (e - Utc::now()).num_minutes()), Some(119));
+        assert!(k.is_dead());
+        assert_eq!(k.scopes.unwrap(), ["videos.read", "balance.read"]);
+        assert_eq!(k.key_name, None);
+        assert_eq!(k.key_id.as_deref(), Some("42"));
+        // What the app writes (the snapshot over the live socket) reads back the same.
+        let full = read(serde_json::json!({"key_name": "render", "expires_at": day, "scopes": ["a"], "expires_in_seconds": 5.0}));
+        assert_eq!(read(serde_json::to_value(&full).unwrap()), full);
     }
 }
