@@ -26,8 +26,9 @@ pub enum Forecast {
     LastsUntilReset { reset: DateTime<Utc> },
     /// Subscription credits that run out before their reset.
     RunsOutBeforeReset { at: DateTime<Utc>, reset: DateTime<Utc> },
-    /// A wallet HeyGen's auto-reload tops up by `amount_usd` about every `every_secs`.
-    Reloads { amount_usd: f64, every_secs: f64 },
+    /// A wallet HeyGen's auto-reload tops up by `amount_usd` about every `every_secs`
+    /// (both unknown when HeyGen does not say how much it adds).
+    Reloads { amount_usd: Option<f64>, every_secs: Option<f64> },
     /// Usage-based: the projected spend at the end of the month against the cap.
     Projection { projected_usd: f64, cap_usd: f64, period_end: DateTime<Utc>, cap_reached_at: Option<DateTime<Utc>> },
 }
@@ -50,9 +51,10 @@ impl Forecast {
             Forecast::NoSpending => "no spending in the last 7 days".into(),
             Forecast::RunsOut { at } => left(*at, now),
             Forecast::LastsUntilReset { reset } => format!("should last until the reset on {}", day(*reset)),
-            Forecast::Reloads { amount_usd, every_secs } => {
-                format!("auto-reload keeps it funded: about {} {}", format::usd_short(*amount_usd), every(*every_secs))
+            Forecast::Reloads { amount_usd: Some(amount), every_secs: Some(secs) } => {
+                format!("auto-reload keeps it funded: about {} {}", format::usd_short(*amount), every(*secs))
             }
+            Forecast::Reloads { .. } => "auto-reload keeps it funded".into(),
             Forecast::RunsOutBeforeReset { at, reset } => format!("{}, before the reset on {}", left(*at, now), day(*reset)),
             Forecast::Projection { projected_usd, cap_usd, period_end, cap_reached_at } => {
                 let base = format!(
@@ -177,8 +179,9 @@ pub fn forecast_trusting_reload(samples: &[Sample], summary: &Summary, now: Date
             };
         }
     }
-    if let Some((_, Some(amount))) = crate::alerts::reload_of(summary).filter(|_| reload_works) {
-        return Forecast::Reloads { amount_usd: amount, every_secs: amount / rate };
+    if let Some((_, amount)) = crate::alerts::reload_of(summary).filter(|_| reload_works) {
+        let amount = amount.filter(|a| *a > 0.0);
+        return Forecast::Reloads { amount_usd: amount, every_secs: amount.map(|a| a / rate) };
     }
     let at = after(remaining);
     let reset = summary.pools.iter().filter_map(|p| p.resets_at).filter(|r| *r > now).min();

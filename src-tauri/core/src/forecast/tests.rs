@@ -152,17 +152,21 @@ fn auto_reload_turns_running_out_into_how_often_it_reloads() {
         "wallet": {"currency": "usd", "remaining_balance": 12.0,
                    "auto_reload": {"enabled": true, "threshold_usd": 10, "amount_usd": 50}}})).unwrap();
     let f = forecast(&samples, &summarize(&me, now()), now());
-    assert_eq!(f, Forecast::Reloads { amount_usd: 50.0, every_secs: 50.0 * 3600.0 });
+    assert_eq!(f, Forecast::Reloads { amount_usd: Some(50.0), every_secs: Some(50.0 * 3600.0) });
     assert_eq!(f.text(now()), "auto-reload keeps it funded: about $50 every 2 days");
     assert_eq!(f.days_left(now()), None, "no 'runs out soon' while it reloads");
     // Seen failing: the money runs out as without it.
     assert!(matches!(forecast_trusting_reload(&samples, &summarize(&me, now()), now(), false), Forecast::RunsOut { .. }));
-    // Off, or with no amount known: the usual forecast.
+    // Off: the usual forecast.
     assert!(matches!(forecast(&samples, &wallet(12.0), now()), Forecast::RunsOut { .. }));
     let me: UserMe = serde_json::from_value(serde_json::json!({"username": "u", "billing_type": "wallet",
         "wallet": {"currency": "usd", "remaining_balance": 12.0,
                    "auto_reload": {"enabled": true, "threshold_usd": 10, "amount_usd": null}}})).unwrap();
-    assert!(matches!(forecast(&samples, &summarize(&me, now()), now()), Forecast::RunsOut { .. }));
+    // No amount known: still funded, without a cadence; no "runs out" either.
+    let f = forecast(&samples, &summarize(&me, now()), now());
+    assert_eq!(f, Forecast::Reloads { amount_usd: None, every_secs: None });
+    assert_eq!(f.text(now()), "auto-reload keeps it funded");
+    assert_eq!(f.days_left(now()), None);
     assert_eq!(every(3.0 * 86400.0), "every 3 days");
     assert_eq!(every(5.0 * 3600.0), "every 5 hours");
 }
