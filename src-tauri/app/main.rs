@@ -177,6 +177,7 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
                 }
                 // At start: at most one unlock prompt, if the keyring is locked.
                 reload.reload(true, Unlock::Once);
+                tasks::recall_recent(&reload);
             });
             tasks::watch_settings(&shared);
             tauri::async_runtime::spawn(tasks::keyring_watch(shared.clone()));

@@ -87,6 +87,20 @@ pub fn exit_on_signals(app: &tauri::AppHandle) {
     let _ = app;
 }
 
+/// Hands the poller the last day of figures from the history, so automatic polling
+/// goes on from where it was before the app started.
+pub fn recall_recent(shared: &Arc<Shared>) {
+    let since = chrono::Utc::now() - heygen_tray_core::poller::adaptive::KEEP;
+    let samples = match shared.history.lock().unwrap().as_ref().map(|h| h.samples(None, Some(since))) {
+        Some(Ok(samples)) => samples,
+        Some(Err(e)) => return tracing::warn!("recent figures not read from the history: {e}"),
+        None => return,
+    };
+    if !samples.is_empty() {
+        let _ = shared.commands.send(heygen_tray_core::poller::Command::Recall(samples));
+    }
+}
+
 /// Reloads when the settings file changes (a CLI command, another window).
 pub fn watch_settings(shared: &Arc<Shared>) {
     use notify::Watcher;

@@ -116,3 +116,28 @@ fn automatic_polling_stretches_on_battery_and_comes_back_on_mains() {
     drop(app);
     home.run(&[], &["accounts", "remove", &name], None);
 }
+
+#[test]
+fn automatic_polling_remembers_a_quiet_account_across_a_restart() {
+    require_session();
+    let _one_app = exclusive();
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let (name, _key) = stored_wallet(&sim, &home, "quiet", "jane_doe", 42.5);
+    // Four hours at $42.50 before this start, as the app records it (hourly heartbeats).
+    let path = home.dir.path().join("data").join("heygen-tray").join("history.sqlite3");
+    let (history, _) = heygen_tray_core::history::History::open(&path).unwrap();
+    let now = chrono::Utc::now();
+    for h in (1..=4i64).rev() {
+        history.record(&name, now - chrono::Duration::hours(h), 42.5, "usd").unwrap();
+    }
+    drop(history);
+    let app = App::start_binary(crate::support::cli_bin(), &home, &[], &[]);
+    let tray = Tray::of(app.pid());
+    tray.wait_tooltip(&format!("{name}: $42.50"));
+    let want = "every 15 min, unchanged for hours";
+    let seen = within(Duration::from_secs(5), || polling_of(&home).filter(|p| p == want));
+    assert!(seen.is_some(), "want {want:?}, the app says {:?}", polling_of(&home));
+    drop(app);
+    home.run(&[], &["accounts", "remove", &name], None);
+}

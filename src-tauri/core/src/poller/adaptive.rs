@@ -60,6 +60,24 @@ pub fn remember(recent: &mut Vec<(DateTime<Utc>, f64)>, at: DateTime<Utc>, remai
     }
 }
 
+/// Puts figures read back from the history (oldest first, with their unit) before
+/// `recent`, so a restart does not forget that an account has been quiet or falling.
+/// Figures in another unit, or not older than what `recent` already holds (or than
+/// `now`), are left out.
+pub fn recall(recent: &mut Vec<(DateTime<Utc>, f64)>, recalled: &[(DateTime<Utc>, f64, String)], unit: Unit, now: DateTime<Utc>) {
+    let before = recent.first().map_or(now, |p| p.0.min(now));
+    let mut merged = Vec::new();
+    for (at, value, u) in recalled {
+        if u == unit.as_str() && *at < before && value.is_finite() {
+            remember(&mut merged, *at, *value);
+        }
+    }
+    for (at, value) in recent.drain(..) {
+        remember(&mut merged, at, value);
+    }
+    *recent = merged;
+}
+
 /// The interval until the next poll of an account whose recent figures (in `unit`,
 /// oldest first) are `recent`.
 pub fn choose(recent: &[(DateTime<Utc>, f64)], thresholds: Thresholds, unit: Unit, on_battery: bool, now: DateTime<Utc>) -> Choice {
@@ -123,6 +141,33 @@ mod tests {
 
     fn usd() -> Thresholds {
         Thresholds { low: 10.0, critical: 2.0 }
+    }
+
+    #[test]
+    fn figures_recalled_from_history_carry_over_a_restart() {
+        let now = t0();
+        let h = |hours: i64| now - chrono::Duration::hours(hours);
+        // Unchanged for 5 hours before the restart (hourly heartbeats), dollars only.
+        let recalled: Vec<_> = (1..=5).rev().map(|i| (h(i), 40.0, "usd".to_string())).chain([(h(2), 999.0, "credits".to_string())]).collect();
+        let mut recent = Vec::new();
+        recall(&mut recent, &recalled, Unit::Usd, now);
+        remember(&mut recent, now, 40.0);
+        assert_eq!(choose(&recent, usd(), Unit::Usd, false, now).why, Why::Quiet, "{recent:?}");
+        // Recalled after the first poll: still merged before it, nothing from the future.
+        let mut recent = vec![(now, 40.0)];
+        recall(&mut recent, &[(h(4), 40.0, "usd".into()), (now + chrono::Duration::hours(1), 1.0, "usd".into())], Unit::Usd, now);
+        assert_eq!(recent, vec![(h(4), 40.0), (now, 40.0)]);
+        assert_eq!(choose(&recent, usd(), Unit::Usd, false, now).interval, SLOWEST / 2);
+        // Falling before the restart: still falling fast after it.
+        let mut recent = Vec::new();
+        let mins = |m: i64| now - chrono::Duration::minutes(m);
+        recall(&mut recent, &[(mins(30), 30.0, "usd".into()), (mins(10), 20.0, "usd".into())], Unit::Usd, now);
+        remember(&mut recent, now, 15.0);
+        assert_eq!(choose(&recent, usd(), Unit::Usd, false, now).why, Why::FallingFast);
+        // Credits recalled for a dollar account change nothing.
+        let mut recent = Vec::new();
+        recall(&mut recent, &[(h(5), 40.0, "credits".into())], Unit::Usd, now);
+        assert!(recent.is_empty());
     }
 
     /// Polls every `every` minutes on a manual clock with the figures given; the choice after the last.

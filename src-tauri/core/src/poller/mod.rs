@@ -52,6 +52,8 @@ struct Polled {
     recent: Vec<(DateTime<Utc>, f64)>,
     /// Why the current automatic interval was chosen.
     choice: Option<adaptive::Choice>,
+    /// Figures read back from the history, merged into `recent` once the unit is known.
+    recalled: Vec<(DateTime<Utc>, f64, String)>,
 }
 
 /// One request to send.
@@ -142,6 +144,9 @@ pub enum Command {
     /// How often the loop compares its schedule with the wall clock while it sleeps
     /// (`None`: never, when resume signals tell it instead).
     SetClockCheck(Option<Duration>),
+    /// Recent figures from the history at start, so automatic polling goes on from
+    /// where it was before a restart.
+    Recall(Vec<crate::history::Sample>),
 }
 
 pub struct Poller {
@@ -218,6 +223,7 @@ impl Poller {
                 None => Polled {
                     recent: Vec::new(),
                     choice: None,
+                    recalled: Vec::new(),
                     key_check_at: key_check_from(&config.credential, now),
                     credential: config.credential,
                     refresh: config.refresh,
@@ -295,6 +301,21 @@ impl Poller {
             Command::SetInterval(d) => self.set_interval(d),
             Command::SetAutomatic => self.set_automatic(),
             Command::SetOnBattery(b) => self.set_on_battery(b),
+            Command::Recall(samples) => self.recall(samples),
+        }
+    }
+
+    /// See [`Command::Recall`].
+    fn recall(&mut self, samples: Vec<crate::history::Sample>) {
+        let now = self.now();
+        let adapts = self.automatic && self.fast.is_none();
+        for (name, p) in &mut self.accounts {
+            p.recalled = samples.iter().filter(|s| s.account == *name).map(|s| (s.at, s.remaining, s.unit.clone())).collect();
+            if !p.recent.is_empty() && merge_recalled(p, now) && adapts {
+                let choice = choose_for(p, self.on_battery, now);
+                p.schedule.set_interval(choice.interval, now);
+                p.choice = Some(choice);
+            }
         }
     }
 
@@ -358,6 +379,7 @@ impl Poller {
         p.snapshot.record(done.result, now);
         if ok {
             if let Some(remaining) = p.snapshot.summary.as_ref().and_then(|s| s.remaining) {
+                merge_recalled(p, now);
                 adaptive::remember(&mut p.recent, now, remaining);
             }
             if self.automatic && self.fast.is_none() {
@@ -413,6 +435,17 @@ impl Poller {
 fn choose_for(p: &Polled, on_battery: bool, now: DateTime<Utc>) -> adaptive::Choice {
     let unit = p.snapshot.summary.as_ref().and_then(|s| s.unit).unwrap_or(crate::billing::Unit::Usd);
     adaptive::choose(&p.recent, p.snapshot.thresholds.resolve(unit), unit, on_battery, now)
+}
+
+/// Merges figures recalled from the history once the account's unit is known;
+/// whether any were waiting.
+fn merge_recalled(p: &mut Polled, now: DateTime<Utc>) -> bool {
+    let Some(unit) = p.snapshot.summary.as_ref().and_then(|s| s.unit) else { return false };
+    if p.recalled.is_empty() {
+        return false;
+    }
+    adaptive::recall(&mut p.recent, &std::mem::take(&mut p.recalled), unit, now);
+    true
 }
 
 /// API keys have their description checked at once; OAuth tokens never.
@@ -513,12 +546,18 @@ mod tests {
         Done { name: job.name.clone(), generation: job.generation, result: Ok(me), new_tokens: None, unsaved: false, key: None }
     }
 
-    #[tokio::test]
-    async fn automatic_polling_follows_the_figures_and_battery_with_a_manual_clock() {
+    /// A poller on a manual clock, with automatic polling, against nothing.
+    fn automatic_poller() -> (ManualClock, Poller) {
         let clock = ManualClock::new(Utc::now());
         let client = Client::new(ApiBase::parse("http://127.0.0.1:9").unwrap());
         let mut poller = Poller::new(client, Arc::new(clock.clone()), Duration::from_secs(300));
         poller.apply(Command::SetAutomatic);
+        (clock, poller)
+    }
+
+    #[tokio::test]
+    async fn automatic_polling_follows_the_figures_and_battery_with_a_manual_clock() {
+        let (clock, mut poller) = automatic_poller();
         poller.set_accounts(vec![AccountConfig {
             name: "a".into(),
             credential: Credential::OAuth(Secret::new("t")),
@@ -557,5 +596,31 @@ mod tests {
         };
         assert!((540..=660).contains(&wait), "{wait}");
         assert_eq!(poller.snapshots()[0].polling, None);
+    }
+
+    #[tokio::test]
+    async fn after_a_restart_the_history_says_the_account_was_quiet() {
+        let (clock, mut poller) = automatic_poller();
+        let config = |name: &str| AccountConfig { name: name.into(), credential: Credential::OAuth(Secret::new("t")), thresholds: ThresholdOverride::default(), refresh: None };
+        poller.set_accounts(vec![config("a"), config("b")]);
+        // $50 for the last 4 hours on both, recalled before "a" is polled and after "b" is.
+        let sample = |account: &str, hours: i64| crate::history::Sample {
+            account: account.into(),
+            at: clock.now() - chrono::Duration::hours(hours),
+            remaining: 50.0,
+            unit: "usd".into(),
+            spent: 0.0,
+            added: 0.0,
+        };
+        let mut jobs = poller.take_due();
+        let b = jobs.pop().unwrap();
+        assert_eq!(b.name, "b");
+        poller.complete(answer(&b, 50.0));
+        assert_eq!(poller.snapshots()[1].polling.as_deref(), Some("every 5 min"), "nothing recalled yet");
+        poller.apply(Command::Recall((1..=4).rev().flat_map(|h| [sample("a", h), sample("b", h)]).collect()));
+        poller.complete(answer(&jobs.pop().unwrap(), 50.0));
+        for snap in poller.snapshots() {
+            assert_eq!(snap.polling.as_deref(), Some("every 15 min, unchanged for hours"), "{}", snap.name);
+        }
     }
 }
