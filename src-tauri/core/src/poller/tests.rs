@@ -1,0 +1,116 @@
+//! The poller on a manual clock: panics, automatic intervals and recalled history.
+
+use super::*;
+use crate::api::ApiBase;
+use crate::clock::ManualClock;
+use crate::secret::Secret;
+
+#[tokio::test]
+async fn a_panic_in_a_poll_becomes_an_error_and_the_schedule_goes_on() {
+    let clock = ManualClock::new(Utc::now());
+    let client = Client::new(ApiBase::parse("http://127.0.0.1:9").unwrap());
+    let mut poller = Poller::new(client, Arc::new(clock.clone()), Duration::from_secs(300));
+    poller.set_accounts(vec![AccountConfig {
+        name: "a".into(),
+        credential: Credential::ApiKey(Secret::new("k")),
+        thresholds: ThresholdOverride::default(),
+        refresh: None,
+    }]);
+    let job = poller.take_due().pop().expect("due at start");
+    assert_eq!(poller.next_due(), None, "in flight");
+    let done = guarded(job.name.clone(), job.generation, async { panic!("TimeDelta out of bounds") }).await;
+    poller.complete(done);
+    let snap = &poller.snapshots()[0];
+    let e = snap.error.as_ref().expect("the panic is the account's error");
+    assert!(e.message.contains("TimeDelta out of bounds") && e.message.contains("tried again"), "{}", e.message);
+    assert!(!e.is_auth_rejected());
+    let next = poller.next_due().expect("polled again later, not stuck in flight");
+    clock.advance((next - clock.now()).to_std().unwrap());
+    assert_eq!(poller.take_due().len(), 1, "the schedule goes on");
+}
+
+fn answer(job: &Job, balance: f64) -> Done {
+    let me: UserMe = serde_json::from_value(serde_json::json!({
+        "username": "u", "billing_type": "wallet", "wallet": {"currency": "usd", "remaining_balance": balance}
+    }))
+    .unwrap();
+    Done { name: job.name.clone(), generation: job.generation, result: Ok(me), new_tokens: None, unsaved: false, key: None }
+}
+
+/// A poller on a manual clock, with automatic polling, against nothing.
+fn automatic_poller() -> (ManualClock, Poller) {
+    let clock = ManualClock::new(Utc::now());
+    let client = Client::new(ApiBase::parse("http://127.0.0.1:9").unwrap());
+    let mut poller = Poller::new(client, Arc::new(clock.clone()), Duration::from_secs(300));
+    poller.apply(Command::SetAutomatic);
+    (clock, poller)
+}
+
+#[tokio::test]
+async fn automatic_polling_follows_the_figures_and_battery_with_a_manual_clock() {
+    let (clock, mut poller) = automatic_poller();
+    poller.set_accounts(vec![AccountConfig {
+        name: "a".into(),
+        credential: Credential::OAuth(Secret::new("t")),
+        thresholds: ThresholdOverride::default(),
+        refresh: None,
+    }]);
+    // Polls at each due time; the delay until the next one.
+    let step = |poller: &mut Poller, balance: f64| {
+        let job = poller.take_due().pop().expect("due");
+        poller.complete(answer(&job, balance));
+        let next = poller.next_due().unwrap();
+        let wait = (next - clock.now()).to_std().unwrap();
+        clock.advance(wait);
+        (wait.as_secs(), poller.snapshots()[0].polling.clone().unwrap())
+    };
+    let (wait, why) = step(&mut poller, 12.0);
+    assert!((108..=132).contains(&wait) && why == "every 2 min, near a threshold", "{wait} {why}");
+    poller.apply(Command::SetOnBattery(true));
+    let (wait, why) = step(&mut poller, 12.0);
+    assert!((216..=264).contains(&wait) && why.contains("on battery"), "{wait} {why}");
+    poller.apply(Command::SetOnBattery(false));
+    let (wait, why) = step(&mut poller, 50.0);
+    assert!((270..=330).contains(&wait) && why == "every 5 min", "a top-up, far from thresholds: {wait} {why}");
+    // Falling $2 a minute towards $10: every minute, never sooner, whatever the jitter.
+    let mut waits = Vec::new();
+    for b in [40.0, 38.0, 36.0, 34.0] {
+        waits.push(step(&mut poller, b).0);
+    }
+    assert!(waits[1..].iter().all(|w| (60..=66).contains(w)), "{waits:?}");
+    // Back to a fixed interval.
+    poller.apply(Command::SetInterval(Duration::from_secs(600)));
+    let (wait, _) = {
+        let job = poller.take_due().pop().expect("due");
+        poller.complete(answer(&job, 34.0));
+        ((poller.next_due().unwrap() - clock.now()).num_seconds(), ())
+    };
+    assert!((540..=660).contains(&wait), "{wait}");
+    assert_eq!(poller.snapshots()[0].polling, None);
+}
+
+#[tokio::test]
+async fn after_a_restart_the_history_says_the_account_was_quiet() {
+    let (clock, mut poller) = automatic_poller();
+    let config = |name: &str| AccountConfig { name: name.into(), credential: Credential::OAuth(Secret::new("t")), thresholds: ThresholdOverride::default(), refresh: None };
+    poller.set_accounts(vec![config("a"), config("b")]);
+    // $50 for the last 4 hours on both, recalled before "a" is polled and after "b" is.
+    let sample = |account: &str, hours: i64| crate::history::Sample {
+        account: account.into(),
+        at: clock.now() - chrono::Duration::hours(hours),
+        remaining: 50.0,
+        unit: "usd".into(),
+        spent: 0.0,
+        added: 0.0,
+    };
+    let mut jobs = poller.take_due();
+    let b = jobs.pop().unwrap();
+    assert_eq!(b.name, "b");
+    poller.complete(answer(&b, 50.0));
+    assert_eq!(poller.snapshots()[1].polling.as_deref(), Some("every 5 min"), "nothing recalled yet");
+    poller.apply(Command::Recall((1..=4).rev().flat_map(|h| [sample("a", h), sample("b", h)]).collect()));
+    poller.complete(answer(&jobs.pop().unwrap(), 50.0));
+    for snap in poller.snapshots() {
+        assert_eq!(snap.polling.as_deref(), Some("every 15 min, unchanged for hours"), "{}", snap.name);
+    }
+}
