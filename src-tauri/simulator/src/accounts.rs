@@ -62,6 +62,10 @@ pub struct SimAccount {
     pub key_self: Option<Value>,
     /// `/v3/api_keys/self` requests served.
     pub key_checks: u64,
+    /// When the latest request with this account's key came (either endpoint).
+    pub last_request: Option<Instant>,
+    /// The shortest time between two of its requests so far.
+    pub min_gap: Option<std::time::Duration>,
 }
 
 /// Auto-reload of a simulated wallet.
@@ -98,7 +102,19 @@ impl SimAccount {
             auto_reload: None,
             key_self: None,
             key_checks: 0,
+            last_request: None,
+            min_gap: None,
         }
+    }
+
+    /// Notes a request with this account's key (for [`SimAccount::min_gap`]).
+    pub fn requested(&mut self) {
+        let now = Instant::now();
+        if let Some(last) = self.last_request {
+            let gap = now - last;
+            self.min_gap = Some(self.min_gap.map_or(gap, |m| m.min(gap)));
+        }
+        self.last_request = Some(now);
     }
 
     /// Brings the draining balance up to now.

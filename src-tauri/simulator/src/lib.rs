@@ -209,6 +209,17 @@ impl Simulator {
         self.with(name, |a| a.key_checks)
     }
 
+    /// The shortest time between two requests for an account (either endpoint)
+    /// since the account was added or [`Simulator::reset_min_gap`].
+    pub fn min_gap(&self, name: &str) -> Option<Duration> {
+        self.with(name, |a| a.min_gap)
+    }
+
+    /// Starts measuring [`Simulator::min_gap`] afresh.
+    pub fn reset_min_gap(&self, name: &str) {
+        self.with(name, |a| (a.min_gap, a.last_request) = (None, None));
+    }
+
     /// Token refreshes served for an account.
     pub fn refreshes(&self, name: &str) -> u64 {
         self.with(name, |a| a.refreshes)
@@ -263,6 +274,7 @@ fn key_self(state: &Arc<Mutex<State>>, req: &Request) -> Response {
         return error(401, "unauthorized", "Invalid API key or access token");
     };
     a.key_checks += 1;
+    a.requested();
     match &a.key_self {
         Some(data) => Response::json(200, &json!({ "data": data })),
         None => error(404, "not_found", "No such endpoint"),
@@ -294,6 +306,7 @@ async fn users_me(state: &Arc<Mutex<State>>, req: &Request) -> Response {
             return error(401, "unauthorized", message);
         };
         account.hits += 1;
+        account.requested();
         let failure = (!account.queued_failures.is_empty()).then(|| account.queued_failures.remove(0));
         (account.behaviour.clone(), failure, (account.settle(), account.auto_reload), slow)
     };
@@ -409,7 +422,8 @@ fn control(state: &Arc<Mutex<State>>, req: &Request, rest: &str) -> Response {
         let accounts: Vec<Value> = s.accounts.iter_mut().map(|a| {
             let balance = a.settle();
             json!({"name": a.name, "auth": a.auth, "hits": a.hits, "balance": balance,
-                   "drain_per_second": a.drain_per_sec, "key": a.key, "key_checks": a.key_checks})
+                   "drain_per_second": a.drain_per_sec, "key": a.key, "key_checks": a.key_checks,
+                   "min_gap_seconds": a.min_gap.map(|g| g.as_secs_f64())})
         }).collect();
         return Response::json(200, &json!({"requests": s.requests, "accounts": accounts}));
     }

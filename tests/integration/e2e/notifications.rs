@@ -5,6 +5,7 @@ use super::desktop::{expect_notifications, Tray};
 use super::webdriver::Session;
 use super::{exclusive, stored_wallet, wallet, App};
 use crate::support::{require_session, sim, stderr, unique, Home};
+use std::time::Duration;
 
 #[test]
 fn low_and_critical_notify_once_each_across_many_polls_and_again_after_a_top_up() {
@@ -138,13 +139,19 @@ fn an_expiring_key_is_shown_and_reminded_once_and_checked_once_a_day() {
     let (old, _) = stored_wallet(&sim, &home, "no-key-info", "u", 60.0);
     sim.set_key_self(&name, Some(heygen_tray_sim::accounts::key_description("render", "active", Some(5 * 86_400 + 600))));
     let reminder = format!("HeyGen key expires in 5 days: {name}");
+    for n in [&name, &old] {
+        sim.reset_min_gap(n); // measured from the app's own requests on
+    }
 
     let page = Session::start(&home, &["--open", "dashboard"]);
-    let line = page.wait_script(
-        "the key's line in the dashboard",
-        &format!("const k = document.querySelector('article.card[data-account=\"{name}\"] .key-line'); return k && k.textContent"),
-    );
+    // The key is asked about in a slot of its own, a minute after the first poll.
+    let script = format!("const k = document.querySelector('article.card[data-account=\"{name}\"] .key-line'); return k && k.textContent");
+    let line = super::wait_up_to(Duration::from_secs(90), "the key's line in the dashboard", || page.try_script(&script));
     let line = line.as_str().unwrap();
+    for n in [&name, &old] {
+        let gap = sim.min_gap(n).expect("a balance poll and a key check");
+        assert!(gap >= Duration::from_millis(59_900), "{n}: two requests {gap:?} apart");
+    }
     assert!(line.starts_with("Key “render key” · expires ") && line.ends_with("(in 5 days)"), "{line}");
     assert_eq!(page.execute(&format!("return document.querySelector('article.card[data-account=\"{name}\"] .key-line.soon') !== null")), true);
     // An older deployment (404) says nothing and is no error.

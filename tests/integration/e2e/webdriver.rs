@@ -134,10 +134,13 @@ impl Session {
 
     /// Waits until `script` returns something other than null, false or "".
     pub fn wait_script(&self, what: &str, script: &str) -> Value {
-        wait_for(what, || {
-            let v = self.command("POST", "/execute/sync", Some(json!({"script": script, "args": []}))).ok()?;
-            (!matches!(&v, Value::Null | Value::Bool(false)) && v != "").then_some(v)
-        })
+        wait_for(what, || self.try_script(script))
+    }
+
+    /// What `script` returns, unless null, false, "" or an error.
+    pub fn try_script(&self, script: &str) -> Option<Value> {
+        let v = self.command("POST", "/execute/sync", Some(json!({"script": script, "args": []}))).ok()?;
+        (!matches!(&v, Value::Null | Value::Bool(false)) && v != "").then_some(v)
     }
 
     pub fn title(&self) -> String {

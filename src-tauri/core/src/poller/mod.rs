@@ -28,6 +28,9 @@ pub const WALL_CLOCK_CHECK: Duration = Duration::from_secs(60);
 pub const KEY_CHECK: chrono::Duration = chrono::Duration::hours(24);
 /// After a failed key check, the next try.
 pub const KEY_CHECK_RETRY: chrono::Duration = chrono::Duration::hours(1);
+/// The least time between two requests for one account: the key check takes a slot
+/// of its own between balance polls. ("Refresh now" is the user's own exception.)
+pub const MIN_GAP: chrono::Duration = chrono::Duration::seconds(60);
 
 /// What the poller is told to poll.
 #[derive(Debug, Clone)]
@@ -54,6 +57,19 @@ struct Polled {
     choice: Option<adaptive::Choice>,
     /// Figures read back from the history, merged into `recent` once the unit is known.
     recalled: Vec<(DateTime<Utc>, f64, String)>,
+    /// When the latest request for this account (balance or key) started.
+    last_request: Option<DateTime<Utc>>,
+    key_in_flight: bool,
+}
+
+impl Polled {
+    /// When the key check may go out: once due, after the first balance poll, and
+    /// [`MIN_GAP`] after the latest request; `None` for OAuth or while a request is out.
+    fn key_slot(&self, gap: chrono::Duration) -> Option<DateTime<Utc>> {
+        let due = self.key_check_at?;
+        let last = self.last_request?;
+        (!self.key_in_flight && !self.schedule.in_flight()).then(|| due.max(last + gap))
+    }
 }
 
 /// One request to send.
@@ -64,15 +80,16 @@ pub struct Job {
     refresh: Option<Refresh>,
     client: Client,
     now: DateTime<Utc>,
-    /// Also ask HeyGen about the key itself.
-    check_key: bool,
+    /// Ask HeyGen about the key itself instead of the balance.
+    key_only: bool,
 }
 
 /// A finished request.
 pub struct Done {
     name: String,
     generation: u64,
-    result: Result<UserMe, ApiError>,
+    /// The balance poll's answer (`None` for a key check).
+    result: Option<Result<UserMe, ApiError>>,
     new_tokens: Option<OAuthTokens>,
     /// The new tokens still have to be saved by the owner.
     unsaved: bool,
@@ -85,26 +102,28 @@ impl Job {
     /// becomes an error for this account, whose schedule then goes on.
     pub async fn run(self) -> Done {
         let span = tracing::info_span!("poll", account = %self.name);
-        let (name, generation) = (self.name.clone(), self.generation);
-        guarded(name, generation, self.fetch()).instrument(span).await
+        let (name, generation, key_only) = (self.name.clone(), self.generation, self.key_only);
+        guarded(name, generation, key_only, self.fetch()).instrument(span).await
     }
 
     async fn fetch(self) -> Done {
+        let (name, generation) = (self.name, self.generation);
+        if self.key_only {
+            let key = self.client.key_self(&self.credential).await;
+            return Done { name, generation, result: None, new_tokens: None, unsaved: false, key: Some(key) };
+        }
         let fetched = self.client.fetch_account(&self.credential, self.refresh.as_ref(), self.now).await;
         match &fetched.result {
             Ok(_) => tracing::debug!("fetched"),
             Err(e) => tracing::warn!(kind = e.kind.as_str(), "fetch failed: {e}"),
         }
-        let key = match self.check_key {
-            true => Some(self.client.key_self(&self.credential).await),
-            false => None,
-        };
-        Done { name: self.name, generation: self.generation, result: fetched.result, new_tokens: fetched.new_tokens, unsaved: fetched.unsaved, key }
+        Done { name, generation, result: Some(fetched.result), new_tokens: fetched.new_tokens, unsaved: fetched.unsaved, key: None }
     }
 }
 
-/// Runs `fetch`, turning a panic into an error answer for account `name`.
-pub async fn guarded(name: String, generation: u64, fetch: impl std::future::Future<Output = Done>) -> Done {
+/// Runs `fetch`, turning a panic into an error answer for account `name` (of its
+/// balance poll, or of its key check when `key_only`).
+pub async fn guarded(name: String, generation: u64, key_only: bool, fetch: impl std::future::Future<Output = Done>) -> Done {
     use futures_util::FutureExt;
     match std::panic::AssertUnwindSafe(fetch).catch_unwind().await {
         Ok(done) => done,
@@ -116,7 +135,11 @@ pub async fn guarded(name: String, generation: u64, fetch: impl std::future::Fut
                 .unwrap_or_else(|| "unknown".into());
             tracing::error!("the check of {name} failed unexpectedly: {what}");
             let message = format!("Checking this account failed unexpectedly ({what}); it will be tried again.");
-            Done { name, generation, result: Err(ApiError::new(crate::api::ErrorKind::InvalidResponse, message)), new_tokens: None, unsaved: false, key: None }
+            let error = ApiError::new(crate::api::ErrorKind::InvalidResponse, message);
+            match key_only {
+                true => Done { name, generation, result: None, new_tokens: None, unsaved: false, key: Some(Err(error)) },
+                false => Done { name, generation, result: Some(Err(error)), new_tokens: None, unsaved: false, key: None },
+            }
         }
     }
 }
@@ -160,6 +183,7 @@ pub struct Poller {
     clock_check: Option<Duration>,
     automatic: bool,
     on_battery: bool,
+    key_checks: bool,
     accounts: Vec<(String, Polled)>,
     /// Tokens renewed while polling, for the owner to save in the keyring.
     renewed: Vec<(String, OAuthTokens)>,
@@ -167,7 +191,7 @@ pub struct Poller {
 
 impl Poller {
     pub fn new(client: Client, clock: Arc<dyn Clock>, interval: Duration) -> Self {
-        Poller { client, clock, interval: schedule::clamp_interval(interval), jitter: true, fast: None, clock_check: Some(WALL_CLOCK_CHECK), automatic: false, on_battery: false, accounts: Vec::new(), renewed: Vec::new() }
+        Poller { client, clock, interval: schedule::clamp_interval(interval), jitter: true, fast: None, clock_check: Some(WALL_CLOCK_CHECK), automatic: false, on_battery: false, key_checks: true, accounts: Vec::new(), renewed: Vec::new() }
     }
 
     /// Polls every `interval` regardless of the usual 1-minute minimum (demo mode).
@@ -179,6 +203,12 @@ impl Poller {
     /// Turns jitter off, for tests that check exact times.
     pub fn without_jitter(mut self) -> Self {
         self.jitter = false;
+        self
+    }
+
+    /// Never asks about keys, for tests of the balance schedule alone.
+    pub fn without_key_checks(mut self) -> Self {
+        self.key_checks = false;
         self
     }
 
@@ -209,7 +239,8 @@ impl Poller {
                     let (_, mut p) = old.remove(i);
                     p.refresh = config.refresh;
                     if p.credential != config.credential {
-                        p.key_check_at = key_check_from(&config.credential, now);
+                        p.key_check_at = key_check_from(&config.credential, now).filter(|_| self.key_checks);
+                        p.key_in_flight = false;
                         p.credential = config.credential;
                         p.generation += 1;
                         p.schedule.credentials_changed(now);
@@ -224,7 +255,9 @@ impl Poller {
                     recent: Vec::new(),
                     choice: None,
                     recalled: Vec::new(),
-                    key_check_at: key_check_from(&config.credential, now),
+                    last_request: None,
+                    key_in_flight: false,
+                    key_check_at: key_check_from(&config.credential, now).filter(|_| self.key_checks),
                     credential: config.credential,
                     refresh: config.refresh,
                     generation: 0,
@@ -323,19 +356,27 @@ impl Poller {
     pub fn take_due(&mut self) -> Vec<Job> {
         let now = self.now();
         let mut jobs = Vec::new();
+        let gap = self.gap();
         for (name, p) in &mut self.accounts {
-            if p.schedule.begin(now) {
-                let check_key = p.key_check_at.is_some_and(|t| now >= t);
-                jobs.push(Job {
-                    check_key,
-                    name: name.clone(),
-                    generation: p.generation,
-                    credential: p.credential.clone(),
-                    refresh: p.refresh.clone(),
-                    client: self.client.clone(),
-                    now,
-                });
-            }
+            let key_only = if !p.key_in_flight && p.schedule.begin(now) {
+                false
+            } else if p.key_slot(gap).is_some_and(|t| now >= t) {
+                p.key_in_flight = true;
+                p.schedule.hold_until(now + gap);
+                true
+            } else {
+                continue;
+            };
+            p.last_request = Some(now);
+            jobs.push(Job {
+                key_only,
+                name: name.clone(),
+                generation: p.generation,
+                credential: p.credential.clone(),
+                refresh: p.refresh.clone(),
+                client: self.client.clone(),
+                now,
+            });
         }
         jobs
     }
@@ -343,6 +384,7 @@ impl Poller {
     /// Records a finished request.
     pub fn complete(&mut self, done: Done) {
         let now = self.now();
+        let gap = self.gap();
         let jitter = if self.jitter { rand::thread_rng().gen_range(-1.0..=1.0) } else { 0.0 };
         let Some((_, p)) = self.accounts.iter_mut().find(|(n, _)| *n == done.name) else {
             return;
@@ -360,6 +402,10 @@ impl Poller {
                 self.renewed.push((done.name.clone(), tokens));
             }
         }
+        let key_answer = done.key.is_some();
+        if key_answer {
+            p.key_in_flight = false;
+        }
         match done.key {
             Some(Ok(info)) => {
                 p.snapshot.key = info;
@@ -372,11 +418,16 @@ impl Poller {
             }
             None => {}
         }
-        let ok = done.result.is_ok();
-        if let Err(e) = &done.result {
+        if key_answer && p.schedule.is_blocked() {
+            // Its key was rejected: asked about once, then not again until it changes.
+            p.key_check_at = None;
+        }
+        let Some(result) = done.result else { return };
+        let ok = result.is_ok();
+        if let Err(e) = &result {
             p.schedule.failed(now, e, jitter);
         }
-        p.snapshot.record(done.result, now);
+        p.snapshot.record(result, now);
         if ok {
             if let Some(remaining) = p.snapshot.summary.as_ref().and_then(|s| s.remaining) {
                 merge_recalled(p, now);
@@ -389,6 +440,17 @@ impl Poller {
             }
             p.schedule.succeeded(now, jitter);
         }
+        // A key check due before the next poll goes between the two, a gap from each.
+        if let (Some(slot), Some(next)) = (p.key_slot(gap), p.schedule.next_due()) {
+            if slot < next {
+                p.schedule.hold_until(slot + gap);
+            }
+        }
+    }
+
+    /// The least time between two requests for one account (demo mode: its interval).
+    fn gap(&self) -> chrono::Duration {
+        self.fast.map_or(MIN_GAP, |f| chrono::Duration::from_std(f).unwrap_or(MIN_GAP).min(MIN_GAP))
     }
 
     /// Polls every due account once, concurrently, and waits for the answers.
@@ -405,7 +467,10 @@ impl Poller {
 
     /// The earliest time an account is due; `None` when nothing will be polled.
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
-        self.accounts.iter().filter_map(|(_, p)| p.schedule.next_due()).min()
+        let gap = self.gap();
+        let balance = self.accounts.iter().filter(|(_, p)| !p.key_in_flight).filter_map(|(_, p)| p.schedule.next_due());
+        let keys = self.accounts.iter().filter_map(|(_, p)| p.key_slot(gap));
+        balance.chain(keys).min()
     }
 
     /// Tokens renewed since the last call that are not stored yet, to be saved.

@@ -69,6 +69,15 @@ impl Schedule {
         self.next_due().is_some_and(|t| now >= t)
     }
 
+    pub fn in_flight(&self) -> bool {
+        self.in_flight
+    }
+
+    /// No request before `t` (another request for the account goes out meanwhile).
+    pub fn hold_until(&mut self, t: DateTime<Utc>) {
+        self.next_due = self.next_due.max(t);
+    }
+
     /// Marks a request as started if one is due; false means do not send one.
     pub fn begin(&mut self, now: DateTime<Utc>) -> bool {
         if !self.is_due(now) {

@@ -18,7 +18,7 @@ async fn a_panic_in_a_poll_becomes_an_error_and_the_schedule_goes_on() {
     }]);
     let job = poller.take_due().pop().expect("due at start");
     assert_eq!(poller.next_due(), None, "in flight");
-    let done = guarded(job.name.clone(), job.generation, async { panic!("TimeDelta out of bounds") }).await;
+    let done = guarded(job.name.clone(), job.generation, false, async { panic!("TimeDelta out of bounds") }).await;
     poller.complete(done);
     let snap = &poller.snapshots()[0];
     let e = snap.error.as_ref().expect("the panic is the account's error");
@@ -34,7 +34,7 @@ fn answer(job: &Job, balance: f64) -> Done {
         "username": "u", "billing_type": "wallet", "wallet": {"currency": "usd", "remaining_balance": balance}
     }))
     .unwrap();
-    Done { name: job.name.clone(), generation: job.generation, result: Ok(me), new_tokens: None, unsaved: false, key: None }
+    Done { name: job.name.clone(), generation: job.generation, result: Some(Ok(me)), new_tokens: None, unsaved: false, key: None }
 }
 
 /// A poller on a manual clock, with automatic polling, against nothing.
@@ -113,4 +113,63 @@ async fn after_a_restart_the_history_says_the_account_was_quiet() {
     for snap in poller.snapshots() {
         assert_eq!(snap.polling.as_deref(), Some("every 15 min, unchanged for hours"), "{}", snap.name);
     }
+}
+
+#[tokio::test]
+async fn the_key_check_takes_a_slot_of_its_own_a_minute_from_every_poll() {
+    let (clock, mut poller) = automatic_poller();
+    poller.set_accounts(vec![AccountConfig { name: "k".into(), credential: Credential::ApiKey(Secret::new("k")), thresholds: ThresholdOverride::default(), refresh: None }]);
+    // Steps to each due time and answers it: $10.50 falling $0.50 a poll, near the
+    // $10 threshold (every 1–2 min), with the key check due at once and again a day later.
+    let mut starts: Vec<(DateTime<Utc>, bool)> = Vec::new();
+    let mut balance = 10.5;
+    while clock.now() - starts.first().map_or(clock.now(), |s| s.0) < chrono::Duration::hours(25) {
+        let jobs = poller.take_due();
+        assert!(jobs.len() <= 1, "one request at a time");
+        for job in jobs {
+            starts.push((clock.now(), job.key_only));
+            let done = match job.key_only {
+                true => Done { name: job.name.clone(), generation: job.generation, result: None, new_tokens: None, unsaved: false, key: Some(Ok(None)) },
+                false => {
+                    balance = f64::max(balance - 0.5, 9.0);
+                    answer(&job, balance)
+                }
+            };
+            poller.complete(done);
+        }
+        let next = poller.next_due().expect("always something planned");
+        clock.advance((next - clock.now()).to_std().unwrap_or_default().max(Duration::from_secs(1)));
+    }
+    let keys: Vec<_> = starts.iter().filter(|s| s.1).map(|s| s.0).collect();
+    assert_eq!(keys.len(), 2, "checked at start and a day later: {keys:?}");
+    assert!(!starts[0].1, "the balance comes first");
+    assert!((keys[0] - starts[0].0).num_seconds() >= 60, "a minute after the first poll");
+    let gaps: Vec<i64> = starts.windows(2).map(|w| (w[1].0 - w[0].0).num_seconds()).collect();
+    assert!(gaps.iter().all(|g| *g >= 60), "never two requests within a minute: {gaps:?}");
+    assert!(gaps.iter().filter(|g| **g <= 130).count() >= 3, "polled often while falling near the threshold: {gaps:?}");
+    assert_eq!(poller.snapshots()[0].key_checked_at.map(|t| t >= keys[1]), Some(true));
+}
+
+#[tokio::test]
+async fn a_rejected_key_is_asked_about_once_then_left_alone_until_it_changes() {
+    let (clock, mut poller) = automatic_poller();
+    let config = |key: &str| AccountConfig { name: "k".into(), credential: Credential::ApiKey(Secret::new(key)), thresholds: ThresholdOverride::default(), refresh: None };
+    poller.set_accounts(vec![config("old")]);
+    let job = poller.take_due().pop().unwrap();
+    let rejected = ApiError::new(crate::api::ErrorKind::Unauthorized, "rejected");
+    poller.complete(Done { name: job.name.clone(), generation: job.generation, result: Some(Err(rejected)), new_tokens: None, unsaved: false, key: None });
+    // A minute later HeyGen is asked what happened to the key (revoked, expired)...
+    clock.advance(Duration::from_secs(60));
+    let job = poller.take_due().pop().expect("the key check");
+    assert!(job.key_only);
+    let revoked = crate::api::KeyInfo { status: Some("revoked".into()), ..Default::default() };
+    poller.complete(Done { name: job.name.clone(), generation: job.generation, result: None, new_tokens: None, unsaved: false, key: Some(Ok(Some(revoked))) });
+    assert_eq!(poller.snapshots()[0].key.as_ref().and_then(|k| k.status.as_deref()), Some("revoked"));
+    // ...and then nothing more, for days.
+    assert_eq!(poller.next_due(), None);
+    clock.advance(Duration::from_secs(3 * 86_400));
+    assert!(poller.take_due().is_empty());
+    // A new key: polled at once, its own check a minute later.
+    poller.set_accounts(vec![config("new")]);
+    assert!(!poller.take_due().pop().expect("the new key's poll").key_only);
 }
