@@ -80,9 +80,21 @@ pub fn updated(s: &AccountSnapshot, now: DateTime<Utc>) -> String {
 fn short_headline(s: &AccountSnapshot) -> String {
     match (&s.summary, &s.error) {
         (Some(x), _) => x.headline.clone(),
-        (None, Some(e)) => problem(e).to_string(),
+        (None, Some(e)) => account_problem(s, e),
         (None, None) => "…".into(),
     }
+}
+
+/// The key HeyGen said was revoked or expired, when that is why it is rejected.
+fn dead_key(s: &AccountSnapshot) -> Option<String> {
+    let rejected = s.error.as_ref().is_some_and(|e| e.is_auth_rejected());
+    let status = s.key.as_ref().filter(|_| rejected)?.dead_status()?;
+    Some(format!("key {status}"))
+}
+
+/// [`problem`], saying "key revoked" rather than "key rejected" when HeyGen said so.
+fn account_problem(s: &AccountSnapshot, e: &ApiError) -> String {
+    dead_key(s).unwrap_or_else(|| problem(e).to_string())
 }
 
 /// A few words for an error.
@@ -103,8 +115,8 @@ pub fn problem(e: &ApiError) -> &'static str {
 
 fn state_words(s: &AccountSnapshot) -> String {
     match (&s.error, s.summary.is_some()) {
-        (Some(e), true) => format!("{} · stale ({})", s.level().as_str(), problem(e)),
-        (Some(e), false) => problem(e).to_string(),
+        (Some(e), true) => format!("{} · stale ({})", s.level().as_str(), account_problem(s, e)),
+        (Some(e), false) => account_problem(s, e),
         (None, _) => s.level().as_str().to_string(),
     }
 }
@@ -187,7 +199,8 @@ pub fn tray_view_with(snaps: &[AccountSnapshot], forecasts: &Forecasts, paused_u
                 (None, Some(_)) => format!("{}: {} · {}", s.name, short_headline(s), updated(s, now)),
                 _ => format!("{}: {} · {} · {}", s.name, short_headline(s), state_words(s), updated(s, now)),
             };
-            let extra = [forecast_words(forecasts, &s.name, now), crate::alerts::key_warning(s, now)];
+            let key_words = crate::alerts::key_warning(s, now).filter(|_| dead_key(s).is_none());
+            let extra = [forecast_words(forecasts, &s.name, now), key_words];
             extra.into_iter().flatten().fold(line, |line, more| format!("{line} · {more}"))
         })
         .collect();
@@ -415,5 +428,20 @@ mod tests {
         let v = tray_view(std::slice::from_ref(&s), &Forecasts::new(), None, now);
         assert_eq!(v.tooltip_lines[0], "work: keyring locked · never updated");
         assert_eq!(v.drawing, Some(Drawing::Figure { text: "!".into(), state: IconState::Error }));
+    }
+
+    #[test]
+    fn a_key_heygen_says_was_revoked_is_named_so_once() {
+        let now = Utc::now();
+        let mut s = AccountSnapshot::new("work", crate::billing::ThresholdOverride::default());
+        s.record(Err(ApiError::new(ErrorKind::Unauthorized, "401")), now);
+        let line = |s: &AccountSnapshot| tray_view(std::slice::from_ref(s), &Forecasts::new(), None, now).tooltip_lines[0].clone();
+        assert_eq!(line(&s), "work: key rejected · never updated");
+        s.key = Some(crate::api::KeyInfo { status: Some("Revoked".into()), ..Default::default() });
+        assert_eq!(line(&s), "work: key revoked · never updated");
+        assert_eq!(tray_view(std::slice::from_ref(&s), &Forecasts::new(), None, now).title, "key revoked");
+        // Revoked while the key still works (HeyGen's word and its answer disagree): both said.
+        s.record(Ok(serde_json::from_value(serde_json::json!({"username": "u", "billing_type": "wallet", "wallet": {"currency": "usd", "remaining_balance": 42.5}})).unwrap()), now);
+        assert!(line(&s).ends_with("· key revoked") && line(&s).starts_with("work: $42.50 · ok"), "{}", line(&s));
     }
 }

@@ -16,7 +16,7 @@ pub fn describe(snap: &AccountSnapshot, now: DateTime<Utc>) -> Option<(String, b
     let key = snap.key.as_ref()?;
     let name = key.key_name.as_deref().map_or("This key".to_string(), |n| format!("Key “{n}”"));
     if key.is_dead() {
-        let status = key.status.as_deref().unwrap_or("disabled");
+        let status = key.dead_status().unwrap_or_default();
         return Some((format!("{name} was {status} in HeyGen: {NEW_KEY}."), true));
     }
     let Some(expiry) = snap.key_expiry() else {
@@ -34,7 +34,7 @@ pub fn describe(snap: &AccountSnapshot, now: DateTime<Utc>) -> Option<(String, b
 pub fn warning(snap: &AccountSnapshot, now: DateTime<Utc>) -> Option<String> {
     let key = snap.key.as_ref()?;
     if key.is_dead() {
-        return Some(format!("key {}", key.status.as_deref().unwrap_or("disabled")));
+        return Some(format!("key {}", key.dead_status().unwrap_or_default()));
     }
     let expiry = snap.key_expiry()?;
     match expiry - now {

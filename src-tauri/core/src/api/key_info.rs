@@ -37,8 +37,13 @@ impl KeyInfo {
 
     /// Revoked or expired by HeyGen's own word.
     pub fn is_dead(&self) -> bool {
-        let status = self.status.as_deref().map(|s| s.trim().to_ascii_lowercase());
-        matches!(status.as_deref(), Some("revoked" | "expired" | "disabled" | "deleted" | "inactive"))
+        self.dead_status().is_some()
+    }
+
+    /// "revoked", "expired"…: HeyGen's word for a key that no longer works, in lower case.
+    pub fn dead_status(&self) -> Option<String> {
+        let status = self.status.as_deref()?.trim().to_ascii_lowercase();
+        matches!(status.as_str(), "revoked" | "expired" | "disabled" | "deleted" | "inactive").then_some(status)
     }
 }
 

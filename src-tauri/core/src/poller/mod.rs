@@ -30,7 +30,8 @@ pub const KEY_CHECK: chrono::Duration = chrono::Duration::hours(24);
 pub const KEY_CHECK_RETRY: chrono::Duration = chrono::Duration::hours(1);
 /// The least time between two requests for one account: the key check takes a slot
 /// of its own between balance polls. ("Refresh now" is the user's own exception.)
-pub const MIN_GAP: chrono::Duration = chrono::Duration::seconds(60);
+/// A second over the minute, so network timing never brings two within one.
+pub const MIN_GAP: chrono::Duration = chrono::Duration::seconds(61);
 
 /// What the poller is told to poll.
 #[derive(Debug, Clone)]

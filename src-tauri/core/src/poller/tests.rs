@@ -159,7 +159,7 @@ async fn a_rejected_key_is_asked_about_once_then_left_alone_until_it_changes() {
     let rejected = ApiError::new(crate::api::ErrorKind::Unauthorized, "rejected");
     poller.complete(Done { name: job.name.clone(), generation: job.generation, result: Some(Err(rejected)), new_tokens: None, unsaved: false, key: None });
     // A minute later HeyGen is asked what happened to the key (revoked, expired)...
-    clock.advance(Duration::from_secs(60));
+    clock.advance(MIN_GAP.to_std().unwrap());
     let job = poller.take_due().pop().expect("the key check");
     assert!(job.key_only);
     let revoked = crate::api::KeyInfo { status: Some("revoked".into()), ..Default::default() };
