@@ -55,15 +55,15 @@ async fn failures_back_off_exponentially_and_success_resets() {
     let mut p = poller(&sim, &clock, vec![account("main", "sim-wallet-key")]);
     sim.fail_next("wallet", 503, 3, None);
     let mut hit_times = Vec::new();
-    // Walk the clock second by second for 10 minutes and note when requests go out.
-    for s in 0..=600u64 {
+    // Walk the clock second by second for 13 minutes and note when requests go out.
+    for s in 0..=780u64 {
         clock.set(t0() + chrono::Duration::seconds(s as i64));
         if p.poll_due().await == 1 {
             hit_times.push(s);
         }
     }
-    // Failures at 0, 30 (1st backoff), 90 (2nd: +60), success at 210 (3rd: +120), then +300.
-    assert_eq!(hit_times, [0, 30, 90, 210, 510]);
+    // Failures at 0, 60 (1st backoff), 180 (2nd: +120), success at 420 (3rd: +240), then +300.
+    assert_eq!(hit_times, [0, 60, 180, 420, 720]);
     assert_eq!(p.schedule("main").unwrap().failures(), 0);
 }
 
@@ -160,8 +160,8 @@ async fn accounts_are_polled_independently() {
     let clock = ManualClock::new(t0());
     let mut p = poller(&sim, &clock, vec![account("a", "sim-wallet-key"), account("b", "sim-500-key")]);
     assert_eq!(p.poll_due().await, 2);
-    clock.advance(secs(30));
-    assert_eq!(p.poll_due().await, 1, "only the failing account retries after 30 s");
+    clock.advance(secs(60));
+    assert_eq!(p.poll_due().await, 1, "only the failing account retries after a minute");
     assert_eq!(sim.hits("server-error"), 2);
     assert_eq!(sim.hits("wallet"), 1);
 }

@@ -68,7 +68,7 @@ fn waking_up_or_the_network_coming_back_checks_again_at_once() {
     let (name, _key) = stored_wallet(&sim, &home, "wake", "jane_doe", 42.5);
     let mut bus = SystemBus::start(&[]);
     for signal in ["online", "resume"] {
-        // The first check fails (as when offline): the account backs off for 30 s.
+        // The first check fails (as when offline): the account backs off for a minute.
         sim.fail_next(&name, 503, 1, None);
         let app = App::start_binary(crate::support::cli_bin(), &home, &[], &[("DBUS_SYSTEM_BUS_ADDRESS", std::ffi::OsStr::new(&bus.address))]);
         let tray = Tray::of(app.pid());

@@ -9,8 +9,9 @@ use std::time::Duration;
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5 * 60);
 pub const MIN_INTERVAL: Duration = Duration::from_secs(60);
 pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
-/// First retry after a failure; doubles with each further failure.
-pub const BACKOFF_BASE: Duration = Duration::from_secs(30);
+/// First retry after a failure (a minute: never two requests within one); doubles
+/// with each further failure.
+pub const BACKOFF_BASE: Duration = Duration::from_secs(60);
 pub const BACKOFF_MAX: Duration = Duration::from_secs(30 * 60);
 /// Share of a delay that jitter may add or remove.
 pub const JITTER: f64 = 0.1;
@@ -104,7 +105,9 @@ impl Schedule {
             self.blocked = true;
             return;
         }
-        let delay = jittered(backoff(self.failures), jitter);
+        // Jitter never brings a retry within the 1-minute minimum either.
+        let floor = to_chrono(self.interval.min(MIN_INTERVAL));
+        let delay = jittered(backoff(self.failures), jitter).max(floor);
         let delay = match error.retry_after {
             Some(ra) => delay.max(to_chrono(ra)),
             None => delay,
@@ -172,9 +175,14 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_from_30s_and_caps_at_30min() {
+    fn backoff_doubles_from_a_minute_and_caps_at_30min() {
         let got: Vec<u64> = (1..=8).map(|n| backoff(n).as_secs()).collect();
-        assert_eq!(got, [30, 60, 120, 240, 480, 960, 1800, 1800]);
+        assert_eq!(got, [60, 120, 240, 480, 960, 1800, 1800, 1800]);
+        // The first retry never comes within a minute, whatever the jitter.
+        let mut s = Schedule::new(DEFAULT_INTERVAL, t0());
+        s.begin(t0());
+        s.failed(t0(), &ApiError::new(ErrorKind::Server, "503"), -1.0);
+        assert_eq!(s.next_due(), Some(t0() + secs(60)));
     }
 
     #[test]
