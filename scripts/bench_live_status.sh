@@ -16,7 +16,7 @@ fi
 cd "$ROOT"
 source scripts/session.sh
 start_session
-B=target/release
+B="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$B/heygen-tray" simulator --port "$PORT" > /dev/null 2>&1 &
 export HEYGEN_API_BASE=http://127.0.0.1:$PORT
