@@ -305,9 +305,7 @@ impl Poller {
     fn rechoose(&mut self) {
         let now = self.now();
         for (_, p) in &mut self.accounts {
-            let choice = choose_for(p, self.on_battery, now);
-            p.schedule.set_interval(choice.interval, now);
-            p.choice = Some(choice);
+            adapt(p, self.on_battery, now);
         }
     }
 
@@ -346,9 +344,7 @@ impl Poller {
         for (name, p) in &mut self.accounts {
             p.recalled = samples.iter().filter(|s| s.account == *name).map(|s| (s.at, s.remaining, s.unit.clone())).collect();
             if !p.recent.is_empty() && merge_recalled(p, now) && adapts {
-                let choice = choose_for(p, self.on_battery, now);
-                p.schedule.set_interval(choice.interval, now);
-                p.choice = Some(choice);
+                adapt(p, self.on_battery, now);
             }
         }
     }
@@ -435,9 +431,7 @@ impl Poller {
                 adaptive::remember(&mut p.recent, now, remaining);
             }
             if self.automatic && self.fast.is_none() {
-                let choice = choose_for(p, self.on_battery, now);
-                p.schedule.set_interval(choice.interval, now);
-                p.choice = Some(choice);
+                adapt(p, self.on_battery, now);
             }
             p.schedule.succeeded(now, jitter);
         }
@@ -497,10 +491,12 @@ impl Poller {
     }
 }
 
-/// The automatic interval for an account, from its recent figures and thresholds.
-fn choose_for(p: &Polled, on_battery: bool, now: DateTime<Utc>) -> adaptive::Choice {
+/// Sets an account's automatic interval from its recent figures and thresholds.
+fn adapt(p: &mut Polled, on_battery: bool, now: DateTime<Utc>) {
     let unit = p.snapshot.summary.as_ref().and_then(|s| s.unit).unwrap_or(crate::billing::Unit::Usd);
-    adaptive::choose(&p.recent, p.snapshot.thresholds.resolve(unit), unit, on_battery, now)
+    let choice = adaptive::choose(&p.recent, p.snapshot.thresholds.resolve(unit), unit, on_battery, now);
+    p.schedule.set_interval(choice.interval, now);
+    p.choice = Some(choice);
 }
 
 /// Merges figures recalled from the history once the account's unit is known;
