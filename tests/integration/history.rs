@@ -57,24 +57,23 @@ fn history_usage_errors_and_a_corrupt_database() {
     // No history yet: an empty export, not an error.
     let out = home.run(&[], &["history", "--json"], None);
     assert_eq!((out.status.code(), stdout(&out).trim()), (Some(0), "[]"));
-    let dir = home.dir.path().join("data").join("heygen-tray");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("history.sqlite3"), vec![0x42u8; 4096]).unwrap();
+    let path = home.history_path();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, vec![0x42u8; 4096]).unwrap();
     // An export only reads: a damaged file is reported, not moved.
     let out = home.run(&[], &["history", "--json"], None);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("not a database"), "{}", stderr(&out));
-    assert_eq!(std::fs::read(dir.join("history.sqlite3")).unwrap(), vec![0x42u8; 4096]);
-    let aside = std::fs::read_dir(&dir).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains(".bad-")).count();
+    assert_eq!(std::fs::read(&path).unwrap(), vec![0x42u8; 4096]);
+    let aside = std::fs::read_dir(path.parent().unwrap()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains(".bad-")).count();
     assert_eq!(aside, 0);
 }
 
 #[test]
 fn exporting_a_newer_database_refuses_it_and_leaves_it_in_place() {
     let home = Home::new("http://127.0.0.1:9");
-    let dir = home.dir.path().join("data").join("heygen-tray");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("history.sqlite3");
+    let path = home.history_path();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     newer_database(&path);
     let before = std::fs::read(&path).unwrap();
     for args in [&["history", "--csv"][..], &["history", "--json"]] {
@@ -83,7 +82,7 @@ fn exporting_a_newer_database_refuses_it_and_leaves_it_in_place() {
         assert!(stderr(&out).contains("newer version of heygen-tray"), "{}", stderr(&out));
     }
     assert_eq!(std::fs::read(&path).unwrap(), before);
-    let names: Vec<String> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = std::fs::read_dir(path.parent().unwrap()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["history.sqlite3"], "nothing renamed or added");
 }
 

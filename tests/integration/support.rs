@@ -87,6 +87,11 @@ impl Home {
         self.config_dir().join("heygen-tray").join("settings.json")
     }
 
+    /// Where the app and the CLI keep the history (its folder may not exist yet).
+    pub fn history_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("data").join("heygen-tray").join("history.sqlite3")
+    }
+
     pub fn command(&self, env: &[(&str, &str)], args: &[&str]) -> Command {
         let mut cmd = Command::new(cli_bin());
         cmd.args(args)

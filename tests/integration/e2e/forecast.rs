@@ -17,8 +17,7 @@ fn a_draining_wallet_gets_a_forecast_and_a_chart_in_the_dashboard() {
     let (name, _key) = stored_wallet(&sim, &home, "forecast", "drainer", 40.0);
 
     // Two days of $1/hour spending with a $50 top-up a day ago, as the app records it.
-    let path = home.dir.path().join("data").join("heygen-tray").join("history.sqlite3");
-    let (history, _) = History::open(&path).unwrap();
+    let (history, _) = History::open(&home.history_path()).unwrap();
     let now = chrono::Utc::now();
     for h in (1..=48i64).rev() {
         let balance = 40.0 + h as f64 - if h > 24 { 50.0 } else { 0.0 };

@@ -125,8 +125,7 @@ fn automatic_polling_remembers_a_quiet_account_across_a_restart() {
     let home = Home::new(&sim.base_url());
     let (name, _key) = stored_wallet(&sim, &home, "quiet", "jane_doe", 42.5);
     // Four hours at $42.50 before this start, as the app records it (hourly heartbeats).
-    let path = home.dir.path().join("data").join("heygen-tray").join("history.sqlite3");
-    let (history, _) = heygen_tray_core::history::History::open(&path).unwrap();
+    let (history, _) = heygen_tray_core::history::History::open(&home.history_path()).unwrap();
     let now = chrono::Utc::now();
     for h in (1..=4i64).rev() {
         history.record(&name, now - chrono::Duration::hours(h), 42.5, "usd").unwrap();
