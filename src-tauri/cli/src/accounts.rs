@@ -4,12 +4,11 @@
 //! shell history) and are never printed: lists show `…a1b2`.
 
 use super::{usage_error, EXIT_FAILURE};
-use heygen_tray_core::accounts::{verify, AccountError, Accounts};
-use heygen_tray_core::api::oauth::OAuthTokens;
-use heygen_tray_core::api::{ApiBase, Client, Credential, ErrorKind};
+use heygen_tray_core::accounts::{AccountError, Accounts};
+use heygen_tray_core::api::{ApiBase, Client, ErrorKind};
 use heygen_tray_core::billing::ThresholdOverride;
 use heygen_tray_core::keystore::StoredSecret;
-use heygen_tray_core::secret::Secret;
+use heygen_tray_core::service::{parse_secret, SaveAccount, Saved, Service, ServiceError};
 use heygen_tray_core::settings::{self, AuthKind};
 use clap::Subcommand;
 use serde_json::json;
@@ -70,10 +69,12 @@ pub fn run(command: AccountsCommand) -> i32 {
                 Ok(s) => s,
                 Err(e) => return usage_error(&e),
             };
-            save(&accounts, &name, secret, no_verify)
+            let Some(service) = service(accounts, no_verify) else { return super::EXIT_USAGE };
+            let saved = super::runtime().block_on(service.save(SaveAccount::key(&name, secret, !no_verify)));
+            report(saved, no_verify)
         }
         AccountsCommand::List { json } => list(&accounts, json),
-        AccountsCommand::Remove { name } => match accounts.remove(&name) {
+        AccountsCommand::Remove { name } => match Service::new(accounts, offline()).remove(&name) {
             Ok(()) => {
                 println!("Removed account \"{name}\" and its key from the keyring.");
                 0
@@ -85,16 +86,13 @@ pub fn run(command: AccountsCommand) -> i32 {
             if low.is_none() && critical.is_none() && !reset_thresholds && !enable && !disable {
                 return usage_error("nothing to change: give --low, --critical, --reset-thresholds, --enable or --disable");
             }
-            if let Err(e) = t.validate() {
-                return usage_error(&e);
-            }
             let enabled = if enable { Some(true) } else if disable { Some(false) } else { None };
-            match accounts.configure(&name, t, reset_thresholds, enabled) {
+            match Service::new(accounts, offline()).configure(&name, t, reset_thresholds, enabled) {
                 Ok(a) => {
                     println!("Account \"{}\": {}{}", a.name, thresholds_text(&a.thresholds), if a.enabled { "" } else { ", disabled" });
                     0
                 }
-                Err(AccountError::Invalid(e)) => usage_error(&e),
+                Err(ServiceError::Input(e) | ServiceError::Account(AccountError::Invalid(e))) => usage_error(&e),
                 Err(e) => fail(&e),
             }
         }
@@ -102,23 +100,40 @@ pub fn run(command: AccountsCommand) -> i32 {
             if let Err(e) = settings::validate_name(&name) {
                 return usage_error(&e);
             }
-            match heygen_tray_core::heygen_cli::read() {
-                Ok(imported) => {
-                    if let Some(user) = &imported.user {
-                        println!("Found HeyGen CLI credentials for {user}.");
-                    }
-                    save(&accounts, &name, imported.secret, no_verify)
+            let Some(service) = service(accounts, no_verify) else { return super::EXIT_USAGE };
+            let imported = super::runtime().block_on(service.import_heygen_cli(&name, !no_verify));
+            let saved = imported.map(|(saved, user)| {
+                if let Some(user) = &user {
+                    println!("Found HeyGen CLI credentials for {user}.");
                 }
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    EXIT_FAILURE
-                }
-            }
+                saved
+            });
+            report(saved, no_verify)
         }
     }
 }
 
-fn fail(e: &AccountError) -> i32 {
+/// The service, with a client for `HEYGEN_API_BASE` when keys are to be checked;
+/// `None` (and the reason on stderr) when that base is unusable.
+fn service(accounts: Accounts, no_verify: bool) -> Option<Service> {
+    if no_verify {
+        return Some(Service::new(accounts, offline()));
+    }
+    match ApiBase::from_env() {
+        Ok(base) => Some(Service::new(accounts, Client::new(base))),
+        Err(e) => {
+            eprintln!("error: {e}");
+            None
+        }
+    }
+}
+
+/// A client for commands that ask HeyGen nothing.
+fn offline() -> Client {
+    Client::new(ApiBase::default())
+}
+
+fn fail(e: &dyn std::fmt::Display) -> i32 {
     eprintln!("error: {e}");
     EXIT_FAILURE
 }
@@ -135,68 +150,42 @@ fn read_secret(name: &str, oauth: bool) -> Result<StoredSecret, String> {
         s
     };
     let raw = zeroize::Zeroizing::new(raw);
-    let text = raw.trim();
-    if text.is_empty() {
+    if raw.trim().is_empty() {
         return Err(format!("no {what} on standard input (pipe it in, for example: `pass show heygen | heygen-tray accounts add {name}`)"));
     }
-    if text.contains(char::is_whitespace) && !text.starts_with('{') {
-        return Err(format!("the {what} contains spaces or line breaks; give exactly one key"));
-    }
-    if !oauth {
-        return Ok(StoredSecret::ApiKey(Secret::new(text)));
-    }
-    if text.starts_with('{') {
-        // The official CLI's token block: {"access_token", "refresh_token", "expires_at", ...}
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|_| "the OAuth input looks like JSON but is not valid".to_string())?;
-        let block = if v.get("oauth").is_some() { &v["oauth"] } else { &v };
-        let tokens = heygen_tray_core::heygen_cli::oauth_tokens(block).ok_or("the OAuth JSON has no access_token")?;
-        return Ok(StoredSecret::OAuth(tokens));
-    }
-    Ok(StoredSecret::OAuth(OAuthTokens { access_token: Secret::new(text), refresh_token: None, expires_at: None }))
+    parse_secret(&raw, oauth).map_err(|e| e.to_string())
 }
 
-/// Verifies (unless told not to) and saves.
-fn save(accounts: &Accounts, name: &str, secret: StoredSecret, no_verify: bool) -> i32 {
-    let verified = if no_verify {
-        None
-    } else {
-        let base = match ApiBase::from_env() {
-            Ok(b) => b,
-            Err(e) => return usage_error(&e.to_string()),
-        };
-        let credential: Credential = secret.credential();
-        let result = super::runtime().block_on(verify(&Client::new(base), &credential));
-        match result {
-            Ok(summary) => {
+/// Words for what a save did (or why not).
+fn report(saved: Result<Saved, ServiceError>, no_verify: bool) -> i32 {
+    match saved {
+        Ok(saved) => {
+            if let Some(summary) = &saved.verified {
                 println!(
                     "Key works: {} — {} billing, {}",
                     summary.username,
                     summary.billing_type.as_deref().unwrap_or("unknown").replace('_', "-"),
                     summary.headline
                 );
-                Some(summary)
             }
-            Err(e) => {
-                let hint = match e.kind {
-                    ErrorKind::Unauthorized | ErrorKind::Forbidden => "",
-                    _ => " To save it anyway without checking, add --no-verify.",
-                };
-                eprintln!("error: not saved: {e}{hint}");
-                return EXIT_FAILURE;
-            }
-        }
-    };
-    let mask = secret.mask();
-    match accounts.add(name, &secret, verified.as_ref()) {
-        Ok(added) => {
-            if let Some(n) = added.notice {
+            if let Some(n) = &saved.notice {
                 eprintln!("warning: {n}");
             }
-            let verb = if added.updated { "Updated the key of" } else { "Saved" };
+            let verb = if saved.updated { "Updated the key of" } else { "Saved" };
             let checked = if no_verify { " (not verified)" } else { "" };
-            println!("{verb} account \"{name}\" ({mask}) in the system keyring{checked}.");
+            let mask = saved.mask.as_deref().unwrap_or_default();
+            println!("{verb} account \"{}\" ({mask}) in the system keyring{checked}.", saved.name);
             0
         }
+        Err(ServiceError::NotVerified(e)) => {
+            let hint = match e.kind {
+                ErrorKind::Unauthorized | ErrorKind::Forbidden => "",
+                _ => " To save it anyway without checking, add --no-verify.",
+            };
+            eprintln!("error: not saved: {e}{hint}");
+            EXIT_FAILURE
+        }
+        Err(ServiceError::Input(e)) => usage_error(&e),
         Err(e) => fail(&e),
     }
 }

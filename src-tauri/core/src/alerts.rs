@@ -5,13 +5,14 @@
 //! the notifications and marks them sent only once delivery succeeded.
 
 mod expiry;
+mod memory;
 mod reload;
 
+pub use memory::AlertMemory;
 pub use expiry::{decide_expiry, describe as describe_key, warning as key_warning};
 pub use reload::{covered_below, decide_reload, explain as explain_reload, reload_of, GRACE as RELOAD_GRACE};
 
-use crate::billing::{Level, Unit};
-use crate::settings::AlertMemory;
+use crate::billing::{margin, Level};
 use crate::snapshot::AccountSnapshot;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,15 +37,6 @@ pub struct Alert {
     pub kind: AlertKind,
     pub summary: String,
     pub body: String,
-}
-
-/// How far above a threshold the balance must climb before its alert re-arms.
-pub fn margin(threshold: f64, unit: Unit) -> f64 {
-    let floor = match unit {
-        Unit::Usd => 1.0,
-        Unit::Credits => 2.0,
-    };
-    (threshold * 0.1).max(floor)
 }
 
 /// What to send for one account now, and its memory with any re-arming applied.

@@ -29,8 +29,12 @@ pub struct Imported {
 
 /// Reads and parses the credentials file; errors are sentences for the user.
 pub fn read() -> Result<Imported, String> {
-    let path = credentials_path();
-    let text = zeroize::Zeroizing::new(std::fs::read_to_string(&path).map_err(|e| match e.kind() {
+    read_from(&credentials_path())
+}
+
+/// Reads and parses the credentials file at `path`.
+pub fn read_from(path: &std::path::Path) -> Result<Imported, String> {
+    let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => format!(
             "No HeyGen CLI credentials at {}. Sign in with HeyGen's CLI first, or set {CONFIG_DIR_ENV}.",
             path.display()

@@ -74,40 +74,51 @@ pub enum KeyringError {
     Other(String),
 }
 
+/// The in-memory stand-in's entries (account → what the keyring would hold).
+type MemoryEntries = std::collections::BTreeMap<String, zeroize::Zeroizing<String>>;
+
 /// The keyring, for one service name.
 #[derive(Debug, Clone)]
 pub struct Keystore {
     service: String,
+    /// A stand-in that keeps entries in this process's memory, for tests of the code
+    /// above the keyring (never used by the binaries).
+    memory: Option<std::sync::Arc<Mutex<MemoryEntries>>>,
 }
 
 impl Default for Keystore {
     fn default() -> Self {
-        Keystore { service: SERVICE.to_string() }
+        Keystore { service: SERVICE.to_string(), memory: None }
     }
 }
 
 impl Keystore {
     /// Writes an account's key or tokens, updating an existing entry in place.
     pub fn set(&self, account: &str, secret: &StoredSecret) -> Result<(), KeyringError> {
-        let entry = self.entry(account)?;
-        let result = match secret {
-            StoredSecret::ApiKey(k) => entry.set_password(k.expose()),
+        let raw = match secret {
+            StoredSecret::ApiKey(k) => zeroize::Zeroizing::new(k.expose().to_string()),
             StoredSecret::OAuth(t) => {
                 let blob = TokenBlob {
                     access_token: t.access_token.expose().to_string(),
                     refresh_token: t.refresh_token.as_ref().map(|r| r.expose().to_string()),
                     expires_at: t.expires_at,
                 };
-                let json = zeroize::Zeroizing::new(serde_json::to_string(&blob).expect("token blob serialises"));
-                entry.set_password(&json)
+                zeroize::Zeroizing::new(serde_json::to_string(&blob).expect("token blob serialises"))
             }
         };
-        result.map_err(|e| classify(e, account))
+        if let Some(memory) = &self.memory {
+            memory.lock().unwrap().insert(account.to_string(), raw);
+            return Ok(());
+        }
+        self.entry(account)?.set_password(&raw).map_err(|e| classify(e, account))
     }
 
     /// Reads an account's key or tokens.
     pub fn get(&self, account: &str, kind: AuthKind) -> Result<StoredSecret, KeyringError> {
-        let raw = zeroize::Zeroizing::new(self.entry(account)?.get_password().map_err(|e| classify(e, account))?);
+        let raw = match &self.memory {
+            Some(memory) => memory.lock().unwrap().get(account).cloned().ok_or_else(|| KeyringError::NotFound(account.into()))?,
+            None => zeroize::Zeroizing::new(self.entry(account)?.get_password().map_err(|e| classify(e, account))?),
+        };
         match kind {
             AuthKind::ApiKey => Ok(StoredSecret::ApiKey(Secret::new(raw.as_str()))),
             AuthKind::Oauth => {
@@ -123,10 +134,19 @@ impl Keystore {
 
     /// Removes an account's entry; an entry that is already gone is fine.
     pub fn delete(&self, account: &str) -> Result<(), KeyringError> {
+        if let Some(memory) = &self.memory {
+            memory.lock().unwrap().remove(account);
+            return Ok(());
+        }
         match self.entry(account)?.delete_credential() {
             Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
             Err(e) => Err(classify(e, account)),
         }
+    }
+
+    /// A keystore that keeps its entries in memory, for tests of the code above the keyring.
+    pub fn in_memory() -> Keystore {
+        Keystore { service: SERVICE.to_string(), memory: Some(Default::default()) }
     }
 
     fn entry(&self, account: &str) -> Result<keyring_core::Entry, KeyringError> {

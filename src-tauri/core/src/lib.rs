@@ -4,7 +4,8 @@
 //! `api` fetches, `billing` interprets, `snapshot` remembers, `poller` schedules,
 //! `alerts` decides, `view` turns snapshots into what the tray and windows show,
 //! `history` and `forecast` look back and ahead; `settings`, `keystore` and
-//! `accounts` keep the configuration and the keys; `live` lets the command line
+//! `accounts` keep the configuration and the keys, `service` is what Settings and the
+//! command line both do with them; `live` lets the command line
 //! read the running app's figures.
 
 pub mod accounts;
@@ -19,6 +20,7 @@ pub mod keystore;
 pub mod live;
 pub mod poller;
 pub mod secret;
+pub mod service;
 pub mod settings;
 pub mod snapshot;
 pub mod text;

@@ -7,6 +7,7 @@
 //! file is moved aside (never deleted) and defaults are used, with a notice for the user.
 //! No secret is ever stored here: keys live in the OS keyring (`keystore`).
 
+use crate::alerts::AlertMemory;
 use crate::billing::ThresholdOverride;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,6 +15,7 @@ use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub const SCHEMA_VERSION: u32 = 1;
 pub const FILE_NAME: &str = "settings.json";
@@ -70,39 +72,6 @@ impl Account {
             key_changed_at: None,
         }
     }
-}
-
-/// Which alerts were delivered for an account, so a restart does not repeat them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AlertMemory {
-    #[serde(default)]
-    pub low_sent: bool,
-    #[serde(default)]
-    pub critical_sent: bool,
-    #[serde(default)]
-    pub key_rejected_sent: bool,
-    #[serde(default)]
-    pub forecast_sent: bool,
-    /// Auto-reload episode: since when the balance is below the reload threshold,
-    /// how many polls saw it there (the latest by its fetch time), and whether
-    /// "auto-reload did not happen" was sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reload_below_since: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reload_last_seen: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub reload_polls_below: u32,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub reload_missed_sent: bool,
-    /// The key expiry the reminders refer to, and the nearest one sent (7 or 1 days).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key_expiry_for: Option<DateTime<Utc>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key_reminded_days: Option<u32>,
-}
-
-fn is_zero(n: &u32) -> bool {
-    *n == 0
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -172,7 +141,25 @@ fn default_forecast_days() -> f64 {
 }
 
 fn default_interval() -> u64 {
-    crate::poller::schedule::DEFAULT_INTERVAL.as_secs()
+    DEFAULT_INTERVAL.as_secs()
+}
+
+/// How often accounts are polled, as the settings ask: automatically (the interval
+/// follows the figures, see `poller::adaptive`) or every fixed interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Polling {
+    Automatic,
+    Fixed(Duration),
+}
+
+/// The fixed interval when none is set, and the range a fixed one may take.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5 * 60);
+pub const MIN_INTERVAL: Duration = Duration::from_secs(60);
+pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+
+/// Clamps a poll interval to the supported range of 1 min to 24 h.
+pub fn clamp_interval(interval: Duration) -> Duration {
+    interval.clamp(MIN_INTERVAL, MAX_INTERVAL)
 }
 
 impl Default for Settings {
@@ -211,16 +198,16 @@ impl Settings {
         chrono::Duration::seconds((minutes * 60.0) as i64)
     }
 
-    /// The poller command that sets the polling these settings ask for.
-    pub fn polling(&self) -> crate::poller::Command {
+    /// The polling these settings ask for.
+    pub fn polling(&self) -> Polling {
         match self.poll_automatic {
-            true => crate::poller::Command::SetAutomatic,
-            false => crate::poller::Command::SetInterval(self.poll_interval()),
+            true => Polling::Automatic,
+            false => Polling::Fixed(self.poll_interval()),
         }
     }
 
-    pub fn poll_interval(&self) -> std::time::Duration {
-        crate::poller::schedule::clamp_interval(std::time::Duration::from_secs(self.poll_interval_secs))
+    pub fn poll_interval(&self) -> Duration {
+        clamp_interval(Duration::from_secs(self.poll_interval_secs))
     }
 }
 

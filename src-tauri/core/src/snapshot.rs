@@ -6,6 +6,48 @@ use crate::api::{ApiError, UserMe};
 use crate::billing::{summarize, Level, Summary, ThresholdOverride};
 use chrono::{DateTime, Utc};
 
+/// The state the tray icon shows for an account ([`icon_state`]); the icon shows the
+/// worst across accounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IconState {
+    Ok,
+    /// Figures are old (the last refresh failed) or not known yet.
+    Stale,
+    Low,
+    Error,
+    Critical,
+    /// No account configured yet.
+    NoAccount,
+}
+
+impl IconState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IconState::Ok => "ok",
+            IconState::Stale => "stale",
+            IconState::Low => "low",
+            IconState::Error => "error",
+            IconState::Critical => "critical",
+            IconState::NoAccount => "none",
+        }
+    }
+}
+
+/// One account's state for the icon.
+pub fn icon_state(s: &AccountSnapshot) -> IconState {
+    let rejected = s.needs_new_key() || s.error.as_ref().is_some_and(|e| e.kind == crate::api::ErrorKind::Keyring);
+    if rejected || (s.error.is_some() && s.summary.is_none()) {
+        return IconState::Error;
+    }
+    match s.level() {
+        Level::Critical => IconState::Critical,
+        Level::Low => IconState::Low,
+        Level::Ok if s.error.is_none() => IconState::Ok,
+        _ => IconState::Stale,
+    }
+}
+
 /// The state shown for an account, worst last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

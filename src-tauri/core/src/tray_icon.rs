@@ -7,7 +7,7 @@
 //! from the digits of DejaVu Sans Condensed Bold embedded in the binary.
 
 use crate::billing::Unit;
-use crate::view::IconState;
+use crate::snapshot::IconState;
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 
 /// The pixel sizes served to the tray host; it picks the one that fits its panel.

@@ -6,51 +6,10 @@ use crate::billing::{format, Level};
 use crate::forecast::Forecast;
 use std::collections::HashMap;
 use crate::settings::TrayDisplay;
-use crate::snapshot::AccountSnapshot;
+use crate::snapshot::{icon_state, AccountSnapshot, IconState};
 use crate::tray_icon::{compact, Drawing};
 use chrono::{DateTime, Local, Utc};
 use serde::Serialize;
-
-/// The tray icon: the worst state across accounts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IconState {
-    Ok,
-    /// Figures are old (the last refresh failed) or not known yet.
-    Stale,
-    Low,
-    Error,
-    Critical,
-    /// No account configured yet.
-    NoAccount,
-}
-
-impl IconState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IconState::Ok => "ok",
-            IconState::Stale => "stale",
-            IconState::Low => "low",
-            IconState::Error => "error",
-            IconState::Critical => "critical",
-            IconState::NoAccount => "none",
-        }
-    }
-}
-
-/// One account's state for the icon.
-pub fn icon_state(s: &AccountSnapshot) -> IconState {
-    let rejected = s.needs_new_key() || s.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Keyring);
-    if rejected || (s.error.is_some() && s.summary.is_none()) {
-        return IconState::Error;
-    }
-    match s.level() {
-        Level::Critical => IconState::Critical,
-        Level::Low => IconState::Low,
-        Level::Ok if s.error.is_none() => IconState::Ok,
-        _ => IconState::Stale,
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrayView {

@@ -7,7 +7,7 @@ use super::desktop::Tray;
 use super::{exclusive, stored_wallet, wait_for, wallet, App};
 use crate::support::{require_session, sim, Home};
 use heygen_tray_core::tray_icon::{colours, Theme};
-use heygen_tray_core::view::IconState;
+use heygen_tray_core::snapshot::IconState;
 use std::process::{Child, Command, Stdio};
 
 /// xfconfd and xfce4-panel with one 32 px panel holding the systray (24 px icons).

@@ -3,7 +3,7 @@
 //! expires. A new expiry (a key renewed or replaced) starts the reminders afresh.
 
 use super::{Alert, AlertKind};
-use crate::settings::AlertMemory;
+use crate::alerts::AlertMemory;
 use crate::snapshot::AccountSnapshot;
 use chrono::{DateTime, Duration, Local, Utc};
 

@@ -7,7 +7,7 @@
 
 use super::{Alert, AlertKind};
 use crate::billing::{Summary, ThresholdOverride, Unit};
-use crate::settings::AlertMemory;
+use crate::alerts::AlertMemory;
 use crate::snapshot::AccountSnapshot;
 use chrono::{DateTime, Duration, Utc};
 

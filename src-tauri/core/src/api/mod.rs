@@ -50,6 +50,13 @@ pub struct ApiBase(Url);
 #[error("{0}")]
 pub struct BaseError(pub String);
 
+/// HeyGen's own API.
+impl Default for ApiBase {
+    fn default() -> Self {
+        ApiBase::parse(DEFAULT_BASE).expect("the default base is valid")
+    }
+}
+
 impl ApiBase {
     /// Accepts `https://` anywhere and plain `http://` only for loopback hosts, so a key is
     /// never sent in clear text over a network.

@@ -6,7 +6,7 @@
 pub mod format;
 mod thresholds;
 
-pub use thresholds::{Level, Thresholds, ThresholdOverride};
+pub use thresholds::{margin, Level, Thresholds, ThresholdOverride};
 
 use crate::api::schema::{AutoReload, Billing, CreditPool, UserMe};
 use chrono::{DateTime, Utc};

@@ -102,6 +102,15 @@ impl ThresholdOverride {
     }
 }
 
+/// How far above a threshold the balance must climb before its alert re-arms.
+pub fn margin(threshold: f64, unit: Unit) -> f64 {
+    let floor = match unit {
+        Unit::Usd => 1.0,
+        Unit::Credits => 2.0,
+    };
+    (threshold * 0.1).max(floor)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -100,7 +100,7 @@ fn decide(recent: &[(DateTime<Utc>, f64)], t: Thresholds, unit: Unit, now: DateT
                 return (FASTEST * 2, Why::FallingFast);
             }
         }
-        let near = (t.low * 0.25).max(crate::alerts::margin(t.low, unit));
+        let near = (t.low * 0.25).max(crate::billing::margin(t.low, unit));
         if current - floor <= near {
             return (FASTEST * 2, Why::NearThreshold);
         }

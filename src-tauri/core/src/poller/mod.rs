@@ -173,6 +173,15 @@ pub enum Command {
     Recall(Vec<crate::history::Sample>),
 }
 
+impl From<crate::settings::Polling> for Command {
+    fn from(polling: crate::settings::Polling) -> Command {
+        match polling {
+            crate::settings::Polling::Automatic => Command::SetAutomatic,
+            crate::settings::Polling::Fixed(interval) => Command::SetInterval(interval),
+        }
+    }
+}
+
 pub struct Poller {
     client: Client,
     clock: Arc<dyn Clock>,

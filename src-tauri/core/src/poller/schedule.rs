@@ -6,20 +6,13 @@ use crate::api::ApiError;
 use chrono::{DateTime, Utc};
 use std::time::Duration;
 
-pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5 * 60);
-pub const MIN_INTERVAL: Duration = Duration::from_secs(60);
-pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
+pub use crate::settings::{clamp_interval, DEFAULT_INTERVAL, MAX_INTERVAL, MIN_INTERVAL};
 /// First retry after a failure (a minute: never two requests within one); doubles
 /// with each further failure.
 pub const BACKOFF_BASE: Duration = Duration::from_secs(60);
 pub const BACKOFF_MAX: Duration = Duration::from_secs(30 * 60);
 /// Share of a delay that jitter may add or remove.
 pub const JITTER: f64 = 0.1;
-
-/// Clamps a poll interval to the supported range of 1 min to 24 h.
-pub fn clamp_interval(interval: Duration) -> Duration {
-    interval.clamp(MIN_INTERVAL, MAX_INTERVAL)
-}
 
 /// The delay after `failures` failures in a row (1 = the first).
 pub fn backoff(failures: u32) -> Duration {

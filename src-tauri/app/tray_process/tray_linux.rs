@@ -2,10 +2,12 @@
 //! `Activate` (left click opens the dashboard) and a dbusmenu. Tauri's own tray on
 //! Linux has no tooltip and no click, so it is not used here.
 
-use super::{actions, Shared};
+use super::{actions, TrayProcess};
+use crate::webview::Page;
 use heygen_tray_core::snapshot::AccountSnapshot;
 use heygen_tray_core::tray_icon::{Drawn, Pixels};
-use heygen_tray_core::view::{tray_view_with, Forecasts, IconState, TrayOptions, TrayView};
+use heygen_tray_core::snapshot::IconState;
+use heygen_tray_core::view::{tray_view_with, Forecasts, TrayOptions, TrayView};
 use chrono::{DateTime, Utc};
 use ksni::menu::{StandardItem, SubMenu};
 use ksni::{MenuItem, ToolTip, TrayMethods};
@@ -15,7 +17,7 @@ use tauri::AppHandle;
 
 pub struct Tray {
     app: AppHandle,
-    shared: Arc<Shared>,
+    tray: Arc<TrayProcess>,
     snaps: Vec<AccountSnapshot>,
     forecasts: Forecasts,
     paused_until: Option<DateTime<Utc>>,
@@ -92,7 +94,7 @@ impl ksni::Tray for Tray {
     }
 
     fn activate(&mut self, _x: i32, _y: i32) {
-        actions::open_window(&self.app, super::windows::Page::Dashboard);
+        actions::open_window(&self.tray, Page::Dashboard);
     }
 
     fn menu(&self) -> Vec<MenuItem<Self>> {
@@ -100,19 +102,19 @@ impl ksni::Tray for Tray {
         let mut menu: Vec<MenuItem<Self>> = v
             .account_lines
             .iter()
-            .map(|l| item(l, |t: &mut Tray| actions::open_window(&t.app, super::windows::Page::Dashboard)))
+            .map(|l| item(l, |t: &mut Tray| actions::open_window(&t.tray, Page::Dashboard)))
             .collect();
         menu.push(MenuItem::Separator);
-        menu.push(item("Refresh now", |t: &mut Tray| actions::refresh(&t.shared, None)));
-        menu.push(item("Open dashboard", |t: &mut Tray| actions::open_window(&t.app, super::windows::Page::Dashboard)));
-        menu.push(item("Settings…", |t: &mut Tray| actions::open_window(&t.app, super::windows::Page::Settings)));
-        menu.push(item("Open HeyGen billing", |t: &mut Tray| actions::open_link(&t.app, actions::Link::Billing)));
+        menu.push(item("Refresh now", |t: &mut Tray| actions::refresh(&t.tray, None)));
+        menu.push(item("Open dashboard", |t: &mut Tray| actions::open_window(&t.tray, Page::Dashboard)));
+        menu.push(item("Settings…", |t: &mut Tray| actions::open_window(&t.tray, Page::Settings)));
+        menu.push(item("Open HeyGen billing", |t: &mut Tray| actions::open_link(&t.tray, actions::Link::Billing)));
         let mut pause = vec![
-            item("For 1 hour", |t: &mut Tray| actions::pause(&t.shared, actions::Pause::OneHour)),
-            item("Until tomorrow", |t: &mut Tray| actions::pause(&t.shared, actions::Pause::UntilTomorrow)),
+            item("For 1 hour", |t: &mut Tray| actions::pause(&t.tray, actions::Pause::OneHour)),
+            item("Until tomorrow", |t: &mut Tray| actions::pause(&t.tray, actions::Pause::UntilTomorrow)),
         ];
         if v.paused.is_some() {
-            pause.push(item("Resume alerts", |t: &mut Tray| actions::pause(&t.shared, actions::Pause::Resume)));
+            pause.push(item("Resume alerts", |t: &mut Tray| actions::pause(&t.tray, actions::Pause::Resume)));
         }
         let pause_label = v.paused.clone().unwrap_or_else(|| "Pause alerts".into());
         menu.push(SubMenu { label: label(&pause_label), submenu: pause, ..Default::default() }.into());
@@ -128,10 +130,10 @@ impl ksni::Tray for Tray {
 }
 
 /// Starts the tray; it shows up as soon as a tray host (StatusNotifierWatcher) is there.
-pub fn start(app: &AppHandle, shared: Arc<Shared>) -> Result<Handle, ksni::Error> {
+pub fn start(app: &AppHandle, tray_process: Arc<TrayProcess>) -> Result<Handle, ksni::Error> {
     let tray = Tray {
         app: app.clone(),
-        shared,
+        tray: tray_process,
         snaps: Vec::new(),
         forecasts: Forecasts::new(),
         paused_until: None,

@@ -1,33 +1,28 @@
 //! What the tray menu and the windows can ask for. Each action is short: longer work
 //! is handed to a task so the caller (a tray callback, a command) returns at once.
 
-use super::windows::{self, Page};
-use super::Shared;
+use super::TrayProcess;
+use crate::webview::{self, Page};
 use heygen_tray_core::poller::Command;
 use chrono::{Duration, Local, NaiveTime, TimeZone, Utc};
 use std::sync::Arc;
-use tauri::AppHandle;
 use tauri_plugin_opener::OpenerExt;
 
-pub fn open_window(app: &AppHandle, page: Page) {
-    use tauri::Manager;
-    let shared = app.state::<Arc<Shared>>().inner().clone();
-    if let Some(remote) = &shared.remote {
-        remote.send(serde_json::json!({"cmd": "open", "page": page.label()}));
-        return;
-    }
-    if !shared.windows_in_process {
-        let state = shared.current_state();
+/// Shows a window: in this process (demo, `--open`, WebDriver) or, as users open
+/// them, in a window process of its own (focused when it runs already).
+pub fn open_window(tray: &Arc<TrayProcess>, page: Page) {
+    if !tray.windows_in_process {
+        let tray = tray.clone();
         tauri::async_runtime::spawn_blocking(move || {
-            if let Err(e) = shared.hosts.open(&shared, page, &state) {
+            if let Err(e) = tray.children.open(&tray, page) {
                 tracing::error!("could not open the {} window: {e}", page.label());
             }
         });
         return;
     }
-    let app = app.clone();
+    let Some(app) = tray.app().cloned() else { return };
     tauri::async_runtime::spawn(async move {
-        if let Err(e) = windows::open(&app, page) {
+        if let Err(e) = webview::open(&app, page) {
             tracing::error!("could not open the {} window: {e}", page.label());
         }
     });
@@ -35,20 +30,16 @@ pub fn open_window(app: &AppHandle, page: Page) {
 
 /// Refresh now: keys that could not be read are read again first (the user asked, so
 /// one unlock prompt may show), then every account (or `account`) is polled.
-pub fn refresh(shared: &Arc<Shared>, account: Option<String>) {
-    if let Some(remote) = &shared.remote {
-        remote.send(serde_json::json!({"cmd": "refresh", "account": account}));
+pub fn refresh(tray: &Arc<TrayProcess>, account: Option<String>) {
+    if !tray.keyring_trouble() {
+        let _ = tray.commands.send(Command::RefreshNow(account));
         return;
     }
-    if !shared.keyring_trouble() {
-        let _ = shared.commands.send(Command::RefreshNow(account));
-        return;
-    }
-    let shared = shared.clone();
+    let tray = tray.clone();
     tauri::async_runtime::spawn_blocking(move || {
         tracing::info!("refresh: reading the keys that could not be read");
-        shared.reload(true, heygen_tray_core::accounts::Unlock::Once);
-        let _ = shared.commands.send(Command::RefreshNow(account));
+        tray.reconcile(true, heygen_tray_core::accounts::Unlock::Once);
+        let _ = tray.commands.send(Command::RefreshNow(account));
     });
 }
 
@@ -70,7 +61,8 @@ impl Link {
     }
 }
 
-pub fn open_link(app: &AppHandle, link: Link) {
+pub fn open_link(tray: &TrayProcess, link: Link) {
+    let Some(app) = tray.app() else { return };
     if let Err(e) = app.opener().open_url(link.url(), None::<&str>) {
         tracing::error!("could not open {}: {e}", link.url());
     }
@@ -84,7 +76,7 @@ pub enum Pause {
     Resume,
 }
 
-pub fn pause(shared: &Arc<Shared>, pause: Pause) {
+pub fn pause(tray: &Arc<TrayProcess>, pause: Pause) {
     let now = Utc::now();
     let until = match pause {
         Pause::OneHour => Some(now + Duration::hours(1)),
@@ -95,9 +87,9 @@ pub fn pause(shared: &Arc<Shared>, pause: Pause) {
         }
         Pause::Resume => None,
     };
-    let shared = shared.clone();
+    let tray = tray.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        if let Err(e) = shared.update_settings(|s| s.alerts_paused_until = until) {
+        if let Err(e) = tray.update_settings(|s| s.alerts_paused_until = until) {
             tracing::error!("could not save the alert pause: {e}");
         }
     });

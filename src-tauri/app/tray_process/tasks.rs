@@ -1,7 +1,7 @@
 //! The app's background tasks: history upkeep, the settings-file watcher, the
 //! keyring watcher (keys that could not be read at login) and the signals that end it.
 
-use super::Shared;
+use super::TrayProcess;
 use heygen_tray_core::accounts::Unlock;
 use heygen_tray_core::history::History;
 use std::sync::Arc;
@@ -10,29 +10,29 @@ use tokio::sync::mpsc;
 
 /// Opens the history (a damaged one is set aside, with a notice in Settings) and
 /// compacts it now and once a day.
-pub fn open_history(shared: &Arc<Shared>, path: &std::path::Path) {
+pub fn open_history(tray: &Arc<TrayProcess>, path: &std::path::Path) {
     match History::open(path) {
         Ok((history, notice)) => {
             if let Err(e) = history.compact(chrono::Utc::now()) {
                 tracing::warn!("history not compacted: {e}");
             }
-            *shared.history.lock().unwrap() = Some(history);
+            *tray.history.lock().unwrap() = Some(history);
             if let Some(n) = notice {
-                *shared.notice.lock().unwrap() = Some(n);
+                *tray.notice.lock().unwrap() = Some(n);
             }
         }
         Err(e) => {
             tracing::error!("history is off: {e}");
-            *shared.notice.lock().unwrap() = Some(format!("History and forecasts are off: {e}"));
+            *tray.notice.lock().unwrap() = Some(format!("History and forecasts are off: {e}"));
         }
     }
-    let shared = shared.clone();
+    let tray = tray.clone();
     tauri::async_runtime::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
-            let shared = shared.clone();
+            let tray = tray.clone();
             let _ = tauri::async_runtime::spawn_blocking(move || {
-                if let Some(h) = shared.history.lock().unwrap().as_ref() {
+                if let Some(h) = tray.history.lock().unwrap().as_ref() {
                     let _ = h.compact(chrono::Utc::now());
                 }
             })
@@ -45,22 +45,22 @@ pub fn open_history(shared: &Arc<Shared>, path: &std::path::Path) {
 /// Service not started yet), asks every 20 s (first after 10 s) whether the keyring
 /// is there and unlocked — a question that never prompts — and reads the keys as soon
 /// as it is. Sleeps without waking while every key was read.
-pub async fn keyring_watch(shared: Arc<Shared>) {
+pub async fn keyring_watch(tray: Arc<TrayProcess>) {
     use heygen_tray_core::keystore::{availability, Availability};
     loop {
-        while !shared.keyring_trouble() {
-            shared.keyring_trouble.notified().await;
+        while !tray.keyring_trouble() {
+            tray.keyring_trouble.notified().await;
         }
         let mut wait = Duration::from_secs(10);
-        while shared.keyring_trouble() {
+        while tray.keyring_trouble() {
             tokio::time::sleep(wait).await;
             wait = Duration::from_secs(20);
             let Ok(now) = tauri::async_runtime::spawn_blocking(availability).await else { continue };
             tracing::debug!("keyring: {now:?}");
             if now == Availability::Unlocked {
                 tracing::info!("the keyring is unlocked: reading the keys again");
-                let shared = shared.clone();
-                let _ = tauri::async_runtime::spawn_blocking(move || shared.reload(true, Unlock::Never)).await;
+                let tray = tray.clone();
+                let _ = tauri::async_runtime::spawn_blocking(move || tray.reconcile(true, Unlock::Never)).await;
             }
         }
     }
@@ -89,22 +89,22 @@ pub fn exit_on_signals(app: &tauri::AppHandle) {
 
 /// Hands the poller the last day of figures from the history, so automatic polling
 /// goes on from where it was before the app started.
-pub fn recall_recent(shared: &Arc<Shared>) {
+pub fn recall_recent(tray: &Arc<TrayProcess>) {
     let since = chrono::Utc::now() - heygen_tray_core::poller::adaptive::KEEP;
-    let samples = match shared.history.lock().unwrap().as_ref().map(|h| h.samples(None, Some(since))) {
+    let samples = match tray.history.lock().unwrap().as_ref().map(|h| h.samples(None, Some(since))) {
         Some(Ok(samples)) => samples,
         Some(Err(e)) => return tracing::warn!("recent figures not read from the history: {e}"),
         None => return,
     };
     if !samples.is_empty() {
-        let _ = shared.commands.send(heygen_tray_core::poller::Command::Recall(samples));
+        let _ = tray.commands.send(heygen_tray_core::poller::Command::Recall(samples));
     }
 }
 
 /// Reloads when the settings file changes (a CLI command, another window).
-pub fn watch_settings(shared: &Arc<Shared>) {
+pub fn watch_settings(tray: &Arc<TrayProcess>) {
     use notify::Watcher;
-    let dir = shared.accounts.settings.path().parent().map(|p| p.to_path_buf());
+    let dir = tray.service.accounts.settings.path().parent().map(|p| p.to_path_buf());
     let Some(dir) = dir else { return };
     if std::fs::create_dir_all(&dir).is_err() {
         return;
@@ -123,15 +123,15 @@ pub fn watch_settings(shared: &Arc<Shared>) {
     if watcher.watch(&dir, notify::RecursiveMode::NonRecursive).is_err() {
         return;
     }
-    let shared = shared.clone();
+    let tray = tray.clone();
     tauri::async_runtime::spawn(async move {
         let _watcher = watcher;
         while rx.recv().await.is_some() {
             // Let a burst of events settle.
             tokio::time::sleep(Duration::from_millis(200)).await;
             while rx.try_recv().is_ok() {}
-            let shared = shared.clone();
-            let _ = tauri::async_runtime::spawn_blocking(move || shared.reload(false, Unlock::Never)).await;
+            let tray = tray.clone();
+            let _ = tauri::async_runtime::spawn_blocking(move || tray.reconcile(false, Unlock::Never)).await;
         }
     });
 }
@@ -148,17 +148,17 @@ pub fn bind_status(settings: &heygen_tray_core::settings::Store) -> Option<(std:
 
 /// Answers `heygen-tray status` with what the tray shows now.
 #[cfg(unix)]
-pub fn serve_status(shared: &Arc<Shared>, listener: std::os::unix::net::UnixListener) {
+pub fn serve_status(tray: &Arc<TrayProcess>, listener: std::os::unix::net::UnixListener) {
     use heygen_tray_core::live;
-    let shared = shared.clone();
+    let tray = tray.clone();
     tauri::async_runtime::spawn(async move {
         let served = live::serve(listener, move || {
             let interval = {
-                let s = shared.settings.lock().unwrap();
+                let s = tray.settings.lock().unwrap();
                 if s.poll_automatic { heygen_tray_core::poller::adaptive::SLOWEST } else { s.poll_interval() }
             };
             // Two missed polls (and a minute for the request itself) make figures stale.
-            live::LiveStatus::new(shared.current(), interval * 2 + Duration::from_secs(60), chrono::Utc::now())
+            live::LiveStatus::new(tray.current(), interval * 2 + Duration::from_secs(60), chrono::Utc::now())
         });
         if let Err(e) = served.await {
             tracing::warn!("status socket: {e}");

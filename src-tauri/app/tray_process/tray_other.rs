@@ -3,7 +3,8 @@
 //! (feature `tauri-tray`) it goes through libayatana-appindicator: the title shows
 //! as its label, and there is no tooltip or left click.
 
-use super::{actions, icons, windows::Page, Shared};
+use super::{actions, icons, TrayProcess};
+use crate::webview::Page;
 use heygen_tray_core::snapshot::AccountSnapshot;
 use heygen_tray_core::tray_icon::Drawn;
 use heygen_tray_core::view::tray_view_with;
@@ -19,14 +20,14 @@ pub struct Handle {
     drawn: std::sync::Mutex<Drawn>,
 }
 
-pub fn start(app: &AppHandle, _shared: Arc<Shared>) -> tauri::Result<Handle> {
+pub fn start(app: &AppHandle, _tray: Arc<TrayProcess>) -> tauri::Result<Handle> {
     let tray = TrayIconBuilder::with_id("heygen-tray")
-        .icon(tauri::image::Image::from_bytes(icons::png(heygen_tray_core::view::IconState::NoAccount, true))?)
+        .icon(tauri::image::Image::from_bytes(icons::png(heygen_tray_core::snapshot::IconState::NoAccount, true))?)
         .show_menu_on_left_click(false)
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
         .on_tray_icon_event(|tray, event| {
             if let TrayIconEvent::Click { button: MouseButton::Left, button_state: MouseButtonState::Up, .. } = event {
-                actions::open_window(tray.app_handle(), Page::Dashboard);
+                actions::open_window(&tray.app_handle().state::<Arc<TrayProcess>>(), Page::Dashboard);
             }
         })
         .build(app)?;
@@ -34,16 +35,16 @@ pub fn start(app: &AppHandle, _shared: Arc<Shared>) -> tauri::Result<Handle> {
 }
 
 fn on_menu(app: &AppHandle, id: &str) {
-    let shared = app.state::<Arc<Shared>>().inner().clone();
+    let tray = app.state::<Arc<TrayProcess>>().inner().clone();
     match id {
-        "refresh" => actions::refresh(&shared, None),
-        "settings" => actions::open_window(app, Page::Settings),
-        "billing" => actions::open_link(app, actions::Link::Billing),
-        "pause-hour" => actions::pause(&shared, actions::Pause::OneHour),
-        "pause-tomorrow" => actions::pause(&shared, actions::Pause::UntilTomorrow),
-        "resume" => actions::pause(&shared, actions::Pause::Resume),
+        "refresh" => actions::refresh(&tray, None),
+        "settings" => actions::open_window(&tray, Page::Settings),
+        "billing" => actions::open_link(&tray, actions::Link::Billing),
+        "pause-hour" => actions::pause(&tray, actions::Pause::OneHour),
+        "pause-tomorrow" => actions::pause(&tray, actions::Pause::UntilTomorrow),
+        "resume" => actions::pause(&tray, actions::Pause::Resume),
         "quit" => app.exit(0),
-        _ => actions::open_window(app, Page::Dashboard),
+        _ => actions::open_window(&tray, Page::Dashboard),
     }
 }
 

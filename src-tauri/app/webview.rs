@@ -1,6 +1,6 @@
-//! The dashboard and settings windows: created on demand, destroyed when closed (so
-//! an idle app holds no webview), and never opened on their own except Settings on a
-//! first run with no account.
+//! The dashboard and settings webview windows, in whichever process shows them:
+//! created on demand, destroyed when closed (so an idle app holds no webview), and
+//! never opened on their own except Settings on a first run with no account.
 
 use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
 

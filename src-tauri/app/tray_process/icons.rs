@@ -1,14 +1,14 @@
 //! The tray icons of `icons/`, one per state, embedded in the binary.
 
-use heygen_tray_core::view::IconState;
+use heygen_tray_core::snapshot::IconState;
 
 pub const ALL: [(IconState, [&[u8]; 2]); 6] = [
-    (IconState::Ok, [include_bytes!("../../icons/tray-ok-24.png"), include_bytes!("../../icons/tray-ok-48.png")]),
-    (IconState::Stale, [include_bytes!("../../icons/tray-stale-24.png"), include_bytes!("../../icons/tray-stale-48.png")]),
-    (IconState::Low, [include_bytes!("../../icons/tray-low-24.png"), include_bytes!("../../icons/tray-low-48.png")]),
-    (IconState::Error, [include_bytes!("../../icons/tray-error-24.png"), include_bytes!("../../icons/tray-error-48.png")]),
-    (IconState::Critical, [include_bytes!("../../icons/tray-critical-24.png"), include_bytes!("../../icons/tray-critical-48.png")]),
-    (IconState::NoAccount, [include_bytes!("../../icons/tray-none-24.png"), include_bytes!("../../icons/tray-none-48.png")]),
+    (IconState::Ok, [include_bytes!("../../../icons/tray-ok-24.png"), include_bytes!("../../../icons/tray-ok-48.png")]),
+    (IconState::Stale, [include_bytes!("../../../icons/tray-stale-24.png"), include_bytes!("../../../icons/tray-stale-48.png")]),
+    (IconState::Low, [include_bytes!("../../../icons/tray-low-24.png"), include_bytes!("../../../icons/tray-low-48.png")]),
+    (IconState::Error, [include_bytes!("../../../icons/tray-error-24.png"), include_bytes!("../../../icons/tray-error-48.png")]),
+    (IconState::Critical, [include_bytes!("../../../icons/tray-critical-24.png"), include_bytes!("../../../icons/tray-critical-48.png")]),
+    (IconState::NoAccount, [include_bytes!("../../../icons/tray-none-24.png"), include_bytes!("../../../icons/tray-none-48.png")]),
 ];
 
 #[allow(dead_code)]

@@ -1,0 +1,327 @@
+//! The tray process: the app as it runs all day. It alone owns the poller (and what
+//! the poller was told), the snapshots and accounts whose key could not be read, the
+//! forecasts, the alerts and their memory, the history and the window processes. Its
+//! windows, in whatever process they run, ask it for what they show.
+
+mod actions;
+mod alert_book;
+mod autostart;
+mod demo;
+mod icons;
+mod notifier;
+mod poller_link;
+mod requests;
+mod tasks;
+/// The tray: a ksni StatusNotifierItem on Linux; Tauri's tray elsewhere, and on Linux
+/// with the `tauri-tray` feature (so that code is built and tested here too).
+#[cfg(all(target_os = "linux", not(feature = "tauri-tray")))]
+#[path = "tray_linux.rs"]
+mod tray;
+#[cfg(any(not(target_os = "linux"), feature = "tauri-tray"))]
+#[path = "tray_other.rs"]
+mod tray;
+mod updates;
+mod wake;
+mod window_children;
+
+use crate::role::{Reply, Request, Role};
+use crate::webview::Page;
+use alert_book::AlertBook;
+use heygen_tray_core::accounts::{Accounts, Unlock};
+use heygen_tray_core::api::{oauth, ApiBase, Client, Credential};
+use heygen_tray_core::clock::SystemClock;
+use heygen_tray_core::history::History;
+use heygen_tray_core::poller::{self, AccountConfig, Command, Poller};
+use heygen_tray_core::service::Service;
+use heygen_tray_core::settings::{AuthKind, Settings};
+use heygen_tray_core::snapshot::AccountSnapshot;
+use heygen_tray_core::view::{cards, Forecasts};
+use heygen_tray_core::{EXIT_FAILURE, EXIT_USAGE};
+use poller_link::Told;
+use serde::Serialize;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use tauri::{Manager, RunEvent, WindowEvent};
+use tokio::sync::{mpsc, watch, Notify};
+use window_children::WindowChildren;
+
+pub struct TrayProcess {
+    /// Accounts (settings file and keyring) and the client that checks keys.
+    pub service: Service,
+    pub commands: mpsc::UnboundedSender<Command>,
+    pub snapshots: watch::Receiver<Arc<Vec<AccountSnapshot>>>,
+    /// Accounts whose key could not be read, shown with the keyring error.
+    problems: Mutex<Vec<AccountSnapshot>>,
+    /// The settings file as last read (pause, preferences, the account list shown).
+    pub settings: Mutex<Settings>,
+    /// What the poller was last told; compared with the file, never with `settings`.
+    told: Mutex<Told>,
+    /// The alerts' memory: what was sent, saved to the settings file with retry.
+    pub alerts: AlertBook,
+    /// A problem with the settings file or the history, to show in Settings.
+    pub notice: Mutex<Option<String>>,
+    /// Demo mode: simulated accounts instead of the keyring.
+    pub demo: Option<Vec<AccountConfig>>,
+    /// Set when the views must be redrawn without new snapshots.
+    pub redraw: Notify,
+    /// Set when an account's key could not be read from the keyring (see `keyring_watch`).
+    pub keyring_trouble: Notify,
+    /// The history database; `None` when it could not be opened (the app works on).
+    pub history: Mutex<Option<History>>,
+    /// The latest forecasts, derived from history on each redraw.
+    pub forecasts: Mutex<Forecasts>,
+    /// Window processes started by this process.
+    pub children: WindowChildren,
+    /// Show windows in this process (demo mode, `--open`, WebDriver) instead.
+    pub windows_in_process: bool,
+    app: OnceLock<tauri::AppHandle>,
+}
+
+/// What the dashboard page receives.
+#[derive(Debug, Clone, Serialize)]
+pub struct DashboardPayload {
+    pub accounts: Vec<heygen_tray_core::view::Card>,
+    pub paused_until: Option<chrono::DateTime<chrono::Utc>>,
+    pub notifications: bool,
+    pub demo: bool,
+}
+
+impl TrayProcess {
+    /// Poller snapshots and problem accounts, in the order of the settings.
+    pub fn current(&self) -> Vec<AccountSnapshot> {
+        let mut all: Vec<AccountSnapshot> = self.snapshots.borrow().iter().cloned().collect();
+        all.extend(self.problems.lock().unwrap().iter().cloned());
+        let order: Vec<String> = self.settings.lock().unwrap().accounts.iter().map(|a| a.name.clone()).collect();
+        all.sort_by_key(|s| order.iter().position(|n| *n == s.name).unwrap_or(usize::MAX));
+        all
+    }
+
+    /// The dashboard's state as the page receives it.
+    pub fn current_state(&self) -> serde_json::Value {
+        let forecasts = self.forecasts.lock().unwrap().clone();
+        self.dashboard_state(&self.current(), &forecasts)
+    }
+
+    pub fn dashboard_state(&self, snaps: &[AccountSnapshot], forecasts: &Forecasts) -> serde_json::Value {
+        let now = chrono::Utc::now();
+        let s = self.settings.lock().unwrap();
+        let payload = DashboardPayload {
+            accounts: cards(snaps, forecasts, now),
+            paused_until: s.alerts_paused_until.filter(|t| *t > now),
+            notifications: s.notifications,
+            demo: self.demo.is_some(),
+        };
+        serde_json::to_value(payload).unwrap_or_default()
+    }
+
+    /// Changes the settings file (under its lock), then reconciles. Blocking.
+    pub fn update_settings<T>(&self, change: impl FnOnce(&mut Settings) -> T) -> Result<T, String> {
+        let (_, out, _) = self.service.accounts.settings.update(change).map_err(|e| e.to_string())?;
+        self.reconcile(false, Unlock::Never);
+        Ok(out)
+    }
+
+    pub fn app(&self) -> Option<&tauri::AppHandle> {
+        self.app.get()
+    }
+}
+
+impl Role for TrayProcess {
+    fn ask(self: Arc<Self>, request: Request) -> Pin<Box<dyn Future<Output = Reply> + Send>> {
+        Box::pin(self.answer(request))
+    }
+}
+
+/// Starts the tray app; `open` opens a window at start, in this process (used by
+/// tests and launchers).
+pub fn run(demo: bool, open: Option<Page>) -> i32 {
+    // GTK opens a GL context at start-up that costs ~30 MiB and is not needed: the
+    // webview renders in its own process. Must be set before GTK starts.
+    crate::without_gl();
+    let (simulator, base, demo_accounts, store) = if demo {
+        let sim = match demo::Demo::start() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: the demo could not start: {e}");
+                return EXIT_FAILURE;
+            }
+        };
+        let store = Accounts { settings: heygen_tray_core::settings::Store::at(sim.dir()), keystore: Default::default() };
+        let base = sim.base.clone();
+        (Some(sim), base, Some(demo::configs()), store)
+    } else {
+        match ApiBase::from_env() {
+            Ok(b) => (None, b, None, Accounts::open_default()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_USAGE;
+            }
+        }
+    };
+    let mut client = Client::new(base.clone()).with_token_keeper(Arc::new(store.clone()));
+    if demo {
+        client = client.with_oauth_base(base);
+    } else if let Ok(o) = oauth::oauth_base_from_env() {
+        client = client.with_oauth_base(o);
+    }
+    if let Some(configs) = &demo_accounts {
+        // The demo's accounts appear in Settings like real ones (their keys are simulated).
+        let _ = store.settings.update(|s| {
+            s.accounts = configs
+                .iter()
+                .map(|c| {
+                    let auth = if matches!(c.credential, Credential::OAuth(_)) { AuthKind::Oauth } else { AuthKind::ApiKey };
+                    heygen_tray_core::settings::Account::new(c.name.clone(), auth)
+                })
+                .collect();
+        });
+    }
+    let loaded = store.settings.load();
+    #[cfg(unix)]
+    let (mut status_listener, mut status_socket) = tasks::bind_status(&store.settings).unzip();
+    let (commands, command_rx) = mpsc::unbounded_channel();
+    let (publish, snapshots) = watch::channel(Arc::new(Vec::new()));
+    let mut poller = Poller::new(client.clone(), Arc::new(SystemClock), loaded.settings.poll_interval());
+    if demo {
+        poller = poller.with_fast_interval(Duration::from_secs(3));
+    }
+    let first_run = !demo && loaded.settings.accounts.is_empty();
+    let tray = Arc::new(TrayProcess {
+        service: Service::new(store, client),
+        commands,
+        snapshots,
+        problems: Mutex::new(Vec::new()),
+        alerts: AlertBook::new(loaded.settings.alert_memory.clone()),
+        settings: Mutex::new(loaded.settings),
+        told: Mutex::new(Told::default()),
+        notice: Mutex::new(loaded.notice),
+        demo: demo_accounts,
+        redraw: Notify::new(),
+        keyring_trouble: Notify::new(),
+        history: Mutex::new(None),
+        forecasts: Mutex::new(Default::default()),
+        children: WindowChildren::default(),
+        // Under WebDriver (WebKitWebDriver sets WEBKIT_INSPECTOR_SERVER) the windows
+        // must live in the process being driven.
+        windows_in_process: demo || open.is_some() || std::env::var_os("WEBKIT_INSPECTOR_SERVER").is_some(),
+        app: OnceLock::new(),
+    });
+    let setup_tray = tray.clone();
+    let builder = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+        // A second launch shows this app's window instead of starting another copy.
+        let page = if argv.iter().any(|a| a == "settings") { Page::Settings } else { Page::Dashboard };
+        actions::open_window(&app.state::<Arc<TrayProcess>>(), page);
+    }));
+    let role: Arc<dyn Role> = tray.clone();
+    let app = crate::without_panic(|| {
+        crate::with_commands(builder.manage(tray.clone()), role)
+            .setup(move |app| {
+                let tray = setup_tray;
+                let _ = tray.app.set(app.handle().clone());
+                start_tasks(&tray, poller, command_rx, publish, demo);
+                let icon = match tray::start(app.handle(), tray.clone()) {
+                    Ok(t) => Some(t),
+                    Err(e) => {
+                        tracing::error!("the tray icon could not start: {e}");
+                        None
+                    }
+                };
+                #[cfg(unix)]
+                if let Some(listener) = status_listener.take() {
+                    tasks::serve_status(&tray, listener);
+                }
+                tauri::async_runtime::spawn(updates::run(app.handle().clone(), tray.clone(), icon));
+                Ok(())
+            })
+            .build(crate::context())
+    });
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("error: the app could not start: {e}");
+            return EXIT_FAILURE;
+        }
+    };
+    // The demo (simulator child, private folder) ends with the event loop, which does
+    // not return: it is dropped on RunEvent::Exit.
+    let mut demo_running = simulator;
+    // A window asked for at start opens once the event loop runs (opened during setup,
+    // an early close request could be lost).
+    let mut open_at_start = open.or(first_run.then_some(Page::Settings));
+    app.run(move |app, event| match event {
+        RunEvent::Exit => {
+            drop(demo_running.take());
+            #[cfg(unix)]
+            drop(status_socket.take());
+        }
+        RunEvent::Ready => {
+            if let Some(page) = open_at_start.take() {
+                actions::open_window(&app.state::<Arc<TrayProcess>>(), page);
+            }
+        }
+        // Closing the last window leaves the app in the tray; Quit passes a code.
+        RunEvent::ExitRequested { code: None, api, .. } => api.prevent_exit(),
+        RunEvent::WindowEvent { event: WindowEvent::Destroyed, .. } if app.webview_windows().is_empty() => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                if app.webview_windows().is_empty() {
+                    crate::release_webview_memory();
+                }
+            });
+        }
+        _ => {}
+    });
+    0
+}
+
+/// The poller, history, watchers and signals, started once the event loop exists.
+fn start_tasks(
+    tray: &Arc<TrayProcess>,
+    poller: Poller,
+    command_rx: mpsc::UnboundedReceiver<Command>,
+    publish: watch::Sender<Arc<Vec<AccountSnapshot>>>,
+    demo: bool,
+) {
+    let saver = tray.clone();
+    tauri::async_runtime::spawn(poller::run(poller, command_rx, publish, move |renewed| {
+        let saver = saver.clone();
+        tauri::async_runtime::spawn_blocking(move || {
+            for (name, tokens) in renewed {
+                if let Err(e) = saver.service.accounts.save_tokens(&name, &tokens) {
+                    tracing::error!("renewed token for {name} not saved: {e}");
+                }
+            }
+        });
+    }));
+    let reload = tray.clone();
+    let history_path = if demo { reload.service.accounts.settings.path().with_file_name("history.sqlite3") } else { History::default_path() };
+    tauri::async_runtime::spawn_blocking(move || {
+        tasks::open_history(&reload, &history_path);
+        if reload.demo.is_some() {
+            if let Some(h) = reload.history.lock().unwrap().as_ref() {
+                demo::seed_history(h, chrono::Utc::now());
+            }
+        }
+        // At start: at most one unlock prompt, if the keyring is locked.
+        reload.reconcile(true, Unlock::Once);
+        tasks::recall_recent(&reload);
+    });
+    tasks::watch_settings(tray);
+    tauri::async_runtime::spawn(tasks::keyring_watch(tray.clone()));
+    let waker = tray.commands.clone();
+    let told = move |event| {
+        let _ = waker.send(match event {
+            wake::Event::OnBattery(on_battery) => Command::SetOnBattery(on_battery),
+            wake::Event::Resumed | wake::Event::NetworkUp => Command::Wake,
+        });
+    };
+    if wake::watch(told) {
+        let _ = tray.commands.send(Command::SetClockCheck(None));
+    }
+    if let Some(app) = tray.app() {
+        tasks::exit_on_signals(app);
+    }
+}

@@ -1,0 +1,79 @@
+//! Keeping the poller in step with the settings file. What the poller was last told
+//! (accounts, the OAuth client, the polling) is kept apart from the file's copy, and
+//! every reconcile compares the file as it is now with that: a change made by another
+//! process (the CLI, a window) is always noticed, however it was written.
+
+use super::TrayProcess;
+use heygen_tray_core::accounts::Unlock;
+use heygen_tray_core::api::ErrorKind;
+use heygen_tray_core::poller::Command;
+use heygen_tray_core::settings::{Account, Polling, Settings};
+use heygen_tray_core::snapshot::AccountSnapshot;
+
+/// What the poller was last told.
+#[derive(Debug, Default)]
+pub struct Told {
+    accounts: Option<(Vec<Account>, Option<String>)>,
+    polling: Option<Polling>,
+}
+
+impl TrayProcess {
+    /// Reads the settings file and tells the poller what changed since it was last
+    /// told: the polling, and (or with `force`) the accounts with their keys. `unlock`
+    /// says whether reading keys may show an unlock prompt (at start and on the user's
+    /// request) or must not (automatic reloads). An account the poller already polls
+    /// whose key cannot be read now (a keyring locked since) keeps its key in memory
+    /// and its figures on screen. Serialised, so the latest file always wins.
+    /// Blocking (keyring): call from a blocking thread.
+    pub fn reconcile(&self, force: bool, unlock: Unlock) {
+        let mut told = self.told.lock().unwrap();
+        let loaded = self.service.accounts.settings.load();
+        if loaded.notice.is_some() {
+            *self.notice.lock().unwrap() = loaded.notice.clone();
+        }
+        let settings = loaded.settings;
+        *self.settings.lock().unwrap() = settings.clone();
+        let polling = settings.polling();
+        if told.polling != Some(polling) && self.demo.is_none() {
+            let _ = self.commands.send(polling.into());
+        }
+        told.polling = Some(polling);
+        let accounts = (settings.accounts.clone(), settings.oauth_client_id.clone());
+        if force || told.accounts.as_ref() != Some(&accounts) {
+            if let Some((before, _)) = &told.accounts {
+                self.alerts.forget_replaced(before, &settings.accounts);
+            }
+            self.tell_accounts(&settings, unlock);
+            told.accounts = Some(accounts);
+        }
+        drop(told);
+        self.redraw.notify_one();
+    }
+
+    fn tell_accounts(&self, settings: &Settings, unlock: Unlock) {
+        let (ok, problems) = match &self.demo {
+            Some(configs) => (configs.clone(), Vec::new()),
+            None => self.service.accounts.load_for_polling(settings, unlock),
+        };
+        let polled: Vec<String> = self.snapshots.borrow().iter().map(|s| s.name.clone()).collect();
+        let (kept, problems): (Vec<AccountSnapshot>, Vec<AccountSnapshot>) =
+            problems.into_iter().partition(|p| is_keyring_error(p) && polled.contains(&p.name));
+        let keep: Vec<_> = kept.into_iter().map(|p| (p.name, p.thresholds)).collect();
+        let trouble = problems.iter().any(is_keyring_error);
+        tracing::debug!("poller told: {} accounts, {} kept polling, {} unreadable", ok.len(), keep.len(), problems.len());
+        *self.problems.lock().unwrap() = problems;
+        let _ = self.commands.send(Command::SetAccountsKeeping(ok, keep));
+        if trouble {
+            self.keyring_trouble.notify_one();
+        }
+    }
+
+    /// Accounts whose key the keyring would not give (locked, or not running yet).
+    pub fn keyring_trouble(&self) -> bool {
+        self.problems.lock().unwrap().iter().any(is_keyring_error)
+    }
+}
+
+fn is_keyring_error(p: &AccountSnapshot) -> bool {
+    p.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Keyring)
+}

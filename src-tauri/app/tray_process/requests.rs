@@ -1,0 +1,256 @@
+//! The tray process's answers to the pages' requests, whether the page runs in this
+//! process or in a window process. What changes accounts or preferences goes through
+//! the core's `Service`; this process then reconciles the poller with the file at
+//! once, so the change never waits for the file watcher.
+
+use super::actions::{self, Link};
+use super::TrayProcess;
+use crate::role::{Reply, Request};
+use crate::webview::Page;
+use heygen_tray_core::accounts::Unlock;
+use heygen_tray_core::billing::ThresholdOverride;
+use heygen_tray_core::service::{parse_secret, SaveAccount, ServiceError};
+use heygen_tray_core::settings::{Account, AuthKind, Settings, TrayDisplay};
+use heygen_tray_core::snapshot::AccountSnapshot;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+const DEMO_ACCOUNTS: &str = "Demo mode uses simulated accounts; start the app without --demo to add your own.";
+
+impl TrayProcess {
+    pub async fn answer(self: Arc<Self>, request: Request) -> Reply {
+        match request {
+            Request::Dashboard => Ok(self.current_state()),
+            Request::History { account, range } => self.blocking(move |t| t.chart(&account, &range)).await,
+            Request::Refresh { account } => {
+                actions::refresh(&self, account);
+                Ok(Value::Null)
+            }
+            Request::Settings => self.blocking(|t| Ok(to_value(t.settings_payload()))).await,
+            Request::AccountNotes => Ok(to_value(self.account_notes())),
+            Request::TestKey { key, oauth } => {
+                let secret = parse_secret(key.expose(), oauth).map_err(|e| e.to_string())?;
+                drop(key);
+                let s = self.service.test(&secret).await.map_err(|e| e.to_string())?;
+                Ok(json!({"username": s.username, "billing_type": s.billing_type, "headline": s.headline}))
+            }
+            Request::SaveAccount { name, key, oauth, low, critical, enabled, is_new } => {
+                if self.demo.is_some() {
+                    return Err(DEMO_ACCOUNTS.into());
+                }
+                let secret = match key.as_ref().map(|k| k.expose().trim()).filter(|k| !k.is_empty()) {
+                    Some(k) => Some(parse_secret(k, oauth).map_err(|e| e.to_string())?),
+                    None => None,
+                };
+                drop(key);
+                let request = SaveAccount {
+                    name: name.trim().to_string(),
+                    secret,
+                    thresholds: Some(ThresholdOverride { low, critical }),
+                    enabled: Some(enabled),
+                    verify: true,
+                    only_new: is_new,
+                };
+                let saved = self.service.save(request).await.map_err(|e| match e {
+                    ServiceError::NotVerified(e) => format!("Not saved: {e}"),
+                    e => e.to_string(),
+                });
+                self.after_change().await;
+                Ok(Value::String(saved?.message("Saved")))
+            }
+            Request::RemoveAccount { name } => {
+                if self.demo.is_some() {
+                    return Err(DEMO_ACCOUNTS.into());
+                }
+                self.blocking(move |t| {
+                    t.service.remove(&name).map_err(|e| e.to_string())?;
+                    if let Some(h) = t.history.lock().unwrap().as_ref() {
+                        let _ = h.forget(&name);
+                    }
+                    t.reconcile(false, Unlock::Once);
+                    Ok(Value::Null)
+                })
+                .await
+            }
+            Request::SavePreferences { prefs } => {
+                self.blocking(move |t| {
+                    let saved = t.service.save_preferences(&prefs, super::autostart::set);
+                    t.reconcile(false, Unlock::Never);
+                    saved.map(|_| Value::Null).map_err(|e| e.to_string())
+                })
+                .await
+            }
+            Request::ImportHeygenCli { name } => {
+                if self.demo.is_some() {
+                    return Err(DEMO_ACCOUNTS.into());
+                }
+                let imported = self.service.import_heygen_cli(name.trim(), true).await.map_err(|e| match e {
+                    ServiceError::NotVerified(e) => format!("Not imported: {e}"),
+                    e => e.to_string(),
+                });
+                self.after_change().await;
+                Ok(Value::String(imported?.0.message("Imported")))
+            }
+            Request::OpenWindow { page } => {
+                let page = Page::parse(&page).ok_or("unknown window")?;
+                actions::open_window(&self, page);
+                Ok(Value::Null)
+            }
+            Request::OpenLink { target } => {
+                let link = match target.as_str() {
+                    "billing" => Link::Billing,
+                    "api_keys" => Link::ApiKeys,
+                    "dashboard" => Link::Dashboard,
+                    _ => return Err("unknown link".into()),
+                };
+                actions::open_link(&self, link);
+                Ok(Value::Null)
+            }
+        }
+    }
+
+    /// After Settings changed accounts: the poller hears of it now (one unlock prompt
+    /// at most: the user is there).
+    async fn after_change(self: &Arc<Self>) {
+        let _ = self
+            .blocking(|t| {
+                t.reconcile(false, Unlock::Once);
+                Ok(())
+            })
+            .await;
+    }
+
+    /// Runs keyring, file and database work off the async runtime.
+    async fn blocking<T: Send + 'static>(self: &Arc<Self>, f: impl FnOnce(&TrayProcess) -> Result<T, String> + Send + 'static) -> Result<T, String> {
+        let this = self.clone();
+        tauri::async_runtime::spawn_blocking(move || f(&this)).await.map_err(|e| e.to_string())?
+    }
+
+    fn chart(&self, account: &str, range: &str) -> Reply {
+        let span = match range {
+            "24h" => chrono::Duration::hours(24),
+            "7d" => chrono::Duration::days(7),
+            "30d" => chrono::Duration::days(30),
+            _ => return Err("unknown range".into()),
+        };
+        let history = self.history.lock().unwrap();
+        let Some(h) = history.as_ref() else { return Ok(json!({"unit": null, "points": []})) };
+        let samples = h.samples(Some(account), Some(chrono::Utc::now() - span)).map_err(|e| e.to_string())?;
+        let unit = samples.last().map(|s| s.unit.clone());
+        let points: Vec<Value> = samples
+            .into_iter()
+            .filter(|s| Some(&s.unit) == unit.as_ref())
+            .map(|s| json!({"at": s.at, "remaining": s.remaining, "added": s.added}))
+            .collect();
+        Ok(json!({"unit": unit, "points": points}))
+    }
+
+    fn account_notes(&self) -> Vec<AccountNotes> {
+        let settings = self.settings.lock().unwrap().clone();
+        let snapshots = self.current();
+        settings.accounts.iter().map(|a| notes_for(a, &snapshots, &settings)).collect()
+    }
+
+    /// Blocking (reads each key's mask from the keyring).
+    fn settings_payload(&self) -> SettingsPayload {
+        let settings = self.settings.lock().unwrap().clone();
+        let snapshots = self.current();
+        let accounts = settings
+            .accounts
+            .iter()
+            .map(|a| {
+                let key = match self.demo {
+                    Some(_) => Ok("…demo".to_string()),
+                    None => self.service.accounts.keystore.get(&a.name, a.auth).map(|s| s.mask()),
+                };
+                AccountRow {
+                    name: a.name.clone(),
+                    auth: a.auth,
+                    key_mask: key.as_ref().ok().cloned(),
+                    key_error: key.err().map(|e| e.to_string()),
+                    low: a.thresholds.low,
+                    critical: a.thresholds.critical,
+                    enabled: a.enabled,
+                    username: a.username.clone(),
+                    billing_type: a.billing_type.clone(),
+                    notes: notes_for(a, &snapshots, &settings),
+                }
+            })
+            .collect();
+        SettingsPayload {
+            accounts,
+            poll_automatic: settings.poll_automatic,
+            poll_interval_minutes: settings.poll_interval().as_secs() / 60,
+            notifications: settings.notifications,
+            start_at_login: settings.start_at_login,
+            forecast_alerts: settings.forecast_alerts,
+            forecast_alert_days: settings.forecast_alert_days,
+            tray_display: settings.tray_display,
+            tray_account: settings.tray_account.clone(),
+            notice: self.notice.lock().unwrap().clone(),
+            demo: self.demo.is_some(),
+            heygen_cli_found: heygen_tray_core::heygen_cli::credentials_path().exists(),
+        }
+    }
+}
+
+fn to_value(v: impl Serialize) -> Value {
+    serde_json::to_value(v).unwrap_or_default()
+}
+
+#[derive(Debug, Serialize)]
+struct AccountRow {
+    name: String,
+    auth: AuthKind,
+    /// `…a1b2`, or null when the keyring could not be read.
+    key_mask: Option<String>,
+    key_error: Option<String>,
+    low: Option<f64>,
+    critical: Option<f64>,
+    enabled: bool,
+    username: Option<String>,
+    billing_type: Option<String>,
+    /// What the account list explains from the latest figures.
+    #[serde(flatten)]
+    notes: AccountNotes,
+}
+
+#[derive(Debug, Serialize)]
+struct SettingsPayload {
+    accounts: Vec<AccountRow>,
+    poll_automatic: bool,
+    poll_interval_minutes: u64,
+    notifications: bool,
+    start_at_login: bool,
+    forecast_alerts: bool,
+    forecast_alert_days: f64,
+    tray_display: TrayDisplay,
+    tray_account: Option<String>,
+    notice: Option<String>,
+    demo: bool,
+    heygen_cli_found: bool,
+}
+
+/// What the account list explains about an account from its latest figures; no
+/// keyring access, so Settings can ask again whenever new figures arrive.
+#[derive(Debug, Serialize)]
+struct AccountNotes {
+    name: String,
+    auto_reload: Option<String>,
+    /// The key's name and expiry, or that it was revoked.
+    key: Option<String>,
+    key_warning: bool,
+}
+
+fn notes_for(a: &Account, snapshots: &[AccountSnapshot], settings: &Settings) -> AccountNotes {
+    let snap = snapshots.iter().find(|s| s.name == a.name);
+    let summary = snap.and_then(|s| s.summary.as_ref());
+    let key = snap.and_then(|s| heygen_tray_core::alerts::describe_key(s, chrono::Utc::now()));
+    AccountNotes {
+        name: a.name.clone(),
+        auto_reload: summary.and_then(|s| heygen_tray_core::alerts::explain_reload(s, &a.thresholds, settings.reload_grace())),
+        key_warning: key.as_ref().is_some_and(|(_, warn)| *warn),
+        key: key.map(|(line, _)| line),
+    }
+}

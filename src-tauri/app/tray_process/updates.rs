@@ -1,0 +1,70 @@
+//! The one place snapshots flow out to what the user sees: history and forecasts,
+//! the tray, open windows (a `state` event here, the latest state to each window
+//! process) and notifications. Runs whenever the poller publishes, the settings
+//! change, an alert pause ends, or alert memory waits to be saved again.
+
+use super::alert_book::SAVE_RETRY;
+use super::TrayProcess;
+use heygen_tray_core::snapshot::AccountSnapshot;
+use heygen_tray_core::view::{Forecasts, TrayOptions};
+use chrono::Utc;
+use std::sync::Arc;
+use tauri::{AppHandle, Emitter};
+
+pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tray::Handle>) {
+    let mut snapshots = tray.snapshots.clone();
+    loop {
+        let snaps = tray.current();
+        let forecasts = record_and_forecast(&tray, &snaps).await;
+        let settings = tray.settings.lock().unwrap().clone();
+        let paused_until = settings.alerts_paused_until;
+        if let Some(icon) = &icon {
+            let options = TrayOptions { display: settings.tray_display, pinned: settings.tray_account.clone() };
+            super::tray::update(icon, snaps.clone(), forecasts.clone(), paused_until, options).await;
+        }
+        let state = tray.dashboard_state(&snaps, &forecasts);
+        tray.children.send_state(&state);
+        let _ = app.emit("state", state);
+        let now = Utc::now();
+        let paused = paused_until.is_some_and(|t| t > now) || !settings.notifications;
+        tray.alerts.send_due(&snaps, &forecasts, &settings, paused).await;
+        let saved = {
+            let tray = tray.clone();
+            tauri::async_runtime::spawn_blocking(move || tray.alerts.save(&tray.service.accounts.settings, tray.demo.is_some())).await.unwrap_or(false)
+        };
+        let pause_ends = paused_until.filter(|t| *t > now).and_then(|t| (t - now).to_std().ok());
+        let wake_in = match (pause_ends, saved) {
+            (p, true) => p,
+            (p, false) => Some(p.map_or(SAVE_RETRY, |p| p.min(SAVE_RETRY))),
+        };
+        tokio::select! {
+            changed = snapshots.changed() => if changed.is_err() { return },
+            _ = tray.redraw.notified() => {}
+            _ = async {
+                match wake_in {
+                    Some(d) => tokio::time::sleep(d).await,
+                    None => std::future::pending().await,
+                }
+            } => {}
+        }
+    }
+}
+
+/// Writes new figures to the history and derives the forecasts from it.
+async fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot]) -> Forecasts {
+    let (this, snaps) = (tray.clone(), snaps.to_vec());
+    let forecasts = tauri::async_runtime::spawn_blocking(move || {
+        let history = this.history.lock().unwrap();
+        let Some(h) = history.as_ref() else { return Forecasts::new() };
+        for s in &snaps {
+            if let Err(e) = h.record_snapshot(s) {
+                tracing::warn!("history not written: {e}");
+            }
+        }
+        heygen_tray_core::forecast::for_snapshots(h, &snaps, Utc::now(), |name| this.alerts.reload_failing(name))
+    })
+    .await
+    .unwrap_or_default();
+    *tray.forecasts.lock().unwrap() = forecasts.clone();
+    forecasts
+}
