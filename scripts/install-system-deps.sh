@@ -12,6 +12,8 @@ PKGS=(
   systemd openssl socat
   # a real tray host (its systray plugin shows StatusNotifierItems) for tests and screenshots
   xfce4-panel
+  # reading windows the way assistive technology does (scripts/atspi.py)
+  at-spi2-core python3-pyatspi
   # scripts, screenshots, benchmarks
   curl jq imagemagick python3-gi python3-xlib procps
   # packaging (scripts/package.sh): shared-library dependencies, metadata checks

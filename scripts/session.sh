@@ -46,6 +46,10 @@ start_session() {
   export DISPLAY=":$n"
   wait_for "Xvfb to accept connections on $DISPLAY" 30 xdpyinfo || { cat "$SESSION_TMP/xvfb.log" >&2; return 1; }
 
+  # D-Bus-activated services (the accessibility bus, gnome-keyring's helpers) get this
+  # session's folders and display, not those of whoever started dbus-run-session.
+  dbus-update-activation-environment DISPLAY XDG_RUNTIME_DIR XDG_DATA_HOME XDG_CONFIG_HOME XDG_CACHE_HOME >/dev/null 2>&1 || true
+
   # Started by hand and unlocked: D-Bus auto-start would give a locked, empty store.
   printf 'test-session' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   wait_for "gnome-keyring's Secret Service (org.freedesktop.secrets) on the session bus" 30 bus_has org.freedesktop.secrets

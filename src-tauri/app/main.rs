@@ -20,6 +20,9 @@ use role::Role;
 use std::sync::Arc;
 use webview::Page;
 
+/// The app binary's name, as installed.
+const APP_NAME: &str = "heygen-tray-app";
+
 /// The app's own arguments (the command line documents them for users).
 #[derive(Debug, Parser)]
 #[command(name = "heygen-tray-app", version, about = "The HeyGen Tray app; start it with `heygen-tray`.")]
@@ -59,7 +62,15 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
         return EXIT_FAILURE;
     }
     match window.as_deref().and_then(Page::parse) {
-        Some(page) => window_process::run(page),
+        Some(page) => {
+            // Started through /proc/self/exe, the kernel named this process `exe`.
+            #[cfg(target_os = "linux")]
+            // SAFETY: PR_SET_NAME copies at most 16 bytes from a NUL-terminated string.
+            unsafe {
+                libc::prctl(libc::PR_SET_NAME, c"heygen-tray-app".as_ptr());
+            }
+            window_process::run(page)
+        }
         None => tray_process::run(demo, open.as_deref().and_then(Page::parse)),
     }
 }

@@ -119,7 +119,11 @@ impl WindowChildren {
             }
             children.remove(page.label());
         }
-        let mut process = Command::new(own_binary()?)
+        let mut command = Command::new(own_binary()?);
+        // Named as the app, not `exe`: the toolkit takes its WM_CLASS from argv[0].
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::arg0(&mut command, crate::APP_NAME);
+        let mut process = command
             .args(["--window", page.label()])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

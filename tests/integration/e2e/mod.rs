@@ -16,6 +16,7 @@ mod keyring_unlock;
 mod live_status;
 mod notifications;
 mod panel;
+mod roles;
 mod settings;
 mod tauri_tray;
 mod tray;

@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Reads and works the window a process shows, the way assistive technology does:
+through AT-SPI (WebKitGTK exposes each page's accessible tree there), so a test can
+check a window running in any process, including a window process started by the
+tray, where WebDriver does not reach. Debian's /usr/bin/python3 with python3-pyatspi.
+
+    atspi.py PID dump               the process's windows as JSON lines: role, name, text
+    atspi.py PID press NAME         presses the button named NAME
+    atspi.py PID set LABEL VALUE    puts VALUE in the entry labelled LABEL (typed, where
+                                    the entry takes no text from outside)
+
+Exits 1 (and says why on stderr) when the process shows nothing yet or the control
+is not there, so a caller can retry within its own time limit.
+"""
+import json
+import sys
+import time
+
+import pyatspi
+
+MAX_DEPTH = 60
+OBJECT = "\ufffc"  # stands for an embedded child in a container's text
+
+
+def app_of(pid):
+    for app in pyatspi.Registry.getDesktop(0):
+        try:
+            if app is not None and app.get_process_id() == pid:
+                return app
+        except Exception:  # an application that went away while listed
+            continue
+    return None
+
+
+def text_of(node):
+    try:
+        t = node.queryText()
+        return t.getText(0, -1).replace(OBJECT, "").strip()
+    except NotImplementedError:
+        return ""
+    except Exception:
+        return ""
+
+
+def walk(node, depth=0):
+    if node is None or depth > MAX_DEPTH:
+        return
+    # Not pruned by SHOWING: the toolkit's fillers above the page and cards scrolled
+    # out of view are not "showing"; what the page hides is not in the tree at all.
+    try:
+        if node.getState().contains(pyatspi.STATE_DEFUNCT):
+            return
+    except Exception:
+        return
+    yield node
+    try:
+        children = list(node)
+    except Exception:
+        return
+    for child in children:
+        yield from walk(child, depth + 1)
+
+
+def nodes(pid):
+    app = app_of(pid)
+    if app is None:
+        sys.exit(f"atspi: process {pid} shows nothing on the accessibility bus (yet)")
+    return list(walk(app))
+
+
+def label_of(node):
+    """The entry's accessible name, or the name of the label pointing at it."""
+    if node.name:
+        return node.name
+    try:
+        for rel in node.getRelationSet():
+            if rel.getRelationType() == pyatspi.RELATION_LABELLED_BY:
+                return " ".join(rel.getTarget(i).name for i in range(rel.getNTargets()))
+    except Exception:
+        pass
+    return ""
+
+
+def find(pid, roles, name):
+    for n in nodes(pid):
+        if n.getRoleName() in roles and (n.name == name or label_of(n) == name):
+            return n
+    sys.exit(f"atspi: no {'/'.join(roles)} named {name!r} in process {pid}")
+
+
+# X keycodes of the standard (evdev) keymap, as Xvfb has it.
+CONTROL_L, KEY_A = 37, 38
+
+
+def type_into(node, text):
+    """Focuses the entry, selects what it holds and types `text` over it, as a user
+    does (number inputs take no EditableText)."""
+    node.queryComponent().grabFocus()
+    for _ in range(30):
+        if node.getState().contains(pyatspi.STATE_FOCUSED):
+            break
+        time.sleep(0.1)
+    else:
+        sys.exit("atspi: the entry did not take the focus")
+    pyatspi.Registry.generateKeyboardEvent(CONTROL_L, None, pyatspi.KEY_PRESS)
+    pyatspi.Registry.generateKeyboardEvent(KEY_A, None, pyatspi.KEY_PRESSRELEASE)
+    pyatspi.Registry.generateKeyboardEvent(CONTROL_L, None, pyatspi.KEY_RELEASE)
+    pyatspi.Registry.generateKeyboardEvent(0, text, pyatspi.KEY_STRING)
+    for _ in range(30):
+        if text_of(node) == text:
+            return
+        time.sleep(0.1)
+    sys.exit(f"atspi: the entry shows {text_of(node)!r} after typing {text!r}")
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    pid, command, args = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+    if command == "dump":
+        found = nodes(pid)
+        if not any(n.getRoleName() == "document web" for n in found):
+            sys.exit(f"atspi: process {pid} shows no page (yet)")
+        for n in found:
+            print(json.dumps({"role": n.getRoleName(), "name": n.name, "text": text_of(n)}))
+    elif command == "press":
+        node = find(pid, ("push button", "button", "toggle button", "check box", "link"), args[0])
+        node.queryAction().doAction(0)
+    elif command == "set":
+        node = find(pid, ("entry", "spin button", "password text", "text"), args[0])
+        try:
+            node.queryEditableText().setTextContents(args[1])
+        except NotImplementedError:
+            type_into(node, args[1])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()
