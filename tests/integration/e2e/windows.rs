@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// WebKit helpers (WebKitWebProcess, WebKitNetworkProcess) and window processes
-/// (`heygen-tray --window`) still running, wherever they were reparented to.
+/// (`heygen-tray-app --window PAGE`) still running, wherever they were reparented to.
 fn window_processes(app: &App) -> Vec<String> {
     tagged(&app.tag)
         .into_iter()
