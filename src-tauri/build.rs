@@ -7,6 +7,7 @@ fn main() {
             .app_manifest(tauri_build::AppManifest::new().commands(&[
                 "get_dashboard",
                 "get_history",
+                "get_charts",
                 "refresh",
                 "get_settings",
                 "account_notes",

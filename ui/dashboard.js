@@ -40,16 +40,38 @@ function svg(tag, attrs, ...children) {
   return n;
 }
 
+// Chart data by "account|range", with the history revision it was read at: the page
+// asks again only for charts whose history changed since, all of them in one round.
+const charts = {};
+const chartKey = (account, range) => `${account}|${range}`;
+
 function chartBlock(card) {
   const range = ranges[card.name] || "7d";
-  const box = el("div", { class: "chart", "data-range": range, role: "img", "aria-label": `Balance history of ${card.name}, last ${range}` });
+  const box = el("div", { class: "chart", "data-range": range, "data-key": chartKey(card.name, range), role: "img", "aria-label": `Balance history of ${card.name}, last ${range}` });
   const tabs = el("div", { class: "ranges", role: "group", "aria-label": "Chart range" },
     ["24h", "7d", "30d"].map((r) => el("button", {
       type: "button", class: r === range ? "range active" : "range", "aria-pressed": String(r === range),
       onclick: () => { ranges[card.name] = r; render(last); },
     }, r)));
-  invoke("get_history", { account: card.name, range }).then((h) => drawChart(box, h, range)).catch(() => {});
+  const known = charts[chartKey(card.name, range)];
+  if (known) drawChart(box, known.data, range);
   return el("div", { class: "history" }, tabs, box);
+}
+
+async function fetchCharts(state) {
+  const rev = state.history_rev;
+  const wanted = state.accounts.map((c) => ({ account: c.name, range: ranges[c.name] || "7d" }))
+    .filter((w) => { const k = charts[chartKey(w.account, w.range)]; return !k || k.rev !== rev; });
+  if (wanted.length === 0) return;
+  let got;
+  try { got = await invoke("get_charts", { charts: wanted }); } catch (_) { return; }
+  wanted.forEach((w, i) => {
+    const key = chartKey(w.account, w.range);
+    charts[key] = { rev, data: got[i] };
+    for (const box of document.querySelectorAll(".chart[data-key]")) {
+      if (box.dataset.key === key) drawChart(box, got[i], w.range);
+    }
+  });
 }
 
 function drawChart(box, h, range) {
@@ -91,6 +113,7 @@ function render(state) {
       el("button", { type: "button", class: "primary", onclick: () => invoke("open_window", { page: "settings" }) }, "Add an account in Settings")));
   }
   for (const card of state.accounts) list.append(renderCard(card));
+  fetchCharts(state);
   const paused = document.getElementById("paused");
   paused.hidden = !state.paused_until && state.notifications;
   paused.textContent = !state.notifications ? "Notifications are off (Settings)."

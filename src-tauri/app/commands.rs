@@ -3,7 +3,7 @@
 //! answers it, a window process passes it on to the tray process. None returns a
 //! key: accounts come back masked.
 
-use super::role::{PastedKey, Reply, Request, Role};
+use super::role::{ChartWanted, PastedKey, Reply, Request, Role};
 use heygen_tray_core::service::Preferences;
 use std::sync::Arc;
 use tauri::State;
@@ -29,6 +29,12 @@ pub async fn get_dashboard(role: Page<'_>) -> Reply {
 #[tauri::command]
 pub async fn get_history(role: Page<'_>, account: String, range: String) -> Reply {
     ask(role, Request::History { account, range }).await
+}
+
+/// Several charts in one round: an array of charts in the order asked for.
+#[tauri::command]
+pub async fn get_charts(role: Page<'_>, charts: Vec<ChartWanted>) -> Reply {
+    ask(role, Request::Charts { charts }).await
 }
 
 #[tauri::command]

@@ -126,6 +126,7 @@ fn with_commands(builder: tauri::Builder<tauri::Wry>, role: Arc<dyn Role>) -> ta
         .invoke_handler(tauri::generate_handler![
             commands::get_dashboard,
             commands::get_history,
+            commands::get_charts,
             commands::refresh,
             commands::get_settings,
             commands::account_notes,

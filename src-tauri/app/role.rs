@@ -17,6 +17,8 @@ use std::sync::Arc;
 pub enum Request {
     Dashboard,
     History { account: String, range: String },
+    /// Several charts in one round (the dashboard asks for all it must redraw at once).
+    Charts { charts: Vec<ChartWanted> },
     Refresh { account: Option<String> },
     Settings,
     AccountNotes,
@@ -35,6 +37,13 @@ pub enum Request {
     ImportHeygenCli { name: String },
     OpenWindow { page: String },
     OpenLink { target: String },
+}
+
+/// One chart the dashboard draws: an account's history over `24h`, `7d` or `30d`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ChartWanted {
+    pub account: String,
+    pub range: String,
 }
 
 /// The answer: the page's JSON, or words for the user.

@@ -9,6 +9,7 @@ mod launch;
 mod oauth;
 mod keyring;
 mod poller;
+mod scale;
 mod untrusted;
 mod support;
 mod tls;

@@ -72,6 +72,8 @@ pub struct TrayProcess {
     pub history: Mutex<Option<History>>,
     /// The latest forecasts, derived from history on each redraw.
     pub forecasts: Mutex<Forecasts>,
+    /// Bumped whenever the history gains rows: the dashboard reads charts again then only.
+    pub history_rev: std::sync::atomic::AtomicU64,
     /// Window processes started by this process.
     pub children: WindowChildren,
     /// Show windows in this process (demo mode, `--open`, WebDriver) instead.
@@ -86,6 +88,8 @@ pub struct DashboardPayload {
     pub paused_until: Option<chrono::DateTime<chrono::Utc>>,
     pub notifications: bool,
     pub demo: bool,
+    /// See [`TrayProcess::history_rev`].
+    pub history_rev: u64,
 }
 
 impl TrayProcess {
@@ -112,6 +116,7 @@ impl TrayProcess {
             paused_until: s.alerts_paused_until.filter(|t| *t > now),
             notifications: s.notifications,
             demo: self.demo.is_some(),
+            history_rev: self.history_rev.load(std::sync::atomic::Ordering::Relaxed),
         };
         serde_json::to_value(payload).unwrap_or_default()
     }
@@ -202,6 +207,7 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
         keyring_trouble: Notify::new(),
         history: Mutex::new(None),
         forecasts: Mutex::new(Default::default()),
+        history_rev: Default::default(),
         children: WindowChildren::default(),
         // Under WebDriver (WebKitWebDriver sets WEBKIT_INSPECTOR_SERVER) the windows
         // must live in the process being driven.
@@ -299,16 +305,21 @@ fn start_tasks(
     let reload = tray.clone();
     let history_path = if demo { reload.service.accounts.settings.path().with_file_name("history.sqlite3") } else { History::default_path() };
     tauri::async_runtime::spawn_blocking(move || {
+        // The accounts first, so the first polls go out at once; then the history
+        // (checked and migrated), the figures it recalls, and later its compaction.
+        // At start: at most one unlock prompt, if the keyring is locked.
+        reload.reconcile(true, Unlock::Once);
         tasks::open_history(&reload, &history_path);
         if reload.demo.is_some() {
             if let Some(h) = reload.history.lock().unwrap().as_ref() {
                 demo::seed_history(h, chrono::Utc::now());
             }
         }
-        // At start: at most one unlock prompt, if the keyring is locked.
-        reload.reconcile(true, Unlock::Once);
         tasks::recall_recent(&reload);
+        reload.history_rev.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        reload.redraw.notify_one();
     });
+    tauri::async_runtime::spawn(tasks::compact_in_steps(tray.clone()));
     tasks::watch_settings(tray);
     tauri::async_runtime::spawn(tasks::keyring_watch(tray.clone()));
     let waker = tray.commands.clone();

@@ -16,6 +16,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
+/// A chart is 300 px wide: more points than that draw nothing more.
+const CHART_POINTS: u32 = 300;
+
 const DEMO_ACCOUNTS: &str = "Demo mode uses simulated accounts; start the app without --demo to add your own.";
 
 impl TrayProcess {
@@ -23,6 +26,9 @@ impl TrayProcess {
         match request {
             Request::Dashboard => Ok(self.current_state()),
             Request::History { account, range } => self.blocking(move |t| t.chart(&account, &range)).await,
+            Request::Charts { charts } => {
+                self.blocking(move |t| charts.iter().map(|c| t.chart(&c.account, &c.range)).collect::<Result<Vec<_>, _>>().map(Value::Array)).await
+            }
             Request::Refresh { account } => {
                 actions::refresh(&self, account);
                 Ok(Value::Null)
@@ -127,6 +133,7 @@ impl TrayProcess {
         tauri::async_runtime::spawn_blocking(move || f(&this)).await.map_err(|e| e.to_string())?
     }
 
+    /// What one chart draws: at most [`CHART_POINTS`] points over its range.
     fn chart(&self, account: &str, range: &str) -> Reply {
         let span = match range {
             "24h" => chrono::Duration::hours(24),
@@ -136,14 +143,9 @@ impl TrayProcess {
         };
         let history = self.history.lock().unwrap();
         let Some(h) = history.as_ref() else { return Ok(json!({"unit": null, "points": []})) };
-        let samples = h.samples(Some(account), Some(chrono::Utc::now() - span)).map_err(|e| e.to_string())?;
-        let unit = samples.last().map(|s| s.unit.clone());
-        let points: Vec<Value> = samples
-            .into_iter()
-            .filter(|s| Some(&s.unit) == unit.as_ref())
-            .map(|s| json!({"at": s.at, "remaining": s.remaining, "added": s.added}))
-            .collect();
-        Ok(json!({"unit": unit, "points": points}))
+        let now = chrono::Utc::now();
+        let chart = h.chart(account, now - span, now, CHART_POINTS).map_err(|e| e.to_string())?;
+        Ok(to_value(chart))
     }
 
     fn account_notes(&self) -> Vec<AccountNotes> {

@@ -8,14 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// Opens the history (a damaged one is set aside, with a notice in Settings) and
-/// compacts it now and once a day.
+/// Opens the history (a damaged one is set aside, with a notice in Settings). Old
+/// rows are compacted later, in small steps (see [`compact_in_steps`]).
 pub fn open_history(tray: &Arc<TrayProcess>, path: &std::path::Path) {
     match History::open(path) {
         Ok((history, notice)) => {
-            if let Err(e) = history.compact(chrono::Utc::now()) {
-                tracing::warn!("history not compacted: {e}");
-            }
             *tray.history.lock().unwrap() = Some(history);
             if let Some(n) = notice {
                 *tray.notice.lock().unwrap() = Some(n);
@@ -26,19 +23,41 @@ pub fn open_history(tray: &Arc<TrayProcess>, path: &std::path::Path) {
             *tray.notice.lock().unwrap() = Some(format!("History and forecasts are off: {e}"));
         }
     }
-    let tray = tray.clone();
-    tauri::async_runtime::spawn(async move {
+}
+
+/// Compacts the history a minute after start and once a day: a few thousand rows at a
+/// time, each step a short transaction, letting go of the history between steps so
+/// polls, the tray and the windows never wait for it.
+pub async fn compact_in_steps(tray: Arc<TrayProcess>) {
+    const ROWS_PER_STEP: usize = 2000;
+    let mut wait = Duration::from_secs(60);
+    loop {
+        tokio::time::sleep(wait).await;
+        wait = Duration::from_secs(24 * 3600);
+        let mut compaction = heygen_tray_core::history::Compaction::new(chrono::Utc::now());
+        let started = std::time::Instant::now();
         loop {
-            tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
-            let tray = tray.clone();
-            let _ = tauri::async_runtime::spawn_blocking(move || {
-                if let Some(h) = tray.history.lock().unwrap().as_ref() {
-                    let _ = h.compact(chrono::Utc::now());
-                }
+            let (t, mut c) = (tray.clone(), compaction.clone());
+            let step = tauri::async_runtime::spawn_blocking(move || {
+                let more = t.history.lock().unwrap().as_ref().map(|h| c.step(h, ROWS_PER_STEP));
+                (more, c)
             })
             .await;
+            let Ok((more, c)) = step else { break };
+            compaction = c;
+            match more {
+                Some(Ok(true)) => tokio::time::sleep(Duration::from_millis(20)).await,
+                Some(Ok(false)) | None => break,
+                Some(Err(e)) => {
+                    tracing::warn!("history not compacted: {e}");
+                    break;
+                }
+            }
         }
-    });
+        if compaction.removed > 0 {
+            tracing::info!("history compacted: {} old rows merged in {:.1} s", compaction.removed, started.elapsed().as_secs_f64());
+        }
+    }
 }
 
 /// While some key could not be read (a keyring still locked at login, or a Secret
@@ -88,14 +107,21 @@ pub fn exit_on_signals(app: &tauri::AppHandle) {
 }
 
 /// Hands the poller the last day of figures from the history, so automatic polling
-/// goes on from where it was before the app started.
+/// goes on from where it was before the app started (one indexed read per account).
 pub fn recall_recent(tray: &Arc<TrayProcess>) {
     let since = chrono::Utc::now() - heygen_tray_core::poller::adaptive::KEEP;
-    let samples = match tray.history.lock().unwrap().as_ref().map(|h| h.samples(None, Some(since))) {
-        Some(Ok(samples)) => samples,
-        Some(Err(e)) => return tracing::warn!("recent figures not read from the history: {e}"),
-        None => return,
-    };
+    let names: Vec<String> = tray.settings.lock().unwrap().accounts.iter().map(|a| a.name.clone()).collect();
+    let mut samples = Vec::new();
+    {
+        let history = tray.history.lock().unwrap();
+        let Some(h) = history.as_ref() else { return };
+        for name in &names {
+            match h.samples(Some(name), Some(since)) {
+                Ok(s) => samples.extend(s),
+                Err(e) => return tracing::warn!("recent figures not read from the history: {e}"),
+            }
+        }
+    }
     if !samples.is_empty() {
         let _ = tray.commands.send(heygen_tray_core::poller::Command::Recall(samples));
     }

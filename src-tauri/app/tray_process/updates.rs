@@ -57,8 +57,12 @@ async fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot])
         let history = this.history.lock().unwrap();
         let Some(h) = history.as_ref() else { return Forecasts::new() };
         for s in &snaps {
-            if let Err(e) = h.record_snapshot(s) {
-                tracing::warn!("history not written: {e}");
+            match h.record_snapshot(s) {
+                Ok(true) => {
+                    this.history_rev.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                Ok(false) => {}
+                Err(e) => tracing::warn!("history not written: {e}"),
             }
         }
         heygen_tray_core::forecast::for_snapshots(h, &snaps, Utc::now(), |name| this.alerts.reload_failing(name))

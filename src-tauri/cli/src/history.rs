@@ -1,7 +1,7 @@
 //! `heygen-tray history [NAME] [--since DATE] --csv|--json`: exports the samples.
 
 use super::{usage_error, EXIT_FAILURE};
-use heygen_tray_core::history::{History, Sample};
+use heygen_tray_core::history::{History, HistoryError, Sample};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::io::Write;
 
@@ -34,23 +34,11 @@ pub fn run(args: HistoryArgs) -> i32 {
         None => None,
     };
     let path = History::default_path();
-    // An export only reads: nothing is created, migrated or moved.
-    let samples = if path.exists() {
-        match History::open_read_only(&path).and_then(|h| h.samples(args.name.as_deref(), since)) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return EXIT_FAILURE;
-            }
-        }
-    } else {
-        Vec::new()
-    };
-    let mut out = std::io::stdout().lock();
-    let written = if args.json { write_json(&mut out, &samples) } else { write_csv(&mut out, &samples) };
-    match written {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let exported = export(&mut out, &path, args.name.as_deref(), since, args.json).and_then(|()| Ok(out.flush()?));
+    match exported {
         Ok(()) => 0,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(Failed::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
         Err(e) => {
             eprintln!("error: {e}");
             EXIT_FAILURE
@@ -58,9 +46,40 @@ pub fn run(args: HistoryArgs) -> i32 {
     }
 }
 
-fn write_json(out: &mut impl Write, samples: &[Sample]) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *out, samples).map_err(std::io::Error::other)?;
-    writeln!(out)
+#[derive(Debug, thiserror::Error)]
+enum Failed {
+    #[error("{0}")]
+    Read(#[from] HistoryError),
+    #[error("{0}")]
+    Write(#[from] std::io::Error),
+}
+
+/// Writes the samples as they are read: an export of any size needs the memory of
+/// one row. Only reads: nothing is created, migrated or moved.
+fn export(out: &mut impl Write, path: &std::path::Path, account: Option<&str>, since: Option<DateTime<Utc>>, json: bool) -> Result<(), Failed> {
+    let history = if path.exists() { Some(History::open_read_only(path)?) } else { None };
+    match json {
+        true => out.write_all(b"[")?,
+        false => writeln!(out, "account,at,remaining,unit,spent,added")?,
+    }
+    let mut first = true;
+    if let Some(h) = history {
+        h.each_sample(account, since, |s: Sample| -> Result<(), Failed> {
+            if json {
+                if !std::mem::take(&mut first) {
+                    out.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut *out, &s).map_err(std::io::Error::other)?;
+            } else {
+                csv_row(out, &s)?;
+            }
+            Ok(())
+        })?;
+    }
+    if json {
+        out.write_all(b"]\n")?;
+    }
+    Ok(())
 }
 
 /// RFC 4180 quoting for the one free-text column, the account name.
@@ -72,19 +91,15 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn write_csv(out: &mut impl Write, samples: &[Sample]) -> std::io::Result<()> {
-    writeln!(out, "account,at,remaining,unit,spent,added")?;
-    for s in samples {
-        writeln!(
-            out,
-            "{},{},{},{},{},{}",
-            csv_field(&s.account),
-            s.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            s.remaining,
-            s.unit,
-            s.spent,
-            s.added
-        )?;
-    }
-    Ok(())
+fn csv_row(out: &mut impl Write, s: &Sample) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{},{},{},{},{},{}",
+        csv_field(&s.account),
+        s.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        s.remaining,
+        s.unit,
+        s.spent,
+        s.added
+    )
 }

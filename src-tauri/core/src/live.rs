@@ -38,7 +38,8 @@ impl LiveStatus {
     /// Whether an account's figures are stale: the app's latest attempt failed, or
     /// they are older than the app's polling explains.
     pub fn is_stale(&self, snap: &AccountSnapshot, now: DateTime<Utc>) -> bool {
-        let max_age = chrono::Duration::seconds(self.max_age_secs.min(i64::MAX as u64) as i64);
+        // From another process: any number may arrive; a huge one means "never stale".
+        let max_age = i64::try_from(self.max_age_secs).ok().and_then(chrono::Duration::try_seconds).unwrap_or(chrono::Duration::MAX);
         snap.is_stale() || snap.fetched_at.is_some_and(|t| now - t > max_age)
     }
 }

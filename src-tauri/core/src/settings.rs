@@ -213,7 +213,7 @@ impl Settings {
 
 /// The settings file could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("could not save settings to {path}: {source}")]
+#[error("could not save settings to {path}: {source}; nothing was changed (check that the folder can be written and the disk is not full)")]
 pub struct SaveError {
     pub path: PathBuf,
     #[source]
@@ -262,11 +262,13 @@ impl Store {
         }
         match self.lock() {
             Ok(_guard) => self.load_unlocked(),
-            // Cannot even create the directory: run on defaults, say why.
-            Err(e) => Loaded {
-                settings: Settings::default(),
-                notice: Some(format!("Settings could not be read from {} ({e}); using defaults.", self.path().display())),
-            },
+            // A folder this process cannot write (read-only, full, the lock file not
+            // ours): the file is only ever replaced whole (written aside, then renamed),
+            // so reading it without the lock still sees one complete version.
+            Err(e) => {
+                tracing::debug!("settings read without their lock ({e})");
+                self.load_unlocked()
+            }
         }
     }
 

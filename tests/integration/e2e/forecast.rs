@@ -3,6 +3,7 @@
 //! the dashboard shows the forecast and a chart with the top-up marked, and the
 //! drained figures land in the history export.
 
+use super::desktop::Tray;
 use super::webdriver::Session;
 use super::{exclusive, stored_wallet, wallet};
 use crate::support::{require_session, sim, stdout, Home};
@@ -57,4 +58,38 @@ fn a_draining_wallet_gets_a_forecast_and_a_chart_in_the_dashboard() {
     // The 24 h view draws a chart too.
     s.execute(&format!("[...{card}.querySelectorAll('button.range')].find(b => b.textContent === '24h').click(); return true"));
     s.wait_script("the 24 h chart", &format!("const c = {card}; return c.querySelector('.chart').dataset.range === '24h' && !!c.querySelector('svg.spark')"));
+}
+
+#[test]
+fn a_year_of_raw_rows_does_not_hold_up_the_first_poll() {
+    require_session();
+    let _one_app = super::exclusive();
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let (name, _key) = super::stored_wallet(&sim, &home, "long-history", "u", 42.5);
+    // A year of raw 5-minute rows, most of them old enough to be merged.
+    let now = chrono::Utc::now();
+    let rows: Vec<heygen_tray_core::history::Sample> = (1..=105_120)
+        .map(|i| heygen_tray_core::history::Sample {
+            account: name.clone(),
+            at: now - chrono::Duration::minutes(5 * i),
+            remaining: 42.5 + i as f64 * 0.01,
+            unit: "usd".into(),
+            spent: 0.01,
+            added: 0.0,
+        })
+        .rev()
+        .collect();
+    heygen_tray_core::history::History::open(&home.history_path()).unwrap().0.append(&rows).unwrap();
+    let old = |h: &heygen_tray_core::history::History| {
+        let cutoff = chrono::Utc::now() - chrono::Duration::days(31);
+        h.samples(Some(&name), None).unwrap().iter().filter(|s| s.at < cutoff).count()
+    };
+    let app = super::App::start(&home, &[]);
+    Tray::of(app.pid()).wait_tooltip(&format!("{name}: $42.50"));
+    // The first figure is up while the old rows still wait to be merged: housekeeping
+    // comes after the poll, not before it.
+    let history = heygen_tray_core::history::History::open_read_only(&home.history_path()).unwrap();
+    assert!(old(&history) > 90_000, "compacted before the first figure: {} old rows left", old(&history));
+    home.run(&[], &["accounts", "remove", &name], None);
 }

@@ -9,6 +9,7 @@
 //! without history when it cannot be opened. The tray, its windows and the CLI may
 //! open it at once: creation and migration run in one immediate transaction.
 
+mod compact;
 mod schema;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -16,6 +17,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
+pub use compact::Compaction;
 pub use schema::CURRENT_VERSION;
 
 /// An unchanged figure is written again after this long, so gaps can be told apart.
@@ -32,6 +34,20 @@ pub struct Sample {
     /// Consumed since the previous sample (a fall in `remaining`).
     pub spent: f64,
     /// Topped up since the previous sample (a rise in `remaining`).
+    pub added: f64,
+}
+
+/// A chart's data (see [`History::chart`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Chart {
+    pub unit: Option<String>,
+    pub points: Vec<ChartPoint>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChartPoint {
+    pub at: DateTime<Utc>,
+    pub remaining: f64,
     pub added: f64,
 }
 
@@ -184,66 +200,88 @@ impl History {
 
     /// Samples of one account (or all with `None`) since `since`, oldest first.
     pub fn samples(&self, account: Option<&str>, since: Option<DateTime<Utc>>) -> Result<Vec<Sample>, HistoryError> {
+        let mut out = Vec::new();
+        self.each_sample(account, since, |s| {
+            out.push(s);
+            Ok::<(), HistoryError>(())
+        })?;
+        Ok(out)
+    }
+
+    /// Hands each sample to `f` as it is read, oldest first per account, so an export
+    /// of any size needs no more memory than one row. One account's rows are read
+    /// through the `(account, at)` index. An error from `f` ends the reading.
+    pub fn each_sample<E: From<HistoryError>>(
+        &self,
+        account: Option<&str>,
+        since: Option<DateTime<Utc>>,
+        mut f: impl FnMut(Sample) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let since = since.map_or(i64::MIN, |t| t.timestamp());
+        let sql = match account {
+            Some(_) => "SELECT account, at, remaining, unit, spent, added FROM samples WHERE account = ?1 AND at >= ?2 ORDER BY at, rowid",
+            None => "SELECT account, at, remaining, unit, spent, added FROM samples WHERE ?1 IS NULL AND at >= ?2 ORDER BY account, at, rowid",
+        };
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        let mut rows = stmt.query(params![account, since]).map_err(|e| self.err(e))?;
+        let sample = |r: &rusqlite::Row| -> rusqlite::Result<Sample> {
+            Ok(Sample {
+                account: r.get(0)?,
+                at: Utc.timestamp_opt(r.get(1)?, 0).single().unwrap_or_default(),
+                remaining: r.get(2)?,
+                unit: r.get(3)?,
+                spent: r.get(4)?,
+                added: r.get(5)?,
+            })
+        };
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            f(sample(r).map_err(|e| self.err(e))?)?;
+        }
+        Ok(())
+    }
+
+    /// What a chart of one account since `since` draws, at most about `points` points:
+    /// the figures in its latest unit, the last of each equal slice of time, with the
+    /// top-ups of the slice added up. Read through the index, so it costs the same
+    /// with a year of history as with a day.
+    pub fn chart(&self, account: &str, since: DateTime<Utc>, now: DateTime<Utc>, points: u32) -> Result<Chart, HistoryError> {
+        let unit: Option<String> = self
+            .conn
+            .query_row("SELECT unit FROM samples WHERE account = ?1 ORDER BY at DESC, rowid DESC LIMIT 1", params![account], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some(unit) = unit else { return Ok(Chart { unit: None, points: Vec::new() }) };
+        let slice = ((now - since).num_seconds() / i64::from(points.max(1))).max(1);
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT account, at, remaining, unit, spent, added FROM samples
-                 WHERE (?1 IS NULL OR account = ?1) AND at >= ?2 ORDER BY account, at, rowid",
+            .prepare_cached(
+                // SQLite takes the bare `remaining` from the row that holds MAX(at).
+                "SELECT MAX(at), remaining, SUM(added) FROM samples
+                 WHERE account = ?1 AND at >= ?2 AND unit = ?3 GROUP BY at / ?4 ORDER BY 1",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map(params![account, since.map_or(i64::MIN, |t| t.timestamp())], |r| {
-                Ok(Sample {
-                    account: r.get(0)?,
-                    at: Utc.timestamp_opt(r.get(1)?, 0).single().unwrap_or_default(),
-                    remaining: r.get(2)?,
-                    unit: r.get(3)?,
-                    spent: r.get(4)?,
-                    added: r.get(5)?,
-                })
+            .query_map(params![account, since.timestamp(), unit, slice], |r| {
+                Ok(ChartPoint { at: Utc.timestamp_opt(r.get(0)?, 0).single().unwrap_or_default(), remaining: r.get(1)?, added: r.get(2)? })
             })
             .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        let points = rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+        Ok(Chart { unit: Some(unit), points })
     }
 
-    /// Merges old rows: hourly after 30 days, daily after a year. Each merged row keeps
-    /// the last figure of its bucket and the sums of what was spent and added, so totals
-    /// over any span of whole buckets are unchanged. Returns rows removed.
-    pub fn compact(&self, now: DateTime<Utc>) -> Result<usize, HistoryError> {
-        let hourly_before = now.timestamp() - HOURLY_AFTER_DAYS * 86_400;
-        let daily_before = now.timestamp() - DAILY_AFTER_DAYS * 86_400;
-        let before: i64 = self.conn.query_row("SELECT COUNT(*) FROM samples", [], |r| r.get(0)).map_err(|e| self.err(e))?;
-        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
-        for (bucket, older_than) in [(86_400i64, daily_before), (3600i64, hourly_before)] {
-            tx.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS merged AS SELECT * FROM samples WHERE 0",
-                [],
-            )
-            .map_err(|e| self.err(e))?;
-            tx.execute("DELETE FROM temp.merged", []).map_err(|e| self.err(e))?;
-            tx.execute(
-                "INSERT INTO temp.merged (account, at, remaining, unit, spent, added, resolution)
-                 SELECT s.account, MAX(s.at),
-                        (SELECT l.remaining FROM samples l WHERE l.account = s.account AND l.unit = s.unit
-                           AND l.at / ?1 = s.at / ?1 AND l.at < ?2 AND l.resolution < ?1 ORDER BY l.at DESC, l.rowid DESC LIMIT 1),
-                        s.unit, SUM(s.spent), SUM(s.added), ?1
-                 FROM samples s WHERE s.at < ?2 AND s.resolution < ?1
-                 GROUP BY s.account, s.unit, s.at / ?1",
-                params![bucket, older_than],
-            )
-            .map_err(|e| self.err(e))?;
-            tx.execute("DELETE FROM samples WHERE at < ?2 AND resolution < ?1", params![bucket, older_than])
+    /// Appends samples as they are, in one transaction (an import, or a made-up
+    /// history for tests and benchmarks); no figure is compared or merged.
+    pub fn append(&self, samples: &[Sample]) -> Result<(), HistoryError> {
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate).map_err(|e| self.err(e))?;
+        {
+            let mut insert = tx
+                .prepare_cached("INSERT INTO samples (account, at, remaining, unit, spent, added, resolution) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)")
                 .map_err(|e| self.err(e))?;
-            tx.execute(
-                "INSERT INTO samples (account, at, remaining, unit, spent, added, resolution)
-                 SELECT account, at, remaining, unit, spent, added, resolution FROM temp.merged",
-                [],
-            )
-            .map_err(|e| self.err(e))?;
+            for s in samples {
+                insert.execute(params![s.account, s.at.timestamp(), s.remaining, s.unit, s.spent, s.added]).map_err(|e| self.err(e))?;
+            }
         }
-        tx.commit().map_err(|e| self.err(e))?;
-        let after: i64 = self.conn.query_row("SELECT COUNT(*) FROM samples", [], |r| r.get(0)).map_err(|e| self.err(e))?;
-        Ok((before - after).max(0) as usize)
+        tx.commit().map_err(|e| self.err(e))
     }
 
     /// Records a snapshot's figures if its latest fetch succeeded.

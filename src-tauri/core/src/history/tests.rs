@@ -223,3 +223,78 @@ fn compaction_keeps_totals_and_last_figures() {
     assert_eq!(before.iter().filter(|x| x.at >= recent).count(), after.iter().filter(|x| x.at >= recent).count());
     assert_eq!(h.compact(now).unwrap(), 0);
 }
+
+/// A raw sample every `every` seconds over `days` days for `account`, draining and
+/// topped up now and then, ending at `end`.
+fn raw_year(account: &str, end: DateTime<Utc>, days: i64, every: i64) -> Vec<Sample> {
+    let mut out = Vec::new();
+    let mut v: f64 = 500.0;
+    let mut at = end - Duration::days(days);
+    while at < end {
+        let before = v;
+        v -= 0.25;
+        if v < 10.0 {
+            v += 400.0;
+        }
+        let delta = v - before;
+        out.push(Sample { account: account.into(), at, remaining: v, unit: "usd".into(), spent: (-delta).max(0.0), added: delta.max(0.0) });
+        at += Duration::seconds(every);
+    }
+    out
+}
+
+fn totals(s: &[Sample]) -> (f64, f64) {
+    s.iter().fold((0.0, 0.0), |(a, b), x| (a + x.spent, b + x.added))
+}
+
+#[test]
+fn compaction_in_small_steps_gives_what_one_pass_gives_and_each_step_stays_small() {
+    let now = t(400 * 86_400);
+    let data: Vec<Sample> = ["a", "b", "c"].iter().flat_map(|n| raw_year(n, now, 400, 1800)).collect();
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (whole, stepped) = (open(&d1), open(&d2));
+    whole.append(&data).unwrap();
+    stepped.append(&data).unwrap();
+    let removed = whole.compact(now).unwrap();
+    let mut c = Compaction::new(now);
+    let mut steps = 0;
+    let mut removed_before = 0;
+    while c.step(&stepped, 100).unwrap() {
+        steps += 1;
+        assert!(c.removed - removed_before <= 100, "one step merged away {} rows", c.removed - removed_before);
+        removed_before = c.removed;
+    }
+    assert_eq!(c.removed, removed);
+    assert!(steps > 100, "{steps} steps");
+    let (a, b) = (whole.samples(None, None).unwrap(), stepped.samples(None, None).unwrap());
+    assert_eq!(a.len(), b.len());
+    for name in ["a", "b", "c"] {
+        let of = |s: &[Sample]| s.iter().filter(|x| x.account == name).cloned().collect::<Vec<_>>();
+        let (raw, got) = (of(&data), of(&b));
+        let ((s0, a0), (s1, a1)) = (totals(&raw), totals(&got));
+        assert!((s0 - s1).abs() < 1e-6 && (a0 - a1).abs() < 1e-6, "{name}: spent {s0} vs {s1}, added {a0} vs {a1}");
+        assert_eq!(got.last().unwrap().remaining, raw.last().unwrap().remaining);
+        // 35 days daily, 335 days hourly, the last 30 days raw (and two part-buckets).
+        assert_eq!(got.len(), 35 + 335 * 24 + 30 * 48 + 2, "{name}: {} rows left of {}", got.len(), raw.len());
+    }
+    assert!(!Compaction::new(now).step(&stepped, 100).unwrap(), "nothing left to do");
+}
+
+#[test]
+fn a_chart_draws_at_most_its_points_and_ends_on_the_latest_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = open(&dir);
+    let now = t(60 * 86_400);
+    h.append(&raw_year("a", now, 60, 300)).unwrap();
+    h.record("a", now, 123.0, "usd").unwrap();
+    let chart = h.chart("a", now - Duration::days(30), now, 300).unwrap();
+    assert_eq!(chart.unit.as_deref(), Some("usd"));
+    assert!(chart.points.len() <= 301 && chart.points.len() >= 290, "{} points", chart.points.len());
+    assert_eq!(chart.points.last().map(|p| p.remaining), Some(123.0));
+    assert!(chart.points.windows(2).all(|w| w[0].at < w[1].at));
+    assert!(chart.points.first().unwrap().at >= now - Duration::days(30));
+    let added: f64 = chart.points.iter().map(|p| p.added).sum();
+    let raw_added: f64 = h.samples(Some("a"), Some(now - Duration::days(30))).unwrap().iter().map(|s| s.added).sum();
+    assert!((added - raw_added).abs() < 1e-6, "top-ups are summed, not dropped");
+    assert_eq!(h.chart("none", now - Duration::days(1), now, 300).unwrap(), Chart { unit: None, points: vec![] });
+}

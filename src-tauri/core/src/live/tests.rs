@@ -95,3 +95,18 @@ fn an_answer_of_another_version_or_shape_is_not_used() {
     let got = rt.block_on(async { tokio::task::spawn_blocking(move || ask(&path, DEADLINE)).await.unwrap() });
     assert!(matches!(got, Err(NotLive::Unreadable(ref m)) if m.contains("version 99")), "{got:?}");
 }
+
+#[test]
+fn any_max_age_from_the_socket_is_clamped_never_a_panic() {
+    let now = Utc::now();
+    let old = snap("a", 1.0, now - chrono::Duration::days(400));
+    for secs in [9_300_000_000_000_000u64, i64::MAX as u64, u64::MAX] {
+        let mut live = LiveStatus::new(Vec::new(), Duration::from_secs(60), now);
+        live.max_age_secs = secs;
+        let answer: LiveStatus = serde_json::from_str(&serde_json::to_string(&live).unwrap()).unwrap();
+        assert!(!answer.is_stale(&old, now), "{secs} s: as good as never stale");
+    }
+    let mut live = LiveStatus::new(Vec::new(), Duration::from_secs(60), now);
+    live.max_age_secs = 0;
+    assert!(live.is_stale(&old, now));
+}

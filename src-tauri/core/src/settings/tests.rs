@@ -143,3 +143,36 @@ fn a_symlink_planted_at_the_temp_path_is_replaced_not_followed() {
     assert!(!store.load().settings.notifications);
     assert!(!tmp.exists() && std::fs::symlink_metadata(&tmp).is_err(), "no temp file or link left");
 }
+
+#[test]
+fn settings_are_read_where_the_lock_cannot_be_taken_and_a_write_says_why() {
+    let (_d, store) = store();
+    store.update(|s| s.accounts.push(Account::new("work", AuthKind::ApiKey))).unwrap();
+    // The lock file cannot be opened for writing (as in a read-only folder; a folder in
+    // its place refuses even root, who ignores permissions).
+    fs::remove_file(store.dir.join(".settings.lock")).unwrap();
+    fs::create_dir(store.dir.join(".settings.lock")).unwrap();
+    let loaded = store.load();
+    assert_eq!(loaded.notice, None);
+    assert_eq!(loaded.settings.accounts.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["work"]);
+    let err = store.update(|s| s.poll_interval_secs = 600).unwrap_err().to_string();
+    assert!(err.contains("could not save settings") && err.contains("can be written"), "{err}");
+    assert_eq!(store.load().settings.poll_interval_secs, Settings::default().poll_interval_secs, "nothing changed");
+}
+
+#[test]
+fn huge_durations_in_the_file_are_clamped() {
+    let (_d, store) = store();
+    fs::create_dir_all(&store.dir).unwrap();
+    fs::write(
+        store.path(),
+        r#"{"schema_version": 1, "poll_interval_secs": 18446744073709551615, "poll_automatic": false,
+            "reload_grace_minutes": 1e300, "forecast_alert_days": 1e308, "alerts_paused_until": "+262142-12-31T23:59:59Z"}"#,
+    )
+    .unwrap();
+    let s = store.load().settings;
+    assert_eq!(s.poll_interval(), MAX_INTERVAL);
+    assert_eq!(s.polling(), Polling::Fixed(MAX_INTERVAL));
+    assert_eq!(s.reload_grace(), chrono::Duration::days(1));
+    assert!(s.alerts_paused_until.is_some());
+}

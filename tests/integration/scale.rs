@@ -1,0 +1,114 @@
+//! A heavy user's files: a long history exported with bounded memory, and a settings
+//! folder that cannot be written still lists its accounts.
+
+use crate::support::{require_session, stderr, stdout, unique, Home};
+use chrono::{Duration, Utc};
+use heygen_tray_core::history::{History, Sample};
+use std::process::Stdio;
+
+/// `rows` raw samples over as many 5-minute steps, spread over `accounts` accounts.
+fn long_history(home: &Home, accounts: usize, rows: usize) {
+    let path = home.history_path();
+    let (h, _) = History::open(&path).unwrap();
+    let start = Utc::now() - Duration::minutes(5 * (rows / accounts) as i64);
+    let batch: Vec<Sample> = (0..rows)
+        .map(|i| Sample {
+            account: format!("account-{:02}", i % accounts),
+            at: start + Duration::minutes(5 * (i / accounts) as i64),
+            remaining: 1000.0 - (i / accounts) as f64 * 0.01,
+            unit: "usd".into(),
+            spent: 0.01,
+            added: 0.0,
+        })
+        .collect();
+    h.append(&batch).unwrap();
+}
+
+/// Runs the command line and returns its output with its own peak resident memory
+/// (`wait4`'s rusage: this child's alone, not the test binary's other children).
+#[allow(clippy::zombie_processes)] // reaped by wait4 below
+fn run_measured(home: &Home, args: &[&str]) -> (std::process::Output, u64) {
+    let mut child = home.command(&[], args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let out = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut out = out;
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut out, &mut buf).unwrap();
+        buf
+    });
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child; `status` and `usage` outlive the call.
+    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as i32);
+    let stdout = reader.join().unwrap();
+    let mut stderr = Vec::new();
+    std::io::Read::read_to_end(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    let status = std::os::unix::process::ExitStatusExt::from_raw(status);
+    (std::process::Output { status, stdout, stderr }, usage.ru_maxrss as u64 * 1024)
+}
+
+#[test]
+fn exporting_a_long_history_streams_with_bounded_memory() {
+    let home = Home::new("http://127.0.0.1:9");
+    long_history(&home, 10, 400_000);
+    let (out, peak) = run_measured(&home, &["history", "--csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let csv = stdout(&out);
+    assert_eq!(csv.lines().count(), 400_001, "a header and every row");
+    assert!(csv.starts_with("account,at,remaining,unit,spent,added\naccount-00,"));
+    eprintln!("history --csv of 400,000 rows: peak {:.1} MiB", peak as f64 / 1048576.0);
+    // Holding the rows would take well over 40 MiB here; streaming needs a few.
+    assert!(peak < 30 << 20, "peak resident memory {:.1} MiB", peak as f64 / 1048576.0);
+
+    let (out, peak) = run_measured(&home, &["history", "account-03", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 40_000);
+    assert!(peak < 30 << 20, "peak resident memory {:.1} MiB", peak as f64 / 1048576.0);
+}
+
+#[test]
+fn a_settings_folder_that_cannot_be_written_lists_its_accounts_and_add_says_why() {
+    require_session();
+    let home = Home::new("http://127.0.0.1:9");
+    let name = unique("ro");
+    let out = home.run(&[], &["accounts", "add", &name, "--no-verify"], Some("hg_ro_key_for_a_test"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let dir = home.settings_path().parent().unwrap().to_path_buf();
+    // Read-only for this user: a read-only bind mount where root may mount (root
+    // ignores permissions), else the folder's mode.
+    let mounted = std::process::Command::new("mount").args(["--bind", "-o", "ro"]).arg(&dir).arg(&dir).status().is_ok_and(|s| s.success())
+        && std::process::Command::new("mount").args(["-o", "remount,ro,bind"]).arg(&dir).status().is_ok_and(|s| s.success());
+    let unmount = || {
+        let _ = std::process::Command::new("umount").arg(&dir).status();
+    };
+    if !mounted {
+        unmount();
+        if unsafe { libc::geteuid() } == 0 {
+            eprintln!("note: no read-only bind mount here and root ignores modes; skipping the read-only part");
+            home.run(&[], &["accounts", "remove", &name], None);
+            return;
+        }
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o500)).unwrap();
+    }
+    let list = home.run(&[], &["accounts", "list", "--json"], None);
+    let other = unique("ro-other");
+    let add = home.run(&[], &["accounts", "add", &other, "--no-verify"], Some("hg_ro_other_key"));
+    if mounted {
+        unmount();
+    } else {
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
+    }
+    assert_eq!(list.status.code(), Some(0), "{}", stderr(&list));
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&list)).unwrap();
+    assert_eq!(listed["accounts"][0]["name"], serde_json::json!(name), "{listed}");
+    assert_eq!(add.status.code(), Some(3), "{}", stderr(&add));
+    assert!(stderr(&add).contains("could not save settings") && stderr(&add).contains("can be written"), "{}", stderr(&add));
+    let after = home.run(&[], &["accounts", "list", "--json"], None);
+    let after: serde_json::Value = serde_json::from_str(&stdout(&after)).unwrap();
+    assert_eq!(after["accounts"].as_array().unwrap().len(), 1, "nothing half-added: {after}");
+    assert!(crate::support::keyring_items(&other).is_empty(), "no key left behind in the keyring");
+    home.run(&[], &["accounts", "remove", &name], None);
+}
