@@ -24,29 +24,39 @@ fn long_history(home: &Home, accounts: usize, rows: usize) {
     h.append(&batch).unwrap();
 }
 
-/// Runs the command line and returns its output with its own peak resident memory
-/// (`wait4`'s rusage: this child's alone, not the test binary's other children).
-#[allow(clippy::zombie_processes)] // reaped by wait4 below
+/// Runs the command line and returns its output and its peak resident memory
+/// (VmHWM), read while it waits on a full pipe: at the first write (an exporter that
+/// loads every row first has them all in memory by then) and every few MiB after.
+/// (`wait4`'s maxrss would count the test binary's own pages, which the forked child
+/// holds until it execs.)
 fn run_measured(home: &Home, args: &[&str]) -> (std::process::Output, u64) {
+    use std::io::Read;
     let mut child = home.command(&[], args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let out = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut out = out;
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut out, &mut buf).unwrap();
-        buf
-    });
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: waits for our own child; `status` and `usage` outlive the call.
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    assert_eq!(pid, child.id() as i32);
-    let stdout = reader.join().unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let hwm = || -> Option<u64> {
+        let status = std::fs::read_to_string(&status_file).ok()?;
+        let kb = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse::<u64>().ok()?;
+        Some(kb * 1024)
+    };
+    let mut out = child.stdout.take().unwrap();
+    let (mut stdout, mut buf, mut peak, mut next_look) = (Vec::new(), vec![0u8; 64 * 1024], 0u64, 1usize);
+    loop {
+        if stdout.len() >= next_look {
+            // The child fills the pipe and waits: it is alive, and as full as it gets.
+            std::thread::sleep(std::time::Duration::from_millis(150));
+            peak = peak.max(hwm().unwrap_or(0));
+            next_look = stdout.len() + (4 << 20);
+        }
+        match out.read(&mut buf).unwrap() {
+            0 => break,
+            n => stdout.extend_from_slice(&buf[..n]),
+        }
+    }
     let mut stderr = Vec::new();
-    std::io::Read::read_to_end(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
-    let status = std::os::unix::process::ExitStatusExt::from_raw(status);
-    (std::process::Output { status, stdout, stderr }, usage.ru_maxrss as u64 * 1024)
+    child.stderr.take().unwrap().read_to_end(&mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    assert!(peak > 0, "the memory of {args:?} was never read");
+    (std::process::Output { status, stdout, stderr }, peak)
 }
 
 #[test]
