@@ -22,6 +22,7 @@ async fn ask(role: Page<'_>, request: Request) -> Reply {
 
 #[tauri::command]
 pub async fn get_dashboard(role: Page<'_>) -> Reply {
+    tracing::debug!("dashboard page loaded");
     ask(role, Request::Dashboard).await
 }
 
@@ -34,6 +35,8 @@ pub async fn get_history(role: Page<'_>, account: String, range: String) -> Repl
 /// Several charts in one round: an array of charts in the order asked for.
 #[tauri::command]
 pub async fn get_charts(role: Page<'_>, charts: Vec<ChartWanted>) -> Reply {
+    // The page asks once it has drawn its cards (the benchmarks time that).
+    tracing::debug!("charts asked: {}", charts.len());
     ask(role, Request::Charts { charts }).await
 }
 

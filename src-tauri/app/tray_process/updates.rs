@@ -7,15 +7,18 @@ use super::alert_book::SAVE_RETRY;
 use super::TrayProcess;
 use heygen_tray_core::snapshot::AccountSnapshot;
 use heygen_tray_core::view::{Forecasts, TrayOptions};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::sync::Arc;
 use tauri::{AppHandle, Emitter};
 
 pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tray::Handle>) {
     let mut snapshots = tray.snapshots.clone();
+    let mut computed = Computed::new();
     loop {
         let snaps = tray.current();
-        let forecasts = record_and_forecast(&tray, &snaps).await;
+        let forecasts;
+        (forecasts, computed) = record_and_forecast(&tray, &snaps, computed).await;
         let settings = tray.settings.lock().unwrap().clone();
         let paused_until = settings.alerts_paused_until;
         if let Some(icon) = &icon {
@@ -50,12 +53,20 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
     }
 }
 
-/// Writes new figures to the history and derives the forecasts from it.
-async fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot]) -> Forecasts {
+/// For each account, the fetch (and auto-reload state) its forecast was derived from:
+/// a forecast is derived again only after a new fetch, not on every redraw.
+type Computed = HashMap<String, (Option<DateTime<Utc>>, bool)>;
+
+/// Writes new figures to the history and derives the forecasts of newly fetched
+/// accounts from it (one indexed read each); the others keep theirs.
+async fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot], computed: Computed) -> (Forecasts, Computed) {
     let (this, snaps) = (tray.clone(), snaps.to_vec());
-    let forecasts = tauri::async_runtime::spawn_blocking(move || {
+    let mut forecasts = tray.forecasts.lock().unwrap().clone();
+    let kept = computed.clone();
+    let done = tauri::async_runtime::spawn_blocking(move || {
+        let mut computed = computed;
         let history = this.history.lock().unwrap();
-        let Some(h) = history.as_ref() else { return Forecasts::new() };
+        let Some(h) = history.as_ref() else { return (Forecasts::new(), Computed::new()) };
         for s in &snaps {
             match h.record_snapshot(s) {
                 Ok(true) => {
@@ -65,10 +76,24 @@ async fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot])
                 Err(e) => tracing::warn!("history not written: {e}"),
             }
         }
-        heygen_tray_core::forecast::for_snapshots(h, &snaps, Utc::now(), |name| this.alerts.reload_failing(name))
+        forecasts.retain(|name, _| snaps.iter().any(|s| &s.name == name));
+        computed.retain(|name, _| snaps.iter().any(|s| &s.name == name));
+        let now = Utc::now();
+        for s in &snaps {
+            let basis = (s.fetched_at, this.alerts.reload_failing(&s.name));
+            if computed.get(&s.name) == Some(&basis) {
+                continue;
+            }
+            match heygen_tray_core::forecast::for_snapshots(h, std::slice::from_ref(s), now, |_| basis.1).remove(&s.name) {
+                Some(f) => forecasts.insert(s.name.clone(), f),
+                None => forecasts.remove(&s.name),
+            };
+            computed.insert(s.name.clone(), basis);
+        }
+        (forecasts, computed)
     })
-    .await
-    .unwrap_or_default();
+    .await;
+    let (forecasts, computed) = done.unwrap_or_else(|_| (Forecasts::new(), kept));
     *tray.forecasts.lock().unwrap() = forecasts.clone();
-    forecasts
+    (forecasts, computed)
 }
