@@ -6,25 +6,31 @@
 # start and after an idle period (split into the app's own memory and mapped files),
 # dashboard open -> its first paint (the page has drawn its cards and asks for their
 # charts), and `history --csv` time and peak memory. Side by side, one case a column.
-# Usage: scripts/bench_scale.sh [--idle-seconds 600]
+# Usage: scripts/bench_scale.sh [--idle-seconds 600] [--cases 1,10,50]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-IDLE=600
-[ "${1:-}" = "--idle-seconds" ] && IDLE=$2
+IDLE=600 CASES=1,10,50
+while [ $# -gt 0 ]; do
+  case $1 in
+    --idle-seconds) IDLE=$2; shift 2 ;;
+    --cases) CASES=$2; shift 2 ;;
+    *) echo "usage: $0 [--idle-seconds N] [--cases 1,10,50]" >&2; exit 64 ;;
+  esac
+done
 if [ -z "${HEYGEN_TRAY_IN_SESSION:-}" ]; then
   "$ROOT/scripts/install-system-deps.sh"
   (cd "$ROOT" && cargo build --release --locked --quiet --workspace --bins)
-  exec dbus-run-session -- env HEYGEN_TRAY_IN_SESSION=1 "$0" "$@"
+  exec dbus-run-session -- env HEYGEN_TRAY_IN_SESSION=1 "$0" --idle-seconds "$IDLE" --cases "$CASES"
 fi
 cd "$ROOT"
 source scripts/session.sh
 start_session
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/heygen-tray"
-exec /usr/bin/python3 - "$BIN" "$IDLE" <<'PY'
+exec /usr/bin/python3 - "$BIN" "$IDLE" "$CASES" <<'PY'
 import json, os, re, sqlite3, subprocess, sys, tempfile, time, urllib.request
 
 binary, idle = sys.argv[1], int(sys.argv[2])
-CASES = [1, 10, 50]
+CASES = [int(n) for n in sys.argv[3].split(",")]
 YEAR_STEPS = 365 * 24 * 12  # a raw row every 5 minutes
 
 def wait(what, seconds, check, every=0.005):
@@ -127,7 +133,12 @@ for n in CASES:
                 os.kill(int(d), 15)
         except OSError:
             pass
-    time.sleep(idle)
+    trace = []
+    for _ in range(max(1, idle // 10)):
+        time.sleep(min(10, idle))
+        trace.append(smaps(app.pid)[0] // 1024)
+    if os.environ.get("BENCH_TRACE"):
+        print(f"[{n} accounts] PSS every 10 s (MiB): {trace}", flush=True)
     r["pss_idle"] = smaps(app.pid)
     compacted = re.findall(r"history compacted: (\d+) old rows merged in ([\d.]+) s", open(log_path).read())
     r["compacted"] = compacted[-1] if compacted else None

@@ -46,10 +46,6 @@ start_session() {
   export DISPLAY=":$n"
   wait_for "Xvfb to accept connections on $DISPLAY" 30 xdpyinfo || { cat "$SESSION_TMP/xvfb.log" >&2; return 1; }
 
-  # D-Bus-activated services (the accessibility bus, gnome-keyring's helpers) get this
-  # session's folders and display, not those of whoever started dbus-run-session.
-  dbus-update-activation-environment DISPLAY XDG_RUNTIME_DIR XDG_DATA_HOME XDG_CONFIG_HOME XDG_CACHE_HOME >/dev/null 2>&1 || true
-
   # Started by hand and unlocked: D-Bus auto-start would give a locked, empty store.
   printf 'test-session' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   wait_for "gnome-keyring's Secret Service (org.freedesktop.secrets) on the session bus" 30 bus_has org.freedesktop.secrets
@@ -59,6 +55,12 @@ start_session() {
   printf '[global]\n    history_length = 1000\n    idle_threshold = 0\n[urgency_low]\n    timeout = 0\n[urgency_normal]\n    timeout = 0\n[urgency_critical]\n    timeout = 0\n' >"$XDG_CONFIG_HOME/dunst/dunstrc"
   dunst -config "$XDG_CONFIG_HOME/dunst/dunstrc" >"$SESSION_TMP/dunst.log" 2>&1 &
   wait_for "dunst (org.freedesktop.Notifications) on the session bus" 30 bus_has org.freedesktop.Notifications || { cat "$SESSION_TMP/dunst.log" >&2; return 1; }
+
+  # Services D-Bus starts from here on (the accessibility bus the windows and
+  # scripts/atspi.py meet on) get this session's folders and display, not those of
+  # whoever started dbus-run-session, so two sessions never share one. Only now:
+  # gnome-keyring, started by hand above, must not meet an activated twin.
+  dbus-update-activation-environment DISPLAY XDG_RUNTIME_DIR XDG_DATA_HOME XDG_CONFIG_HOME XDG_CACHE_HOME >/dev/null 2>&1 || true
 
   # A StatusNotifierWatcher (a tray host's registry), so tray items register as on a desktop.
   /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/sni_watcher.py" >"$SESSION_TMP/sni_watcher.log" 2>&1 &
