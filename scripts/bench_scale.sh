@@ -3,9 +3,10 @@
 # 50 accounts, each with a year of raw 5-minute history (the 10-account case is the
 # 1,051,200 rows of a year unmerged), in a private headless session with the release
 # build: launch -> first figure on the tray (its Title), the tray process's PSS after
-# start and after an idle period (split into the app's own memory and mapped files),
-# dashboard open -> its first paint (the page has drawn its cards and asks for their
-# charts), and `history --csv` time and peak memory. Side by side, one case a column.
+# start, after an idle period and after the dashboard was open (split into the app's
+# own memory and mapped files), dashboard open -> its first paint (the page has drawn
+# its cards and asks for their charts), and `history --csv` time and peak memory.
+# Side by side, one case a column. BENCH_TRACE=1 prints memory every 10 s while idle.
 # Usage: scripts/bench_scale.sh [--idle-seconds 600] [--cases 1,10,50]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -118,6 +119,14 @@ for n in CASES:
     r["all"] = (time.monotonic() - t0) * 1000
     time.sleep(5)
     r["pss_start"] = smaps(app.pid)
+    # Idle: nothing but the polls, the key checks and the compaction a minute in.
+    trace = []
+    for _ in range(max(1, idle // 10)):
+        time.sleep(min(10, idle))
+        trace.append(smaps(app.pid)[0] // 1024)
+    if os.environ.get("BENCH_TRACE"):
+        print(f"[{n} accounts] PSS every 10 s while idle (MiB): {trace}", flush=True)
+    r["pss_idle"] = smaps(app.pid)
 
     seen = open(log_path).read().count("charts asked")
     t1 = time.monotonic()
@@ -133,13 +142,8 @@ for n in CASES:
                 os.kill(int(d), 15)
         except OSError:
             pass
-    trace = []
-    for _ in range(max(1, idle // 10)):
-        time.sleep(min(10, idle))
-        trace.append(smaps(app.pid)[0] // 1024)
-    if os.environ.get("BENCH_TRACE"):
-        print(f"[{n} accounts] PSS every 10 s (MiB): {trace}", flush=True)
-    r["pss_idle"] = smaps(app.pid)
+    time.sleep(10)
+    r["pss_dash"] = smaps(app.pid)
     compacted = re.findall(r"history compacted: (\d+) old rows merged in ([\d.]+) s", open(log_path).read())
     r["compacted"] = compacted[-1] if compacted else None
     app.terminate(); app.wait()
@@ -160,6 +164,8 @@ row("  of which its own memory / mapped files", lambda r: f"{mib(r['pss_start'][
 row(f"tray PSS after {idle} s idle (MiB)", lambda r: mib(r["pss_idle"][0]))
 row("  of which its own memory / mapped files", lambda r: f"{mib(r['pss_idle'][1])} / {mib(r['pss_idle'][2])}")
 row("dashboard open -> first paint (ms)", lambda r: f"{r['paint']:.0f}")
+row("tray PSS after the dashboard closed (MiB)", lambda r: mib(r["pss_dash"][0]))
+row("  of which its own memory / mapped files", lambda r: f"{mib(r['pss_dash'][1])} / {mib(r['pss_dash'][2])}")
 row("history --csv: time (s)", lambda r: f"{r['csv'][0]:.2f}")
 row("history --csv: peak memory (MiB)", lambda r: f"{r['csv'][1]:.1f}")
 row("compaction while idle (rows merged, s)", lambda r: f"{int(r['compacted'][0]):,}, {float(r['compacted'][1]):.0f}" if r["compacted"] else "none")

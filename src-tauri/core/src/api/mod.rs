@@ -475,6 +475,10 @@ mod tests {
         assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now), Some(Duration::from_secs(1)));
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("999999999", now), Some(Duration::from_secs(6 * 3600)));
+        // Any number HeyGen sends is clamped, never a panic or an overflow later on.
+        for huge in ["18446744073709551615", "1e308", "9300000000000000000000", "Fri, 31 Dec 9999 23:59:59 GMT"] {
+            assert_eq!(parse_retry_after(huge, now), Some(Duration::from_secs(6 * 3600)), "{huge}");
+        }
     }
 
     #[test]
