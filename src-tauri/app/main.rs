@@ -158,11 +158,17 @@ fn release_webview_memory() {
                 }
             }
         }
-        #[cfg(target_env = "gnu")]
-        // SAFETY: malloc_trim only returns free heap pages to the kernel.
-        unsafe {
-            libc::malloc_trim(0);
-        }
+    }
+    return_free_memory();
+}
+
+/// Hands freed heap pages back to the system (after a window closed: what serving or
+/// showing it took is freed but would otherwise stay with the process).
+fn return_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

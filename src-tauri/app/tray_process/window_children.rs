@@ -163,6 +163,8 @@ impl WindowChildren {
         if let Some(mut link) = mine {
             link.outbox.close();
             let _ = link.process.wait();
+            // What serving the window took (its states, charts) is freed by now.
+            crate::return_free_memory();
         }
     }
 
