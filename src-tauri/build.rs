@@ -6,7 +6,6 @@ fn main() {
             .capabilities_path_pattern("./src-tauri/capabilities/**/*")
             .app_manifest(tauri_build::AppManifest::new().commands(&[
                 "get_dashboard",
-                "get_history",
                 "get_charts",
                 "refresh",
                 "get_settings",

@@ -26,13 +26,8 @@ pub async fn get_dashboard(role: Page<'_>) -> Reply {
     ask(role, Request::Dashboard).await
 }
 
-/// An account's history for the dashboard chart: `24h`, `7d` or `30d`.
-#[tauri::command]
-pub async fn get_history(role: Page<'_>, account: String, range: String) -> Reply {
-    ask(role, Request::History { account, range }).await
-}
-
-/// Several charts in one round: an array of charts in the order asked for.
+/// The dashboard's charts in one round (an account's history over `24h`, `7d` or
+/// `30d` each): an array in the order asked for.
 #[tauri::command]
 pub async fn get_charts(role: Page<'_>, charts: Vec<ChartWanted>) -> Reply {
     // The page asks once it has drawn its cards (the benchmarks time that).

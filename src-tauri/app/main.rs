@@ -125,7 +125,6 @@ fn with_commands(builder: tauri::Builder<tauri::Wry>, role: Arc<dyn Role>) -> ta
         .manage(role)
         .invoke_handler(tauri::generate_handler![
             commands::get_dashboard,
-            commands::get_history,
             commands::get_charts,
             commands::refresh,
             commands::get_settings,

@@ -16,7 +16,6 @@ use std::sync::Arc;
 #[serde(tag = "ask", rename_all = "snake_case")]
 pub enum Request {
     Dashboard,
-    History { account: String, range: String },
     /// Several charts in one round (the dashboard asks for all it must redraw at once).
     Charts { charts: Vec<ChartWanted> },
     Refresh { account: Option<String> },

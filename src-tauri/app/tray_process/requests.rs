@@ -25,7 +25,6 @@ impl TrayProcess {
     pub async fn answer(self: Arc<Self>, request: Request) -> Reply {
         match request {
             Request::Dashboard => Ok(self.current_state()),
-            Request::History { account, range } => self.blocking(move |t| t.chart(&account, &range)).await,
             Request::Charts { charts } => {
                 self.blocking(move |t| charts.iter().map(|c| t.chart(&c.account, &c.range)).collect::<Result<Vec<_>, _>>().map(Value::Array)).await
             }
