@@ -56,8 +56,7 @@ impl AlertBook {
     }
 
     /// True while a change is not in the settings file yet.
-    #[cfg(test)]
-    fn unsaved(&self) -> bool {
+    pub fn unsaved(&self) -> bool {
         let book = self.book.lock().unwrap();
         book.changed != book.saved
     }

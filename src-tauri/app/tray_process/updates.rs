@@ -31,7 +31,8 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
         let now = Utc::now();
         let paused = paused_until.is_some_and(|t| t > now) || !settings.notifications;
         tray.alerts.send_due(&snaps, &forecasts, &settings, paused).await;
-        let saved = {
+        // Most redraws change no alert memory: only a change goes to a blocking thread.
+        let saved = !tray.alerts.unsaved() || {
             let tray = tray.clone();
             tauri::async_runtime::spawn_blocking(move || tray.alerts.save(&tray.service.accounts.settings, tray.demo.is_some())).await.unwrap_or(false)
         };
@@ -62,7 +63,6 @@ type Computed = HashMap<String, (Option<DateTime<Utc>>, bool)>;
 async fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot], computed: Computed) -> (Forecasts, Computed) {
     let (this, snaps) = (tray.clone(), snaps.to_vec());
     let mut forecasts = tray.forecasts.lock().unwrap().clone();
-    let kept = computed.clone();
     let done = tauri::async_runtime::spawn_blocking(move || {
         let mut computed = computed;
         let history = this.history.lock().unwrap();
@@ -93,7 +93,8 @@ async fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot],
         (forecasts, computed)
     })
     .await;
-    let (forecasts, computed) = done.unwrap_or_else(|_| (Forecasts::new(), kept));
+    // A failed thread forgets what was derived: everything is derived again next time.
+    let (forecasts, computed) = done.unwrap_or_else(|_| (Forecasts::new(), Computed::new()));
     *tray.forecasts.lock().unwrap() = forecasts.clone();
     (forecasts, computed)
 }
