@@ -13,6 +13,8 @@ mod role;
 mod tray_process;
 mod webview;
 mod window_process;
+#[cfg(windows)]
+mod windows_shell;
 
 use clap::Parser;
 use heygen_tray_core::{EXIT_FAILURE, EXIT_USAGE};
@@ -21,6 +23,7 @@ use std::sync::Arc;
 use webview::Page;
 
 /// The app binary's name, as installed.
+#[cfg(unix)]
 const APP_NAME: &str = "heygen-tray-app";
 
 /// The app's own arguments (the command line documents them for users).

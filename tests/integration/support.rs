@@ -39,7 +39,8 @@ pub fn cli_bin() -> &'static str {
     })
 }
 
-/// The app binary `heygen-tray-app`.
+/// The app binary `heygen-tray-app` (its tests are Linux's).
+#[cfg(target_os = "linux")]
 pub fn app_bin() -> &'static str {
     env!("CARGO_BIN_EXE_heygen-tray-app")
 }

@@ -153,6 +153,8 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
     }
+    #[cfg(windows)]
+    crate::windows_shell::register_app_id();
     let (simulator, base, demo_accounts, store) = if demo {
         let sim = match demo::Demo::start() {
             Ok(s) => s,
@@ -192,7 +194,6 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
         });
     }
     let loaded = store.settings.load();
-    #[cfg(unix)]
     let (mut status_listener, mut status_socket) = tasks::bind_status(&store.settings).unzip();
     let (commands, command_rx) = mpsc::unbounded_channel();
     let (publish, snapshots) = watch::channel(Arc::new(Vec::new()));
@@ -234,6 +235,9 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
             .setup(move |app| {
                 let tray = setup_tray;
                 let _ = tray.app.set(app.handle().clone());
+                // A menu-bar app: no Dock icon, no app menu.
+                #[cfg(target_os = "macos")]
+                app.set_activation_policy(tauri::ActivationPolicy::Accessory);
                 start_tasks(&tray, poller, command_rx, publish, demo);
                 let icon = match tray::start(app.handle(), tray.clone()) {
                     Ok(t) => Some(t),
@@ -242,7 +246,6 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
                         None
                     }
                 };
-                #[cfg(unix)]
                 if let Some(listener) = status_listener.take() {
                     tasks::serve_status(&tray, listener);
                 }
@@ -267,7 +270,6 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
     app.run(move |app, event| match event {
         RunEvent::Exit => {
             drop(demo_running.take());
-            #[cfg(unix)]
             drop(status_socket.take());
         }
         RunEvent::Ready => {

@@ -3,10 +3,14 @@
 //! On Linux a click on the notification (its default action) opens the HeyGen page
 //! that fixes it: billing for a low balance, API keys for a key problem.
 
+#[cfg(all(unix, not(target_os = "macos")))]
 use super::actions::Link;
-use heygen_tray_core::alerts::{Alert, AlertKind};
+use heygen_tray_core::alerts::Alert;
+#[cfg(all(unix, not(target_os = "macos")))]
+use heygen_tray_core::alerts::AlertKind;
 
 /// The page a click on the notification opens.
+#[cfg(all(unix, not(target_os = "macos")))]
 fn link_for(kind: AlertKind) -> Link {
     match kind {
         AlertKind::Low | AlertKind::Critical | AlertKind::Forecast | AlertKind::ReloadMissed => Link::Billing,
@@ -19,6 +23,9 @@ pub async fn send(alert: &Alert) -> Result<(), String> {
     tauri::async_runtime::spawn_blocking(move || {
         let mut n = notify_rust::Notification::new();
         n.appname("HeyGen Tray").summary(&alert.summary);
+        // Toasts show under the app's AppUserModelID (registered at start and by the installer).
+        #[cfg(windows)]
+        n.app_id(crate::windows_shell::APP_ID);
         #[cfg(not(all(unix, not(target_os = "macos"))))]
         {
             n.body(&alert.body);

@@ -102,8 +102,16 @@ pub fn exit_on_signals(app: &tauri::AppHandle) {
             app.exit(0);
         });
     }
+    // Windows: Ctrl+C or a closed console (a debug build run from a terminal).
     #[cfg(not(unix))]
-    let _ = app;
+    {
+        let app = app.clone();
+        tauri::async_runtime::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                app.exit(0);
+            }
+        });
+    }
 }
 
 /// Hands the poller the last day of figures from the history, so automatic polling
@@ -164,17 +172,16 @@ pub fn watch_settings(tray: &Arc<TrayProcess>) {
 
 /// The socket `heygen-tray status` reads the app's figures from (see
 /// `heygen_tray_core::live`), bound before the app starts; the guard removes it when
-/// the app ends. `None` (and a log line) where it cannot be served.
-#[cfg(unix)]
-pub fn bind_status(settings: &heygen_tray_core::settings::Store) -> Option<(std::os::unix::net::UnixListener, heygen_tray_core::live::Bound)> {
+/// the app ends. `None` (and a log line) where it cannot be served; always `None`
+/// on Windows, where `status` asks HeyGen itself.
+pub fn bind_status(settings: &heygen_tray_core::settings::Store) -> Option<(heygen_tray_core::live::Listener, heygen_tray_core::live::Bound)> {
     use heygen_tray_core::live;
     let path = live::socket_path(settings.dir())?;
     live::bind(&path).map_err(|e| tracing::warn!("status for `heygen-tray status` not served: {e}")).ok()
 }
 
 /// Answers `heygen-tray status` with what the tray shows now.
-#[cfg(unix)]
-pub fn serve_status(tray: &Arc<TrayProcess>, listener: std::os::unix::net::UnixListener) {
+pub fn serve_status(tray: &Arc<TrayProcess>, listener: heygen_tray_core::live::Listener) {
     use heygen_tray_core::live;
     let tray = tray.clone();
     tauri::async_runtime::spawn(async move {

@@ -5,9 +5,11 @@
 //! init), [`watch`] says so and the poller keeps comparing its schedule with the
 //! wall clock once a minute instead. UPower's `OnBattery` (read at start and followed
 //! by its `PropertiesChanged`) stretches automatic poll intervals on battery.
+//! Linux only; elsewhere [`watch`] returns `false` and the wall-clock check serves.
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub enum Event {
     Resumed,
     NetworkUp,
@@ -15,11 +17,16 @@ pub enum Event {
     OnBattery(bool),
 }
 
+#[cfg(target_os = "linux")]
 const LOGIND: &str = "org.freedesktop.login1";
+#[cfg(target_os = "linux")]
 const NETWORK_MANAGER: &str = "org.freedesktop.NetworkManager";
+#[cfg(target_os = "linux")]
 const UPOWER: &str = "org.freedesktop.UPower";
+#[cfg(target_os = "linux")]
 const UPOWER_PATH: &str = "/org/freedesktop/UPower";
 /// NetworkManager's NM_STATE_CONNECTED_GLOBAL.
+#[cfg(target_os = "linux")]
 const CONNECTED_GLOBAL: u32 = 70;
 
 /// Subscribes to the signals (call on the main thread); `true` when resume signals
@@ -83,6 +90,8 @@ pub fn watch(on_event: impl Fn(Event) + Clone + 'static) -> bool {
     resume
 }
 
+/// Elsewhere (Windows, macOS) no signals are followed: the poller's once-a-minute
+/// wall-clock check catches a wake-up, and intervals are not stretched on battery.
 #[cfg(not(target_os = "linux"))]
 pub fn watch(_on_event: impl Fn(Event) + Clone + 'static) -> bool {
     false

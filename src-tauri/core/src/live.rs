@@ -5,6 +5,9 @@
 //!
 //! The client trusts a socket only when the file and the process behind it belong to
 //! this user, and gives up after a deadline (the caller then asks HeyGen itself).
+//!
+//! Unix only: on Windows `socket_path` is `None`, the app serves nothing and
+//! `status` always asks HeyGen (see `elsewhere`).
 
 use crate::snapshot::AccountSnapshot;
 use chrono::{DateTime, Utc};
@@ -17,6 +20,7 @@ pub const DEADLINE: Duration = Duration::from_millis(200);
 /// The wire format's version; a client ignores answers of another version.
 pub const VERSION: u32 = 1;
 /// Answers larger than this are not read.
+#[cfg(unix)]
 const MAX_ANSWER: u64 = 4 << 20;
 
 /// What the app answers.
@@ -46,8 +50,11 @@ impl LiveStatus {
 
 /// The socket of the app that uses the settings folder `settings_dir`: several apps
 /// (a demo beside the real one) never answer for each other. `None` without
-/// `$XDG_RUNTIME_DIR`.
+/// `$XDG_RUNTIME_DIR`, and always `None` where there are no Unix sockets.
 pub fn socket_path(settings_dir: &Path) -> Option<PathBuf> {
+    if cfg!(not(unix)) {
+        return None;
+    }
     let runtime = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty())?;
     Some(PathBuf::from(runtime).join(format!("heygen-tray-{:016x}.sock", fnv1a(settings_dir.as_os_str().as_encoded_bytes()))))
 }
@@ -68,12 +75,21 @@ pub enum NotLive {
     Timeout,
     #[error("the app's answer was unreadable: {0}")]
     Unreadable(String),
+    #[error("the running app's status is served on Unix only")]
+    Unsupported,
 }
 
 #[cfg(unix)]
 mod unix;
 #[cfg(unix)]
 pub use unix::{ask, bind, serve, Bound};
+/// What the app listens on for `status`.
+#[cfg(unix)]
+pub type Listener = std::os::unix::net::UnixListener;
+#[cfg(not(unix))]
+mod elsewhere;
+#[cfg(not(unix))]
+pub use elsewhere::{ask, bind, serve, Bound, Listener};
 
 #[cfg(test)]
 mod tests;

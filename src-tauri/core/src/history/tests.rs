@@ -1,5 +1,5 @@
 use super::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use chrono::Duration;
 
 fn t(secs: i64) -> DateTime<Utc> {
@@ -176,7 +176,7 @@ fn the_history_is_private_to_its_user() {
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(path.parent().unwrap()), 0o700);
     assert_eq!(mode(&path), 0o600);
-    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    let wal = std::path::PathBuf::from(format!("{}-wal", path.display()));
     if wal.exists() {
         assert_eq!(mode(&wal), 0o600);
     }

@@ -1,6 +1,9 @@
 use super::*;
-use crate::api::{ApiError, ErrorKind, UserMe};
+use crate::api::UserMe;
+#[cfg(unix)]
+use crate::api::{ApiError, ErrorKind};
 use crate::billing::ThresholdOverride;
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 
 fn snap(name: &str, balance: f64, at: DateTime<Utc>) -> AccountSnapshot {
@@ -13,11 +16,13 @@ fn snap(name: &str, balance: f64, at: DateTime<Utc>) -> AccountSnapshot {
     s
 }
 
+#[cfg(unix)]
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
 }
 
 #[test]
+#[cfg(unix)]
 fn the_socket_is_named_per_settings_folder_inside_the_runtime_dir() {
     let a = socket_path(Path::new("/home/u/.config/heygen-tray"));
     let b = socket_path(Path::new("/tmp/demo"));
@@ -27,10 +32,10 @@ fn the_socket_is_named_per_settings_folder_inside_the_runtime_dir() {
         assert_eq!(a, socket_path(Path::new("/home/u/.config/heygen-tray")).unwrap(), "stable");
         assert!(a.starts_with(std::env::var_os("XDG_RUNTIME_DIR").unwrap()));
     }
-    assert_eq!(fnv1a(b"a"), 0xaf63dc4c8601ec8c, "FNV-1a, the same in every build");
 }
 
 #[test]
+#[cfg(unix)]
 fn a_served_answer_round_trips_and_the_socket_is_owner_only() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.sock");
@@ -55,6 +60,7 @@ fn a_served_answer_round_trips_and_the_socket_is_owner_only() {
 }
 
 #[test]
+#[cfg(unix)]
 fn an_app_that_does_not_answer_is_given_up_on_time() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.sock");
@@ -66,6 +72,7 @@ fn an_app_that_does_not_answer_is_given_up_on_time() {
 }
 
 #[test]
+#[cfg(unix)]
 fn leftovers_are_replaced_and_strangers_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.sock");
@@ -86,6 +93,7 @@ fn leftovers_are_replaced_and_strangers_left_alone() {
 }
 
 #[test]
+#[cfg(unix)]
 fn an_answer_of_another_version_or_shape_is_not_used() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.sock");
@@ -109,4 +117,17 @@ fn any_max_age_from_the_socket_is_clamped_never_a_panic() {
     let mut live = LiveStatus::new(Vec::new(), Duration::from_secs(60), now);
     live.max_age_secs = 0;
     assert!(live.is_stale(&old, now));
+}
+
+#[test]
+#[cfg(not(unix))]
+fn without_unix_sockets_nothing_is_served_and_status_asks_heygen() {
+    assert_eq!(socket_path(Path::new("C:\\Users\\u\\AppData\\Roaming\\heygen-tray")), None);
+    assert!(matches!(ask(Path::new("x"), DEADLINE), Err(NotLive::Unsupported)));
+    assert_eq!(bind(Path::new("x")).unwrap_err().kind(), std::io::ErrorKind::Unsupported);
+}
+
+#[test]
+fn the_hash_is_the_same_in_every_build() {
+    assert_eq!(fnv1a(b"a"), 0xaf63dc4c8601ec8c, "FNV-1a");
 }

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Windows and macOS on this Linux machine: type-checks the workspace (all targets)
+# for x86_64-pc-windows-gnu and aarch64-apple-darwin, builds the Windows release
+# binaries and installer, and runs them under Wine.
+#
+# Needs root (debootstrap, chroot, mounts). Sets up a Debian sid root once (its
+# rustc, a matching rust-src for -Zbuild-std, mingw-w64, Wine, NSIS, clang) and
+# keeps it, the cargo cache and the target dir under $HEYGEN_CROSS_CACHE between
+# runs (default /var/cache/heygen-tray-cross). Only the package registries are used.
+#
+#   scripts/cross.sh            everything
+#   scripts/cross.sh check      type-checks only
+#   scripts/cross.sh windows    Windows build, Wine tests and installer only
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+CACHE="${HEYGEN_CROSS_CACHE:-/var/cache/heygen-tray-cross}"
+ROOTFS="$CACHE/sid"
+WHAT="${1:-all}"
+# Bump when the package list changes: the root is then completed, not rebuilt.
+PACKAGES=(ca-certificates rustc cargo rust-src gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64
+  mingw-w64-x86-64-dev wine wine64 xvfb xauth clang llvm nsis curl python3 procps)
+
+say() { printf '[cross] %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+# Runs "$@" with a time bound, naming what it waited for when the bound is hit.
+bounded() {
+  local secs=$1 what=$2; shift 2
+  timeout --kill-after=10 "$secs" "$@" || {
+    local rc=$?
+    [ "$rc" -eq 124 ] && die "gave up after ${secs}s waiting for: $what"
+    die "failed ($rc): $what"
+  }
+}
+
+[ "$(id -u)" -eq 0 ] || { say "skipped: needs root for debootstrap and chroot (Windows and macOS cannot be checked here without it)"; exit 1; }
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.lock"
+bounded 3600 "another scripts/cross.sh to finish (lock $CACHE/.lock)" flock 9
+
+mounted=()
+unmount_all() {
+  local i
+  for ((i=${#mounted[@]}-1; i>=0; i--)); do umount -l "${mounted[$i]}" 2>/dev/null || true; done
+  mounted=()
+}
+trap unmount_all EXIT
+bind() { # bind SRC DEST [ro]
+  mkdir -p "$2"
+  mount --bind "$1" "$2"
+  mounted+=("$2")
+  [ "${3:-}" = ro ] && mount -o remount,bind,ro "$2"
+  return 0
+}
+
+setup_root() {
+  local t0=$SECONDS
+  if [ ! -x "$ROOTFS/usr/bin/apt-get" ]; then
+    command -v debootstrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap; }
+    rm -rf "$ROOTFS.partial"
+    say "making a Debian sid root (debootstrap --variant=minbase)…"
+    bounded 900 "debootstrap of Debian sid" debootstrap --variant=minbase sid "$ROOTFS.partial" http://deb.debian.org/debian >"$CACHE/debootstrap.log" 2>&1
+    mv "$ROOTFS.partial" "$ROOTFS"
+  fi
+  cp /etc/resolv.conf "$ROOTFS/etc/resolv.conf"
+  # The registry mirror can be older than today's date: do not refuse its Release file.
+  echo 'Acquire::Check-Valid-Until "false";' >"$ROOTFS/etc/apt/apt.conf.d/99no-valid-until"
+  # This machine's certificate authorities (a company proxy's included) for cargo and curl.
+  mkdir -p "$ROOTFS/usr/local/share/ca-certificates"
+  cp /etc/ssl/certs/ca-certificates.crt "$ROOTFS/usr/local/share/ca-certificates/host-bundle.crt"
+  local m want
+  for m in proc dev dev/pts sys; do bind "/$m" "$ROOTFS/$m"; done
+  want=$(printf '%s\n' "${PACKAGES[@]}" | sort | sha256sum | cut -c1-16)
+  if [ "$(cat "$ROOTFS/.packages" 2>/dev/null)" != "$want" ]; then
+    say "installing the cross toolchain in the root (rustc, rust-src, mingw-w64, Wine, NSIS, clang)…"
+    in_root 1200 "apt-get in the sid root" sh -c "apt-get update -q && apt-get install -y -q --no-install-recommends ${PACKAGES[*]} && update-ca-certificates && apt-get clean" >"$CACHE/apt.log" 2>&1
+    echo "$want" >"$ROOTFS/.packages"
+  fi
+  # rust-src must be the compiler's own version for -Zbuild-std.
+  local rv sv
+  rv=$(chroot "$ROOTFS" rustc --version | awk '{print $2}')
+  sv=$(chroot "$ROOTFS" dpkg-query -W -f='${Version}' rust-src)
+  case "$sv" in "$rv"*) ;; *) die "rust-src $sv does not match rustc $rv in the root";; esac
+  say "root ready: rustc $rv ($((SECONDS-t0)) s)"
+}
+
+# in_root SECS WHAT CMD…: runs CMD in the root with the repo at /src.
+in_root() {
+  local secs=$1 what=$2; shift 2
+  bounded "$secs" "$what" chroot "$ROOTFS" env -i \
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb DEBIAN_FRONTEND=noninteractive \
+    CARGO_HOME=/var/cache/cargo-home CARGO_TARGET_DIR=/var/cache/target \
+    RUSTC_BOOTSTRAP=1 CARGO_TERM_COLOR=never \
+    CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
+    CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine \
+    CC_aarch64_apple_darwin=/usr/local/bin/cc-darwin-check \
+    WINEDEBUG=-all WINEPREFIX=/var/cache/wine DISPLAY="${XDISPLAY:-}" \
+    ${EXTRA_ENV[@]+"${EXTRA_ENV[@]}"} \
+    "$@"
+}
+EXTRA_ENV=()
+
+mount_root() {
+  bind "$REPO" "$ROOTFS/src"
+  # macOS: nothing is linked, so a C compiler that cannot find Apple's SDK may hand back
+  # an empty object; only the Rust is being checked.
+  cat >"$ROOTFS/usr/local/bin/cc-darwin-check" <<'EOF'
+#!/bin/sh
+# clang for aarch64-apple-darwin, or an empty object where the SDK's headers are missing.
+# cc-rs tells compilers apart by preprocessing a probe (its answer is on stderr).
+for a in "$@"; do [ "$a" = "-E" ] && exec clang --target=aarch64-apple-darwin "$@"; done
+clang --target=aarch64-apple-darwin "$@" 2>/dev/null && exit 0
+out=""; prev=""
+for a in "$@"; do [ "$prev" = "-o" ] && out=$a; prev=$a; done
+[ -n "$out" ] || exit 1
+: >"$out"
+EOF
+  chmod +x "$ROOTFS/usr/local/bin/cc-darwin-check"
+}
+
+BUILD_STD="-Zbuild-std=std,panic_abort"
+# logged SECS WHAT NAME CMD…: runs CMD in the root, its output in $CACHE/logs/NAME.log;
+# on failure shows the end of that log.
+logged() {
+  local secs=$1 what=$2 log="$CACHE/logs/$3.log"; shift 3
+  mkdir -p "$CACHE/logs"
+  if ! (in_root "$secs" "$what" "$@") >"$log" 2>&1; then
+    grep -E '^(error|warning: unused)|^\s+--> ' "$log" | head -n 60 >&2 || true
+    tail -n 25 "$log" >&2
+    die "failed: $what (whole log: $log)"
+  fi
+}
+
+check_target() {
+  local target=$1 t0=$SECONDS
+  say "type-checking the workspace, all targets, for $target…"
+  logged 2400 "cargo check --target $target" "check-$target" sh -c \
+    "cd /src && cargo check --locked --workspace --all-targets $BUILD_STD --target $target"
+  # Code compiled only there (a cfg arm) is held to Linux's standard: no warnings.
+  if grep -q '^warning: .*generated [0-9]* warning' "$CACHE/logs/check-$target.log"; then
+    grep -A6 '^warning' "$CACHE/logs/check-$target.log" | head -n 60 >&2
+    die "$target: warnings (whole log: $CACHE/logs/check-$target.log)"
+  fi
+  say "$target: the whole workspace type-checks, tests included ($((SECONDS-t0)) s)"
+}
+
+setup_root
+mount_root
+case "$WHAT" in
+  all|check)
+    check_target x86_64-pc-windows-gnu
+    check_target aarch64-apple-darwin
+    ;;
+esac
