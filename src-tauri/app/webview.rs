@@ -27,6 +27,12 @@ impl Page {
     }
 }
 
+/// Said after a window that could not open, where the cause is usually known.
+#[cfg(windows)]
+pub const MISSING_HINT: &str = " (windows need Microsoft Edge WebView2: install the WebView2 Runtime from https://developer.microsoft.com/microsoft-edge/webview2/)";
+#[cfg(not(windows))]
+pub const MISSING_HINT: &str = "";
+
 /// Shows the window, creating it if needed.
 pub fn open(app: &AppHandle, page: Page) -> tauri::Result<()> {
     if let Some(w) = app.get_webview_window(page.label()) {

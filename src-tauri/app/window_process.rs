@@ -113,7 +113,12 @@ pub fn run(page: Page) -> i32 {
         crate::with_commands(tauri::Builder::default(), role)
             .setup(move |app| {
                 window.listen(app.handle().clone(), page);
-                webview::open(app.handle(), page)?;
+                // Where the webview cannot be made (Windows without the WebView2 runtime)
+                // this is the only place to say so: on Windows setup runs inside the event loop.
+                if let Err(e) = webview::open(app.handle(), page) {
+                    eprintln!("error: the window could not open: {e}{}", webview::MISSING_HINT);
+                    std::process::exit(EXIT_FAILURE);
+                }
                 Ok(())
             })
             .build(crate::context())

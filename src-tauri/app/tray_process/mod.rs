@@ -202,6 +202,13 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
         poller = poller.with_fast_interval(Duration::from_secs(3));
     }
     let first_run = !demo && loaded.settings.accounts.is_empty();
+    // Start at login names this binary: written again at each start, so it follows an
+    // app that was moved or reinstalled elsewhere.
+    if !demo && loaded.settings.start_at_login {
+        if let Err(e) = autostart::set(true) {
+            tracing::warn!("start at login could not be renewed: {e}");
+        }
+    }
     let tray = Arc::new(TrayProcess {
         service: Service::new(store, client),
         commands,

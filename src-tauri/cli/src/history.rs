@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use std::io::Write;
 
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("output").required(true).args(["csv", "json"])))]
 pub struct HistoryArgs {
     /// Only this account.
     pub name: Option<String>,
@@ -13,7 +14,7 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
     /// Comma-separated values with a header row.
-    #[arg(long, conflicts_with = "json", required_unless_present = "json")]
+    #[arg(long)]
     pub csv: bool,
     /// A JSON array of samples.
     #[arg(long)]

@@ -38,7 +38,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Fetch every account once and print its balance.
+    /// Print every account's balance: the running app's figures, else one request per account to HeyGen.
     Status(StatusArgs),
     /// Manage accounts; keys live in the system keyring.
     #[command(subcommand)]
@@ -164,7 +164,7 @@ fn status_command(args: StatusArgs) -> i32 {
         }
         None => {
             let snapshots = from_the_api(base, &store, &run_override);
-            let stale: Vec<bool> = snapshots.iter().map(AccountSnapshot::is_stale).collect();
+            let stale: Vec<bool> = snapshots.iter().map(AccountSnapshot::latest_failed).collect();
             status::Report::new(&snapshots, status::Source::Api, &stale)
         }
     };

@@ -51,7 +51,12 @@ pub fn decide(snap: &AccountSnapshot, memory: &AlertMemory, paused: bool) -> (Op
                 account: snap.name.clone(),
                 kind: AlertKind::KeyRejected,
                 summary: format!("HeyGen key rejected: {}", snap.name),
-                body: "HeyGen no longer accepts this key, so its balance is not being watched. Replace it in Settings.".into(),
+                // A key that never worked (added without a check) was never "accepted".
+                body: if snap.fetched_at.is_some() {
+                    "HeyGen no longer accepts this key, so its balance is not being watched. Replace it in Settings.".into()
+                } else {
+                    "HeyGen does not accept this key, so its balance is not being watched. Check it and replace it in Settings.".into()
+                },
             });
         }
         // Stale figures carry no news: no balance alert from them.

@@ -1,6 +1,10 @@
 //! Burn rate and "runs out in" forecasts from recent history, ignoring top-ups (only
 //! what was spent counts) and gaps (time the app was not watching). Too little data
 //! says so instead of guessing. Pure: history and the current summary go in.
+//!
+//! The pace is measured over several windows (the last 15 minutes, 2 hours, day and
+//! week); the one that empties the account first, among those with enough points,
+//! is used and named, so a burst of renders reads as minutes, not as days.
 
 use crate::billing::{format, Summary, Unit};
 use crate::history::Sample;
@@ -15,17 +19,52 @@ pub const WINDOW: Duration = Duration::days(7);
 const MIN_OBSERVED: Duration = Duration::hours(2);
 const MIN_SAMPLES: usize = 3;
 
+/// The window a pace was measured over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pace {
+    Minutes,
+    Hours,
+    Day,
+    Week,
+}
+
+impl Pace {
+    /// Longest first: on a tie the longer (steadier) window is named.
+    const ALL: [Pace; 4] = [Pace::Week, Pace::Day, Pace::Hours, Pace::Minutes];
+
+    /// The window, and what it needs: samples in it and time observed (gaps left out).
+    fn window(self) -> (Duration, usize, Duration) {
+        match self {
+            Pace::Minutes => (Duration::minutes(15), 4, Duration::seconds(30)),
+            Pace::Hours => (Duration::hours(2), 4, Duration::minutes(20)),
+            Pace::Day => (Duration::days(1), MIN_SAMPLES, MIN_OBSERVED),
+            Pace::Week => (WINDOW, MIN_SAMPLES, MIN_OBSERVED),
+        }
+    }
+
+    /// "the last 15 minutes".
+    pub fn label(self) -> &'static str {
+        match self {
+            Pace::Minutes => "the last 15 minutes",
+            Pace::Hours => "the last 2 hours",
+            Pace::Day => "the last day",
+            Pace::Week => "the last 7 days",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Forecast {
     TooLittleData,
     NoSpending,
-    /// Wallets and credits: when the balance reaches zero at the current pace.
-    RunsOut { at: DateTime<Utc> },
+    /// Wallets and credits: when the balance reaches zero at the pace of `pace`.
+    RunsOut { at: DateTime<Utc>, pace: Pace },
     /// Subscription credits that last until their reset.
     LastsUntilReset { reset: DateTime<Utc> },
     /// Subscription credits that run out before their reset.
-    RunsOutBeforeReset { at: DateTime<Utc>, reset: DateTime<Utc> },
+    RunsOutBeforeReset { at: DateTime<Utc>, reset: DateTime<Utc>, pace: Pace },
     /// A wallet HeyGen's auto-reload tops up by `amount_usd` about every `every_secs`
     /// (both unknown when HeyGen does not say how much it adds).
     Reloads { amount_usd: Option<f64>, every_secs: Option<f64> },
@@ -38,7 +77,7 @@ impl Forecast {
     pub fn days_left(&self, now: DateTime<Utc>) -> Option<f64> {
         let days = |t: &DateTime<Utc>| (*t - now).num_seconds() as f64 / 86_400.0;
         match self {
-            Forecast::RunsOut { at } | Forecast::RunsOutBeforeReset { at, .. } => Some(days(at).max(0.0)),
+            Forecast::RunsOut { at, .. } | Forecast::RunsOutBeforeReset { at, .. } => Some(days(at).max(0.0)),
             Forecast::Projection { cap_reached_at: Some(at), .. } => Some(days(at).max(0.0)),
             _ => None,
         }
@@ -47,15 +86,15 @@ impl Forecast {
     /// "about 4 days left (around Friday)".
     pub fn text(&self, now: DateTime<Utc>) -> String {
         match self {
-            Forecast::TooLittleData => "not enough history yet for a forecast".into(),
+            Forecast::TooLittleData => "not enough history yet".into(),
             Forecast::NoSpending => "no spending in the last 7 days".into(),
-            Forecast::RunsOut { at } => left(*at, now),
+            Forecast::RunsOut { at, pace } => paced(left(*at, now), *pace),
             Forecast::LastsUntilReset { reset } => format!("should last until the reset on {}", day(*reset)),
             Forecast::Reloads { amount_usd: Some(amount), every_secs: Some(secs) } => {
                 format!("auto-reload keeps it funded: about {} {}", format::usd_short(*amount), every(*secs))
             }
             Forecast::Reloads { .. } => "auto-reload keeps it funded".into(),
-            Forecast::RunsOutBeforeReset { at, reset } => format!("{}, before the reset on {}", left(*at, now), day(*reset)),
+            Forecast::RunsOutBeforeReset { at, reset, pace } => paced(format!("{}, before the reset on {}", left(*at, now), day(*reset)), *pace),
             Forecast::Projection { projected_usd, cap_usd, period_end, cap_reached_at } => {
                 let base = format!(
                     "on pace for {} of the {} cap by {}",
@@ -88,12 +127,25 @@ fn every(secs: f64) -> String {
     }
 }
 
+/// Names the pace when it is not the usual week's: "…, at the pace of the last 15 minutes".
+fn paced(text: String, pace: Pace) -> String {
+    match pace {
+        Pace::Week => text,
+        _ => format!("{text} at the pace of {}", pace.label()),
+    }
+}
+
 fn left(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let hours = (at - now).num_minutes() as f64 / 60.0;
+    let secs = (at - now).num_seconds();
+    let hours = secs as f64 / 3600.0;
     if at <= now {
         "used up — top up to keep making videos".into()
-    } else if hours < 1.0 {
-        "less than an hour left".into()
+    } else if secs < 90 {
+        "about a minute left".into()
+    } else if secs < 3600 - 30 {
+        format!("about {} min left", (secs as f64 / 60.0).round())
+    } else if hours < 1.5 {
+        format!("about an hour left ({})", around(at, now))
     } else if hours < 36.0 {
         format!("about {} hours left ({})", hours.round(), around(at, now))
     } else {
@@ -125,8 +177,12 @@ fn day(t: DateTime<Utc>) -> String {
 /// Spend per second over the samples within `window` of `now`, skipping gaps;
 /// `None` when there is too little to go on.
 pub fn burn_rate(samples: &[Sample], now: DateTime<Utc>, window: Duration) -> Option<f64> {
+    rate_over(samples, now, window, MIN_SAMPLES, MIN_OBSERVED)
+}
+
+fn rate_over(samples: &[Sample], now: DateTime<Utc>, window: Duration, min_samples: usize, min_observed: Duration) -> Option<f64> {
     let recent: Vec<&Sample> = samples.iter().filter(|s| s.at >= now - window && s.at <= now).collect();
-    if recent.len() < MIN_SAMPLES {
+    if recent.len() < min_samples {
         return None;
     }
     let mut observed = Duration::zero();
@@ -139,10 +195,25 @@ pub fn burn_rate(samples: &[Sample], now: DateTime<Utc>, window: Duration) -> Op
         observed += dt;
         spent += pair[1].spent;
     }
-    if observed < MIN_OBSERVED {
+    if observed < min_observed {
         return None;
     }
     Some(spent / observed.num_seconds() as f64)
+}
+
+/// The fastest pace among the windows with enough points, and which one it is.
+/// `None` without a week's minimum of history.
+pub fn pace(samples: &[Sample], now: DateTime<Utc>) -> Option<(f64, Pace)> {
+    let mut best: Option<(f64, Pace)> = None;
+    for p in Pace::ALL {
+        let (window, n, observed) = p.window();
+        if let Some(rate) = rate_over(samples, now, window, n, observed) {
+            if best.is_none_or(|(b, _)| rate > b * 1.05) {
+                best = Some((rate, p));
+            }
+        }
+    }
+    best
 }
 
 /// The forecast for an account from its history and current summary.
@@ -157,11 +228,10 @@ pub fn forecast_trusting_reload(samples: &[Sample], summary: &Summary, now: Date
         return Forecast::TooLittleData;
     };
     let same_unit: Vec<Sample> = samples.iter().filter(|s| s.unit == unit.as_str()).cloned().collect();
-    let Some(week) = burn_rate(&same_unit, now, WINDOW) else {
+    // A rising spend shows in the shorter windows first: the fastest pace is used.
+    let Some((rate, pace)) = pace(&same_unit, now) else {
         return Forecast::TooLittleData;
     };
-    // A rising spend shows in the last day first: take the faster of the two.
-    let rate = burn_rate(&same_unit, now, Duration::days(1)).map_or(week, |day| day.max(week));
     if rate <= 0.0 {
         return Forecast::NoSpending;
     }
@@ -188,12 +258,12 @@ pub fn forecast_trusting_reload(samples: &[Sample], summary: &Summary, now: Date
     match reset {
         Some(reset) if summary.billing_type.as_deref() == Some("subscription") => {
             if at < reset {
-                Forecast::RunsOutBeforeReset { at, reset }
+                Forecast::RunsOutBeforeReset { at, reset, pace }
             } else {
                 Forecast::LastsUntilReset { reset }
             }
         }
-        _ => Forecast::RunsOut { at },
+        _ => Forecast::RunsOut { at, pace },
     }
 }
 

@@ -44,7 +44,7 @@ impl LiveStatus {
     pub fn is_stale(&self, snap: &AccountSnapshot, now: DateTime<Utc>) -> bool {
         // From another process: any number may arrive; a huge one means "never stale".
         let max_age = i64::try_from(self.max_age_secs).ok().and_then(chrono::Duration::try_seconds).unwrap_or(chrono::Duration::MAX);
-        snap.is_stale() || snap.fetched_at.is_some_and(|t| now - t > max_age)
+        snap.latest_failed() || snap.fetched_at.is_some_and(|t| now - t > max_age)
     }
 }
 

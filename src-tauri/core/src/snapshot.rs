@@ -148,6 +148,12 @@ impl AccountSnapshot {
         self.error.is_some() && self.summary.is_some()
     }
 
+    /// The latest attempt failed, whether or not there were figures before: what
+    /// `status --json` calls stale.
+    pub fn latest_failed(&self) -> bool {
+        self.error.is_some()
+    }
+
     /// The key was rejected; polling waits for new credentials.
     pub fn needs_new_key(&self) -> bool {
         self.error.as_ref().is_some_and(ApiError::is_auth_rejected)

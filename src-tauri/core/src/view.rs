@@ -297,7 +297,7 @@ mod tests {
         assert_eq!(v.tooltip_lines[1], "team: $1.00 · critical · updated just now");
         assert_eq!(v.account_lines[0], "main: $42.50 — wallet · jane_doe");
         let mut f = Forecasts::new();
-        f.insert("main".into(), Forecast::RunsOut { at: now + chrono::Duration::hours(100) });
+        f.insert("main".into(), Forecast::RunsOut { at: now + chrono::Duration::hours(100), pace: crate::forecast::Pace::Week });
         f.insert("team".into(), Forecast::TooLittleData);
         let v = tray_view(&[snap("main", 42.5, now), snap("team", 1.0, now)], &f, None, now);
         assert!(v.tooltip_lines[0].contains("· about 4 days left (around "), "{}", v.tooltip_lines[0]);

@@ -81,7 +81,7 @@ impl ApiError {
 pub const SCOPE_CODE: &str = "insufficient_api_key_scope";
 
 /// What to do about a key without `account:read`, in one sentence.
-pub const SCOPE_FIX: &str = "Create a key with the account:read scope in HeyGen (Settings → API, https://app.heygen.com/settings?nav=API), then replace this one in Settings or with `heygen-tray accounts add NAME`.";
+pub const SCOPE_FIX: &str = "Create a key with the account:read scope in HeyGen (Settings → API, https://app.heygen.com/settings?nav=API), and use it instead of this one.";
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

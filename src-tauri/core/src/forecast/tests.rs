@@ -43,7 +43,7 @@ fn steady_spend_runs_out_on_schedule() {
     // $1 an hour for two days, $48 left: two days to go.
     let s = series(&steady(48, 96.0, 1.0));
     let f = forecast(&s, &wallet(48.0), now());
-    assert_eq!(f, Forecast::RunsOut { at: now() + Duration::hours(48) });
+    assert_eq!(f, Forecast::RunsOut { at: now() + Duration::hours(48), pace: Pace::Week });
     assert!((f.days_left(now()).unwrap() - 2.0).abs() < 1e-6);
     assert!(f.text(now()).starts_with("about 2 days left (around "), "{}", f.text(now()));
 }
@@ -55,7 +55,7 @@ fn top_ups_do_not_count_as_negative_spend() {
     let s = series(&points);
     let rate = burn_rate(&s, now(), WINDOW).unwrap() * 3600.0;
     assert!((rate - 24.0 / 24.0).abs() < 1e-9, "rate {rate}/h");
-    assert_eq!(forecast(&s, &wallet(106.0), now()), Forecast::RunsOut { at: now() + Duration::hours(106) });
+    assert_eq!(forecast(&s, &wallet(106.0), now()), Forecast::RunsOut { at: now() + Duration::hours(106), pace: Pace::Week });
 }
 
 #[test]
@@ -100,7 +100,7 @@ fn rising_spend_uses_the_faster_recent_pace() {
     }
     let s = series(&points);
     let f = forecast(&s, &wallet(60.0), now());
-    assert_eq!(f, Forecast::RunsOut { at: now() + Duration::hours(20) });
+    assert_eq!(f, Forecast::RunsOut { at: now() + Duration::hours(20), pace: Pace::Day });
 }
 
 #[test]
@@ -108,8 +108,8 @@ fn too_little_data_says_so() {
     assert_eq!(forecast(&[], &wallet(10.0), now()), Forecast::TooLittleData);
     let s = series(&[(0.5, 10.0), (0.25, 9.0), (0.0, 8.0)]);
     assert_eq!(forecast(&s, &wallet(8.0), now()), Forecast::TooLittleData);
-    assert_eq!(Forecast::TooLittleData.text(now()), "not enough history yet for a forecast");
-    assert_eq!(Forecast::RunsOut { at: now() }.text(now()), "used up — top up to keep making videos");
+    assert_eq!(Forecast::TooLittleData.text(now()), "not enough history yet");
+    assert_eq!(Forecast::RunsOut { at: now(), pace: Pace::Week }.text(now()), "used up — top up to keep making videos");
 }
 
 #[test]
@@ -140,7 +140,7 @@ fn subscription_credits_compared_with_the_reset() {
         x.unit = "credits".into();
     }
     let reset = Utc.with_ymd_and_hms(2026, 11, 15, 12, 0, 0).unwrap();
-    assert_eq!(forecast(&s, &sub(52), now()), Forecast::RunsOutBeforeReset { at: now() + Duration::hours(52), reset });
+    assert_eq!(forecast(&s, &sub(52), now()), Forecast::RunsOutBeforeReset { at: now() + Duration::hours(52), reset, pace: Pace::Week });
     assert_eq!(forecast(&s, &sub(500), now()), Forecast::LastsUntilReset { reset });
 }
 
@@ -169,4 +169,48 @@ fn auto_reload_turns_running_out_into_how_often_it_reloads() {
     assert_eq!(f.days_left(now()), None);
     assert_eq!(every(3.0 * 86400.0), "every 3 days");
     assert_eq!(every(5.0 * 3600.0), "every 5 hours");
+}
+
+/// Samples every `step` seconds from `secs` ago to now, falling by `per_step`.
+fn every_secs(secs: i64, step: i64, start: f64, per_step: f64) -> Vec<(f64, f64)> {
+    (0..=secs / step).map(|i| ((secs - i * step) as f64 / 3600.0, start - per_step * i as f64)).collect()
+}
+
+#[test]
+fn a_burst_after_a_slow_week_is_forecast_at_the_burst_pace_and_named() {
+    // A slow week: $0.25 an hour, hourly, down to $30 ten minutes ago…
+    let mut points: Vec<(f64, f64)> = (0..=168).map(|i| ((168 - i) as f64 + 1.0 / 6.0, 30.0 + 0.25 * (168 - i) as f64)).collect();
+    // …then a batch of renders: $1 every 30 s for ten minutes, polled every 30 s.
+    points.extend(every_secs(600, 30, 30.0, 1.0).into_iter().skip(1));
+    let s = series(&points);
+    let remaining = s.last().unwrap().remaining;
+    assert!((remaining - 10.0).abs() < 1e-9);
+    let f = forecast(&s, &wallet(remaining), now());
+    let Forecast::RunsOut { at, pace } = f else { panic!("{f:?}") };
+    assert_eq!(pace, Pace::Minutes);
+    // $10 left at $2 a minute: about 5 minutes, not the week's ~40 hours.
+    assert!(((at - now()).num_seconds() - 300).abs() <= 5, "{at}");
+    assert_eq!(f.text(now()), "about 5 min left at the pace of the last 15 minutes");
+    assert!(f.days_left(now()).unwrap() < 0.01);
+}
+
+#[test]
+fn noise_too_short_to_measure_keeps_the_steady_pace() {
+    // A steady week, and one extra poll 20 s ago: too few points for the short windows,
+    // and the 2-hour pace is the week's.
+    let mut points = steady(48, 96.0, 1.0);
+    points.insert(points.len() - 1, (20.0 / 3600.0, 48.05));
+    let Forecast::RunsOut { pace, .. } = forecast(&series(&points), &wallet(48.0), now()) else { panic!() };
+    assert_eq!(pace, Pace::Week);
+}
+
+#[test]
+fn hours_and_minutes_are_worded_for_one_and_many() {
+    let at = |secs: i64| Forecast::RunsOut { at: now() + Duration::seconds(secs), pace: Pace::Week }.text(now());
+    assert_eq!(at(50), "about a minute left");
+    assert_eq!(at(600), "about 10 min left");
+    assert!(at(3600).starts_with("about an hour left ("), "{}", at(3600));
+    assert!(at(2 * 3600).starts_with("about 2 hours left ("), "{}", at(2 * 3600));
+    let hours = Forecast::RunsOut { at: now() + Duration::hours(3), pace: Pace::Hours }.text(now());
+    assert!(hours.starts_with("about 3 hours left (") && hours.ends_with(") at the pace of the last 2 hours"), "{hours}");
 }

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Runs inside scripts/cross.sh's sid root: the Windows build of the command line and
+# the tray app under Wine, against the simulator (served by the Windows CLI itself)
+# on loopback, in a fresh Wine prefix. Argument: the folder with the .exe files.
+set -euo pipefail
+BIN=$1
+export WINEPREFIX=/var/cache/wine-run WINEDEBUG=-all
+# Debian keeps wineserver off PATH.
+WINESERVER=$(command -v wineserver || ls /usr/lib/*/wine/wineserver | head -n1)
+PORT=$((20000 + RANDOM % 20000))
+BASE="http://127.0.0.1:$PORT"
+NEEDLE=sim-wallet-key
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  timeout 20 "$WINESERVER" -k 2>/dev/null || true
+}
+trap cleanup EXIT
+say() { printf '[wine] %s\n' "$*" >&2; }
+fail() { say "FAILED: $*"; exit 1; }
+# wait_for SECS WHAT CMD…: polls CMD every half second until it succeeds.
+wait_for() {
+  local secs=$1 what=$2 end; shift 2
+  end=$((SECONDS + secs))
+  until "$@" >/dev/null 2>&1; do
+    [ "$SECONDS" -lt "$end" ] || fail "gave up after ${secs}s waiting for: $what"
+    sleep 0.5
+  done
+}
+# cli ARGS…: the Windows CLI, its stdout only (Wine's own chatter is on stderr).
+cli() { timeout 120 wine "$BIN/heygen-tray.exe" "$@"; }
+expect_code() { # expect_code N WHAT ARGS…
+  local want=$1 what=$2 got=0; shift 2
+  cli "$@" >/tmp/out.txt 2>/tmp/err.txt || got=$?
+  [ "$got" -eq "$want" ] || { cat /tmp/out.txt /tmp/err.txt >&2; fail "$what: exit $got, expected $want"; }
+  say "ok: $what (exit $got)"
+}
+
+rm -rf "$WINEPREFIX"
+say "a fresh Wine prefix…"
+timeout 300 wineboot -i >/dev/null 2>&1 || fail "wineboot did not finish within 300 s"
+timeout 60 "$WINESERVER" -w || true
+
+Xvfb :91 -screen 0 1280x800x24 -nolisten tcp >/tmp/xvfb.log 2>&1 &
+pids+=($!)
+wait_for 30 "Xvfb on :91" test -S /tmp/.X11-unix/X91
+export DISPLAY=:91
+
+wine "$BIN/heygen-tray.exe" simulator --port "$PORT" >/tmp/sim.log 2>&1 &
+pids+=($!)
+wait_for 90 "the simulator (heygen-tray.exe simulator) on $BASE" curl -sf -H "x-api-key: $NEEDLE" "$BASE/v3/users/me"
+say "simulator served by the Windows CLI on $BASE"
+
+export HEYGEN_API_BASE=$BASE
+cli --version | grep -q '^heygen-tray ' || fail "--version"
+HEYGEN_API_KEY=$NEEDLE expect_code 0 "status with HEYGEN_API_KEY (wallet)" status
+grep -q '\$' /tmp/out.txt || fail "status printed no dollar figure: $(cat /tmp/out.txt)"
+HEYGEN_API_KEY=$NEEDLE expect_code 0 "status --json" status --json
+python3 - /tmp/out.txt <<'EOF' || fail "status --json fields"
+import json, sys
+d = json.load(open(sys.argv[1]))
+a = d["accounts"][0]
+assert a["name"] == "env" and a["billing_type"] == "wallet" and a["unit"] == "usd", a
+assert isinstance(a["remaining"], (int, float)) and a["level"] == "ok" and a["stale"] is False, a
+EOF
+HEYGEN_API_KEY=$NEEDLE expect_code 1 "status --low above the balance is low" status --low 100000
+HEYGEN_API_KEY=sim-revoked-key expect_code 3 "status with a rejected key" status
+HEYGEN_API_KEY=$NEEDLE HEYGEN_API_BASE=http://127.0.0.1:1 expect_code 3 "status with the server down" status
+grep -qi 'refused\|connect' /tmp/out.txt /tmp/err.txt || fail "no words for the server being down: $(cat /tmp/out.txt /tmp/err.txt)"
+expect_code 3 "status with no account and no HEYGEN_API_KEY" status
+expect_code 64 "an unknown flag" status --no-such-flag
+
+# Keys go to Wine's Credential Manager through keyring's Windows backend.
+printf '%s\n' "$NEEDLE" | expect_code 0 "accounts add work" accounts add work
+expect_code 0 "accounts list --json" accounts list --json
+grep -q '"work"' /tmp/out.txt || fail "accounts list does not show work: $(cat /tmp/out.txt)"
+expect_code 0 "status with the stored key" status
+grep -q 'work' /tmp/out.txt || fail "status does not show work"
+python3 - "$WINEPREFIX" "$NEEDLE" <<'EOF' || fail "the key is in a file"
+import os, sys
+root, key = sys.argv[1], sys.argv[2]
+needles = [key.encode(), key.encode("utf-16-le")]
+for d, _, files in os.walk(root):
+    for f in files:
+        p = os.path.join(d, f)
+        try:
+            data = open(p, "rb").read()
+        except OSError:
+            continue
+        if any(n in data for n in needles):
+            sys.exit(f"the key is written in {p}")
+EOF
+say "ok: the key is in no file of the Wine prefix (settings, history, registry files)"
+grep -q 'com.heygen-tray.app' "$WINEPREFIX/user.reg" || fail "no credential named for the app in the Credential Manager (user.reg)"
+say "ok: a credential for work.com.heygen-tray.app is in the Credential Manager"
+expect_code 0 "accounts remove work" accounts remove work
+grep -q 'com.heygen-tray.app' "$WINEPREFIX/user.reg" && fail "the credential is still there after remove"
+expect_code 3 "status after the account was removed" status
+
+# The tray app polls the stored key, under Xvfb (Wine has no WebView2: no windows).
+printf '%s\n' "$NEEDLE" | expect_code 0 "accounts add work (for the app)" accounts add work
+SETTINGS="$WINEPREFIX/drive_c/users/root/AppData/Roaming/heygen-tray/settings.json"
+[ -f "$SETTINGS" ] || fail "no settings file at $SETTINGS"
+python3 - "$SETTINGS" <<'EOF'
+import json, sys
+p = sys.argv[1]; s = json.load(open(p))
+s["poll_interval_secs"] = 60; s["poll_automatic"] = False; s["start_at_login"] = True
+json.dump(s, open(p, "w"), indent=2)
+EOF
+rows() { cli history --json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+before=$(rows)
+HEYGEN_TRAY_LOG=heygen_tray=info wine "$BIN/heygen-tray-app.exe" >/tmp/app.log 2>&1 &
+app=$!
+pids+=($app)
+end=$((SECONDS + 150))
+until [ "$(rows)" -ge $((before + 2)) ]; do
+  kill -0 "$app" 2>/dev/null || { tail -20 /tmp/app.log >&2; fail "the app ended: $(tail -3 /tmp/app.log)"; }
+  [ "$SECONDS" -lt "$end" ] || { tail -20 /tmp/app.log >&2; fail "gave up after 150 s waiting for the app's second poll"; }
+  sleep 2
+done
+say "ok: the app polled twice a minute apart ($before → $(rows) history rows) and runs on"
+# Wine's shell has no notification area for tray-icon's window: said, not hidden.
+if grep -q 'the tray icon could not start' /tmp/app.log; then
+  say "note: under Wine the tray icon does not start ($(grep -o 'tray icon error.*' /tmp/app.log | head -n1 | sed 's/\x1b\[[0-9;]*m//g')); polling and alerts go on without it"
+fi
+if grep -v 'the tray icon could not start' /tmp/app.log | grep -E 'ERROR|panicked'; then fail "the app logged errors"; fi
+wine reg query 'HKCU\Software\Microsoft\Windows\CurrentVersion\Run' /v 'HeyGen Tray' 2>/dev/null | grep -qi 'heygen-tray-app.exe' \
+  || fail "start at login did not write the Run value"
+say "ok: start at login is the Run value naming heygen-tray-app.exe"
+# A second launch hands over to the first and ends.
+timeout 60 wine "$BIN/heygen-tray-app.exe" >/tmp/app2.log 2>&1 || fail "the second launch did not end within 60 s"
+kill -0 "$app" 2>/dev/null || fail "the first app ended when a second was launched"
+say "ok: a second launch ended and the first runs on (single instance)"
+kill "$app" 2>/dev/null || true
+expect_code 0 "accounts remove work" accounts remove work
+say "all Wine checks passed"

@@ -1,0 +1,81 @@
+; HeyGen Tray for Windows: a per-user installer (no administrator rights needed).
+; Built by scripts/cross.sh with Debian's makensis:
+;   makensis -DVERSION=0.1.0 -DBINDIR=<folder of the .exe files> -DICON=icons/icon.ico \
+;            -DOUTFILE=heygen-tray-0.1.0-setup.exe src-tauri/packaging/windows/heygen-tray.nsi
+; Silent: `heygen-tray-0.1.0-setup.exe /S`; uninstall: `uninstall.exe /S`. The user's
+; settings, history (%APPDATA%\heygen-tray) and keys (Credential Manager) are kept.
+Unicode true
+!include "MUI2.nsh"
+
+!define APPNAME "HeyGen Tray"
+; The AppUserModelID toasts are shown under (Tauri's identifier; the app uses it too).
+!define APPID "com.heygen-tray.app"
+!define UNINSTKEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\HeyGenTray"
+!define APPKEY "Software\HeyGen Tray"
+!define RUNKEY "Software\Microsoft\Windows\CurrentVersion\Run"
+
+Name "${APPNAME}"
+OutFile "${OUTFILE}"
+InstallDir "$LOCALAPPDATA\Programs\HeyGen Tray"
+InstallDirRegKey HKCU "${APPKEY}" "InstallDir"
+RequestExecutionLevel user
+SetCompressor /SOLID lzma
+VIProductVersion "${VERSION}.0"
+VIAddVersionKey "ProductName" "${APPNAME}"
+VIAddVersionKey "FileDescription" "${APPNAME} installer"
+VIAddVersionKey "FileVersion" "${VERSION}"
+VIAddVersionKey "ProductVersion" "${VERSION}"
+VIAddVersionKey "LegalCopyright" "The HeyGen Tray developers (MIT)"
+
+!define MUI_ICON "${ICON}"
+!define MUI_UNICON "${ICON}"
+!insertmacro MUI_PAGE_DIRECTORY
+!insertmacro MUI_PAGE_INSTFILES
+!define MUI_FINISHPAGE_RUN "$INSTDIR\heygen-tray-app.exe"
+!define MUI_FINISHPAGE_RUN_TEXT "Start ${APPNAME}"
+!insertmacro MUI_PAGE_FINISH
+!insertmacro MUI_UNPAGE_CONFIRM
+!insertmacro MUI_UNPAGE_INSTFILES
+!insertmacro MUI_LANGUAGE "English"
+
+Section "Install"
+  SetOutPath "$INSTDIR"
+  ; A running copy holds its files open: end it first (it is started again below, or at login).
+  nsExec::Exec 'taskkill /IM heygen-tray-app.exe'
+  Pop $0
+  Sleep 500
+  File "${BINDIR}\heygen-tray.exe"
+  File "${BINDIR}\heygen-tray-app.exe"
+  File "/oname=heygen-tray.ico" "${ICON}"
+  WriteUninstaller "$INSTDIR\uninstall.exe"
+  CreateShortCut "$SMPROGRAMS\${APPNAME}.lnk" "$INSTDIR\heygen-tray-app.exe" "" "$INSTDIR\heygen-tray.ico"
+  ; Toasts of an unpackaged app show under an ID registered here, with its name and icon.
+  WriteRegStr HKCU "Software\Classes\AppUserModelId\${APPID}" "DisplayName" "${APPNAME}"
+  WriteRegStr HKCU "Software\Classes\AppUserModelId\${APPID}" "IconUri" "$INSTDIR\heygen-tray.ico"
+  WriteRegStr HKCU "${APPKEY}" "InstallDir" "$INSTDIR"
+  WriteRegStr HKCU "${UNINSTKEY}" "DisplayName" "${APPNAME}"
+  WriteRegStr HKCU "${UNINSTKEY}" "DisplayVersion" "${VERSION}"
+  WriteRegStr HKCU "${UNINSTKEY}" "Publisher" "The HeyGen Tray developers"
+  WriteRegStr HKCU "${UNINSTKEY}" "DisplayIcon" "$INSTDIR\heygen-tray.ico"
+  WriteRegStr HKCU "${UNINSTKEY}" "InstallLocation" "$INSTDIR"
+  WriteRegStr HKCU "${UNINSTKEY}" "UninstallString" '"$INSTDIR\uninstall.exe"'
+  WriteRegStr HKCU "${UNINSTKEY}" "QuietUninstallString" '"$INSTDIR\uninstall.exe" /S'
+  WriteRegDWORD HKCU "${UNINSTKEY}" "NoModify" 1
+  WriteRegDWORD HKCU "${UNINSTKEY}" "NoRepair" 1
+SectionEnd
+
+Section "Uninstall"
+  nsExec::Exec 'taskkill /IM heygen-tray-app.exe'
+  Pop $0
+  Sleep 500
+  Delete "$INSTDIR\heygen-tray.exe"
+  Delete "$INSTDIR\heygen-tray-app.exe"
+  Delete "$INSTDIR\heygen-tray.ico"
+  Delete "$INSTDIR\uninstall.exe"
+  RMDir "$INSTDIR"
+  Delete "$SMPROGRAMS\${APPNAME}.lnk"
+  DeleteRegValue HKCU "${RUNKEY}" "${APPNAME}"
+  DeleteRegKey HKCU "Software\Classes\AppUserModelId\${APPID}"
+  DeleteRegKey HKCU "${APPKEY}"
+  DeleteRegKey HKCU "${UNINSTKEY}"
+SectionEnd
