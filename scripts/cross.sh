@@ -39,7 +39,11 @@ bounded 3600 "another scripts/cross.sh to finish (lock $CACHE/.lock)" flock 9
 
 mounted=()
 unmount_all() {
-  local i
+  local i p
+  # Whatever still runs in the root (Wine's services) ends with this script.
+  for p in /proc/[0-9]*; do
+    if [ "$(readlink "$p/root" 2>/dev/null)" = "$ROOTFS" ]; then kill -9 "${p#/proc/}" 2>/dev/null || true; fi
+  done
   for ((i=${#mounted[@]}-1; i>=0; i--)); do umount -l "${mounted[$i]}" 2>/dev/null || true; done
   mounted=()
 }
@@ -95,7 +99,7 @@ in_root() {
     CC_aarch64_apple_darwin=/usr/local/bin/cc-darwin-check \
     WINEDEBUG=-all WINEPREFIX=/var/cache/wine DISPLAY="${XDISPLAY:-}" \
     ${EXTRA_ENV[@]+"${EXTRA_ENV[@]}"} \
-    "$@"
+    "$@" 9>&-
 }
 EXTRA_ENV=()
 

@@ -1,6 +1,8 @@
 //! Writes the man pages and shell completions of `heygen-tray`, generated from the
 //! command line's own definition, into a folder (used by scripts/package.sh):
 //! `man/heygen-tray*.1`, `completions/heygen-tray.bash`, `_heygen-tray`, `heygen-tray.fish`.
+//! The pages get EXIT STATUS, ENVIRONMENT, FILES and EXAMPLES sections of their own;
+//! internal (hidden) flags are left out of the completions.
 //!
 //! `cargo run -p heygen-tray-cli --example gen_assets -- OUT_DIR`
 
@@ -8,30 +10,193 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 use std::path::{Path, PathBuf};
 
+#[allow(dead_code)]
 fn main() -> std::io::Result<()> {
-    let out = PathBuf::from(std::env::args_os().nth(1).expect("usage: gen_assets OUT_DIR"));
+    write_all(&PathBuf::from(std::env::args_os().nth(1).expect("usage: gen_assets OUT_DIR")))
+}
+
+/// Writes `man/` and `completions/` under `out`.
+pub fn write_all(out: &Path) -> std::io::Result<()> {
     let cmd = heygen_tray_cli::Cli::command();
     std::fs::create_dir_all(out.join("man"))?;
     man_pages(&cmd, "heygen-tray", "heygen-tray", &out.join("man"))?;
     let completions = out.join("completions");
     std::fs::create_dir_all(&completions)?;
+    let visible = without_hidden(&cmd);
     for shell in [Shell::Bash, Shell::Zsh, Shell::Fish] {
-        clap_complete::generate_to(shell, &mut cmd.clone(), "heygen-tray", &completions)?;
+        let path = clap_complete::generate_to(shell, &mut visible.clone(), "heygen-tray", &completions)?;
+        if shell == Shell::Bash {
+            // clap_complete names the subcommands' cases from the binary name with its
+            // dash replaced in two different ways; make them agree.
+            let text = std::fs::read_to_string(&path)?.replace("heygen__subcmd__tray", "heygen__tray");
+            std::fs::write(&path, text)?;
+        }
     }
     Ok(())
+}
+
+/// The command as users see it: hidden flags and subcommands (internal ones) left out,
+/// which clap_complete would otherwise offer. Only what completion needs is copied.
+fn without_hidden(cmd: &clap::Command) -> clap::Command {
+    let mut out = clap::Command::new(leak(cmd.get_name()));
+    if let Some(about) = cmd.get_about() {
+        out = out.about(about.clone());
+    }
+    if let Some(v) = cmd.get_version() {
+        out = out.version(leak(v));
+    }
+    for a in cmd.get_arguments().filter(|a| !a.is_hide_set() && !["help", "version"].contains(&a.get_id().as_str())) {
+        out = out.arg(a.clone());
+    }
+    for s in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+        out = out.subcommand(without_hidden(s));
+    }
+    out
+}
+
+/// clap takes static names; a generator that runs once may leak them.
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
 }
 
 /// One page for the command and one for each visible subcommand, at any depth
 /// (`heygen-tray-accounts-add.1`), as man(1) users look them up.
 fn man_pages(cmd: &clap::Command, name: &str, bin_name: &str, dir: &Path) -> std::io::Result<()> {
-    // clap takes static names here; a generator that runs once may leak them.
-    let leak = |s: &str| -> &'static str { Box::leak(s.to_string().into_boxed_str()) };
-    let cmd = cmd.clone().name(leak(name)).bin_name(leak(bin_name));
+    // No `help` subcommand on the page: heygen-tray-help(1) is not a page that ships.
+    let cmd = cmd.clone().name(leak(name)).bin_name(leak(bin_name)).disable_help_subcommand(true);
     let mut page = Vec::new();
     clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
+    page.extend_from_slice(extra_sections(name).as_bytes());
     std::fs::write(dir.join(format!("{name}.1")), page)?;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
         man_pages(sub, &format!("{name}-{}", sub.get_name()), &format!("{bin_name} {}", sub.get_name()), dir)?;
     }
     Ok(())
+}
+
+/// A roff section of `.TP` entries.
+fn section(title: &str, entries: &[(&str, &str)]) -> String {
+    let mut s = format!(".SH \"{title}\"\n");
+    for (term, text) in entries {
+        s.push_str(&format!(".TP\n{}\n{}\n", roff(term), roff(text)));
+    }
+    s
+}
+
+/// Text as roff reads it: backslashes and dashes escaped, no line starting with a dot.
+fn roff(text: &str) -> String {
+    let t = text.replace('\\', "\\e").replace('-', "\\-");
+    if t.starts_with('.') || t.starts_with('\'') { format!("\\&{t}") } else { t }
+}
+
+const COMMON_EXIT: [(&str, &str); 2] = [
+    ("64", "Bad usage: an unknown flag, a critical threshold above the low one, a bad account name, no key on standard input."),
+    ("3", "The command failed: key rejected, keyring locked or missing, no such account, settings that cannot be written."),
+];
+
+const ENVIRONMENT: [(&str, &str); 7] = [
+    ("HEYGEN_API_KEY", "The key status uses when no account is configured (shown as account env)."),
+    ("HEYGEN_API_BASE", "The API's base URL (default https://api.heygen.com). Plain http:// is refused except for loopback hosts."),
+    ("HEYGEN_OAUTH_BASE", "The OAuth token endpoint's base (default https://api2.heygen.com), same rule."),
+    ("HEYGEN_OAUTH_CLIENT_ID", "The OAuth client ID used to renew tokens."),
+    ("HEYGEN_CONFIG_DIR", "The folder of the HeyGen CLI's credentials file (default ~/.heygen)."),
+    ("HEYGEN_TRAY_LOG", "Log filter for the app's logs on standard error, for example heygen_tray=debug. Keys never appear in logs."),
+    ("HTTPS_PROXY, NO_PROXY", "A proxy for HeyGen's HTTPS API, and hosts that bypass it."),
+];
+
+const FILES: [(&str, &str); 4] = [
+    ("~/.config/heygen-tray/settings.json", "Accounts (names, thresholds; never keys), preferences and alert memory. Keys live in the system keyring."),
+    ("~/.local/share/heygen-tray/history.sqlite3", "The balance history, for charts, forecasts and heygen-tray history."),
+    ("$XDG_RUNTIME_DIR/heygen-tray-*.sock", "The running app's owner-only socket that status reads its figures from."),
+    ("~/.config/autostart/heygen-tray.desktop", "Written when Start at login is on."),
+];
+
+/// The sections clap does not write, for the page `name`.
+fn extra_sections(name: &str) -> String {
+    let see_also = ".SH \"SEE ALSO\"\n\\fBheygen\\-tray\\fR(1)\n";
+    match name {
+        "heygen-tray" => [
+            section(
+                "EXIT STATUS",
+                &[
+                    ("0", "Without a subcommand: the app ran and was quit. status: every account is ok."),
+                    ("1, 2", "status: the worst account is low (1) or critical (2)."),
+                    ("3", "status: an account could not be read, or none is configured. Other commands: they failed (key rejected, keyring locked or missing, no such account)."),
+                    COMMON_EXIT[0],
+                ],
+            ),
+            section("ENVIRONMENT", &ENVIRONMENT),
+            section("FILES", &FILES),
+            section(
+                "EXAMPLES",
+                &[
+                    ("heygen-tray", "Start the tray app (it stays in the tray; a second launch shows its window)."),
+                    ("heygen-tray --demo", "Try the app against the built-in simulator, no key needed."),
+                    ("heygen-tray accounts add work", "Add an account; the key is read from standard input (a hidden prompt at a terminal)."),
+                    ("heygen-tray status --json", "Every account's balance as JSON, from the running app when it runs."),
+                ],
+            ),
+        ]
+        .concat(),
+        "heygen-tray-status" => [
+            section(
+                "EXIT STATUS",
+                &[
+                    ("0", "Every account is ok."),
+                    ("1", "The worst account is low."),
+                    ("2", "The worst account is critical."),
+                    ("3", "An account could not be read (offline, key rejected), or no account is configured and HEYGEN_API_KEY is not set."),
+                    COMMON_EXIT[0],
+                ],
+            ),
+            section("ENVIRONMENT", &ENVIRONMENT[..3]),
+            section(
+                "EXAMPLES",
+                &[
+                    ("heygen-tray status", "One line per account: name, level, what is left."),
+                    ("heygen-tray status --json | jq '.accounts[].remaining'", "The figures for a script; the JSON is a stable interface (see the README)."),
+                    ("heygen-tray status --format waybar", "A Waybar custom module's JSON."),
+                    ("heygen-tray status --fresh --low 20", "Ask HeyGen now, with a low threshold of 20 for this run."),
+                ],
+            ),
+            see_also.to_string(),
+        ]
+        .concat(),
+        "heygen-tray-history" => [
+            section("EXIT STATUS", &[("0", "The history was written."), COMMON_EXIT[1], COMMON_EXIT[0]]),
+            section("FILES", &FILES[1..2]),
+            section(
+                "EXAMPLES",
+                &[
+                    ("heygen-tray history --csv > history.csv", "Every sample of every account as CSV."),
+                    ("heygen-tray history work --since 2026-11-01 --json", "One account's samples since a date, as JSON."),
+                ],
+            ),
+            see_also.to_string(),
+        ]
+        .concat(),
+        "heygen-tray-simulator" => [
+            section("EXAMPLES", &[("heygen-tray simulator --port 8787 & HEYGEN_API_BASE=http://127.0.0.1:8787 HEYGEN_API_KEY=sim-wallet-key heygen-tray status", "Check the command line against the simulator's wallet account.")]),
+            see_also.to_string(),
+        ]
+        .concat(),
+        accounts if accounts.starts_with("heygen-tray-accounts") => {
+            let examples: &[(&str, &str)] = match accounts {
+                "heygen-tray-accounts-add" => &[
+                    ("heygen-tray accounts add work", "Prompts for the key (hidden), checks it with HeyGen, stores it in the keyring."),
+                    ("printf '%s\\n' \"$KEY\" | heygen-tray accounts add work", "The key from a script, on standard input (never as an argument)."),
+                ],
+                "heygen-tray-accounts-import-heygen-cli" => &[("heygen-tray accounts import-heygen-cli", "Import the key or sign-in of HeyGen's official CLI.")],
+                _ => &[("heygen-tray accounts list --json", "The accounts with masked keys."), ("heygen-tray accounts remove work", "Remove an account and its keyring entry.")],
+            };
+            [
+                section("EXIT STATUS", &[("0", "Done."), COMMON_EXIT[1], COMMON_EXIT[0]]),
+                section("FILES", &FILES[..1]),
+                section("EXAMPLES", examples),
+                see_also.to_string(),
+            ]
+            .concat()
+        }
+        _ => see_also.to_string(),
+    }
 }
