@@ -8,6 +8,8 @@ tray, where WebDriver does not reach. Debian's /usr/bin/python3 with python3-pya
     atspi.py PID press NAME         presses the button named NAME
     atspi.py PID set LABEL VALUE    puts VALUE in the entry labelled LABEL (typed, where
                                     the entry takes no text from outside)
+    atspi.py PID set LABEL VALUE --tab   …then presses Tab, as a user moving on does
+                                    (the page sees the change)
 
 Exits 1 (and says why on stderr) when the process shows nothing yet or the control
 is not there, so a caller can retry within its own time limit.
@@ -90,6 +92,7 @@ def find(pid, roles, name):
 
 # X keycodes of the standard (evdev) keymap, as Xvfb has it.
 CONTROL_L, KEY_A = 37, 38
+TAB = 0xFF09  # XK_Tab, sent as a keysym
 
 
 def type_into(node, text):
@@ -132,6 +135,10 @@ def main():
             node.queryEditableText().setTextContents(args[1])
         except NotImplementedError:
             type_into(node, args[1])
+        if "--tab" in args[2:]:
+            node.queryComponent().grabFocus()
+            time.sleep(0.2)
+            pyatspi.Registry.generateKeyboardEvent(TAB, None, pyatspi.KEY_SYM)
     else:
         sys.exit(__doc__)
 

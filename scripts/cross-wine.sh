@@ -81,17 +81,20 @@ python3 - "$WINEPREFIX" "$NEEDLE" <<'EOF' || fail "the key is in a file"
 import os, sys
 root, key = sys.argv[1], sys.argv[2]
 needles = [key.encode(), key.encode("utf-16-le")]
-for d, _, files in os.walk(root):
-    for f in files:
-        p = os.path.join(d, f)
-        try:
-            data = open(p, "rb").read()
-        except OSError:
-            continue
-        if any(n in data for n in needles):
-            sys.exit(f"the key is written in {p}")
+# The user's part of the prefix (settings, history, AppData) and the registry files;
+# only regular files (dosdevices holds links to devices and to /).
+scan = [os.path.join(root, f) for f in os.listdir(root) if f.endswith(".reg")]
+for d, _, files in os.walk(os.path.join(root, "drive_c", "users")):
+    scan += [os.path.join(d, f) for f in files]
+for p in scan:
+    if os.path.islink(p) or not os.path.isfile(p):
+        continue
+    with open(p, "rb") as fh:
+        data = fh.read()
+    if any(n in data for n in needles):
+        sys.exit(f"the key is written in {p}")
 EOF
-say "ok: the key is in no file of the Wine prefix (settings, history, registry files)"
+say "ok: the key is in no file of the user's part of the Wine prefix (settings, history, AppData) nor the registry files"
 grep -q 'com.heygen-tray.app' "$WINEPREFIX/user.reg" || fail "no credential named for the app in the Credential Manager (user.reg)"
 say "ok: a credential for work.com.heygen-tray.app is in the Credential Manager"
 expect_code 0 "accounts remove work" accounts remove work

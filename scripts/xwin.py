@@ -2,6 +2,7 @@
 """X11 top-level windows for headless tests (Debian's /usr/bin/python3, python3-xlib).
 
   xwin.py list               one line per viewable window: ID<TAB>PID<TAB>TITLE
+  xwin.py class PID          WM_CLASS of that process's viewable windows: INSTANCE<TAB>CLASS
   xwin.py close TITLE [PID]  ask each viewable window with that exact title (and
                              _NET_WM_PID) to close, as a window manager's close button
                              does: a WM_DELETE_WINDOW client message. Exit 1 if none.
@@ -36,6 +37,15 @@ def main(argv):
         for w, pid, title in windows(d):
             print(f"{w.id}\t{pid}\t{title}")
         return 0
+    if argv[:1] == ["class"] and len(argv) == 2:
+        found = 0
+        for w, pid, _title in windows(d):
+            if str(pid) == argv[1]:
+                wm_class = w.get_wm_class()
+                if wm_class:
+                    print(f"{wm_class[0]}\t{wm_class[1]}")
+                    found += 1
+        return 0 if found else 1
     if argv[:1] == ["close"] and len(argv) in (2, 3):
         protocols, delete = d.intern_atom("WM_PROTOCOLS"), d.intern_atom("WM_DELETE_WINDOW")
         closed = 0

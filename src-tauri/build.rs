@@ -17,6 +17,7 @@ fn main() {
                 "import_heygen_cli",
                 "open_link",
                 "open_window",
+                "quit",
             ])),
     )
     .expect("tauri-build failed");

@@ -36,3 +36,36 @@ function until(iso) {
 }
 
 function errorText(e) { return typeof e === "string" ? e : (e && e.message) || String(e); }
+
+// Escape and Ctrl+W (Cmd+W) close the window, as in any desktop app. A page that uses
+// Escape itself (closing an open editor first) calls preventDefault.
+document.addEventListener("keydown", (e) => {
+  const closeKey = (e.key === "Escape" && !e.defaultPrevented) || ((e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === "w");
+  if (!closeKey) return;
+  e.preventDefault();
+  window.__TAURI__.window.getCurrentWindow().close();
+});
+
+// HeyGen's own pages named in a message become links (opened through the app's
+// allow-list of targets); everything else stays text.
+const LINKS = [
+  ["https://app.heygen.com/settings?nav=API", "api_keys"],
+  ["https://app.heygen.com/billing", "billing"],
+];
+function linkify(text) {
+  const out = [];
+  let rest = text;
+  for (;;) {
+    let hit = null;
+    for (const [url, target] of LINKS) {
+      const i = rest.indexOf(url);
+      if (i >= 0 && (!hit || i < hit.i)) hit = { i, url, target };
+    }
+    if (!hit) break;
+    if (hit.i > 0) out.push(rest.slice(0, hit.i));
+    out.push(el("a", { href: "#", onclick: (e) => { e.preventDefault(); invoke("open_link", { target: hit.target }); } }, hit.url));
+    rest = rest.slice(hit.i + hit.url.length);
+  }
+  if (rest) out.push(rest);
+  return out;
+}

@@ -27,6 +27,7 @@ function accountRow(a) {
         el("div", { class: "muted" }, who), el("div", { class: "muted" }, limits),
         el("div", { class: a.key_warning ? "status bad key-note" : "muted key-note", hidden: !a.key }, a.key || ""),
         el("div", { class: "muted reload-note", hidden: !a.auto_reload }, a.auto_reload || ""),
+        el("div", { class: "status bad problem-note", hidden: !a.problem }, ...linkify(a.problem || "")),
         a.key_error && el("div", { class: "status bad" }, a.key_error)),
       el("div", { class: "actions" },
         el("button", { type: "button", onclick: () => edit(a), "aria-label": `Edit ${a.name}` }, "Edit"),
@@ -55,7 +56,23 @@ async function load() {
     ...s.accounts.map((a) => el("option", { value: a.name }, a.name)));
   pinned.value = s.tray_account || "";
   if (s.accounts.length === 0 && !s.demo && $("editor").hidden) openEditor(null);
+  // "Open Settings" on an error card: that account's editor, the key field focused,
+  // the error beside it.
+  const wanted = s.edit && s.accounts.find((a) => a.name === s.edit);
+  if (wanted) {
+    openEditor(wanted);
+    if (wanted.problem || wanted.key_error) {
+      const f = $("form-status");
+      f.replaceChildren(...linkify(wanted.problem || wanted.key_error));
+      f.className = "status bad";
+    }
+    $("editor").scrollIntoView({ block: "nearest" });
+    $("key").focus();
+  }
 }
+
+// Opened again from elsewhere (an error card): see whether an editor was asked for.
+window.addEventListener("focus", () => { load(); });
 
 function openEditor(account) {
   editing = account ? account.name : null;
@@ -80,6 +97,14 @@ function closeEditor() {
   $("editor").hidden = true;
   editing = null;
 }
+
+// Escape first closes an open editor (the window closes on the next one).
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape" && !$("editor").hidden) {
+    e.preventDefault();
+    closeEditor();
+  }
+}, true);
 
 $("add").addEventListener("click", () => openEditor(null));
 $("cancel").addEventListener("click", closeEditor);
@@ -106,16 +131,21 @@ $("account-form").addEventListener("submit", async (e) => {
       low: numberOrNull($("low").value), critical: numberOrNull($("critical").value),
       enabled: $("enabled").checked, isNew: editing === null,
     });
+    const name = $("name").value;
     closeEditor();
     status("prefs-status", "");
     await load();
     status("import-status", "");
-    $("accounts").prepend(el("p", { class: "status good", role: "status" }, msg));
+    // The word goes beside what it is about: the saved account's row, brought into view.
+    const card = document.querySelector(`#accounts .card[data-account="${CSS.escape(name)}"]`) || $("accounts");
+    card.append(el("p", { class: "status good saved-note", role: "status" }, msg));
+    card.scrollIntoView({ block: "nearest" });
   } catch (err) {
+    // A rejected key stays in the field, so a typo can be fixed.
     status("form-status", errorText(err), false);
+    $("key").focus();
   } finally {
     $("save").disabled = false;
-    $("key").value = "";
   }
 });
 
@@ -131,19 +161,38 @@ async function remove(name) {
 
 $("polling").addEventListener("change", () => { $("interval-row").hidden = $("polling").value === "automatic"; });
 
-$("prefs-form").addEventListener("submit", async (e) => {
-  e.preventDefault();
+// Preferences apply as soon as they change; the word "Saved" (or what is wrong)
+// appears beside the control that changed.
+function prefs() {
+  return {
+    pollAutomatic: $("polling").value === "automatic",
+    pollIntervalMinutes: Number($("interval").value), notifications: $("notifications").checked, startAtLogin: $("autostart").checked,
+    forecastAlerts: $("forecast-alerts").checked, forecastAlertDays: Number($("forecast-days").value),
+    trayDisplay: $("tray-display").value, trayAccount: $("tray-account").value || null,
+  };
+}
+
+async function savePrefs(control) {
+  const row = control.closest(".row") || $("prefs-form");
+  row.append($("prefs-status"));
+  if (control.validity && !control.validity.valid) {
+    status("prefs-status", control.validationMessage || "Check this value.", false);
+    return;
+  }
   try {
-    await invoke("save_preferences", { prefs: {
-      pollAutomatic: $("polling").value === "automatic",
-      pollIntervalMinutes: Number($("interval").value), notifications: $("notifications").checked, startAtLogin: $("autostart").checked,
-      forecastAlerts: $("forecast-alerts").checked, forecastAlertDays: Number($("forecast-days").value),
-      trayDisplay: $("tray-display").value, trayAccount: $("tray-account").value || null,
-    } });
+    await invoke("save_preferences", { prefs: prefs() });
     status("prefs-status", "Saved.", true);
   } catch (err) {
     status("prefs-status", errorText(err), false);
   }
+}
+
+for (const control of $("prefs-form").querySelectorAll("input, select")) {
+  control.addEventListener("change", () => savePrefs(control));
+}
+$("prefs-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  if (document.activeElement && $("prefs-form").contains(document.activeElement)) savePrefs(document.activeElement);
 });
 
 $("import-form").addEventListener("submit", async (e) => {
@@ -167,6 +216,9 @@ listen("state", async () => {
     reload.hidden = !n.auto_reload;
     key.textContent = n.key || "";
     key.hidden = !n.key;
+    const problem = card.querySelector(".problem-note");
+    problem.replaceChildren(...linkify(n.problem || ""));
+    problem.hidden = !n.problem;
     key.className = n.key_warning ? "status bad key-note" : "muted key-note";
   }
 });

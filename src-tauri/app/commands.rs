@@ -94,7 +94,13 @@ pub async fn open_link(role: Page<'_>, target: String) -> Reply {
     ask(role, Request::OpenLink { target }).await
 }
 
+/// Quits the app, windows and tray alike.
 #[tauri::command]
-pub async fn open_window(role: Page<'_>, page: String) -> Reply {
-    ask(role, Request::OpenWindow { page }).await
+pub async fn quit(role: Page<'_>) -> Reply {
+    ask(role, Request::Quit).await
+}
+
+#[tauri::command]
+pub async fn open_window(role: Page<'_>, page: String, account: Option<String>) -> Reply {
+    ask(role, Request::OpenWindow { page, account }).await
 }

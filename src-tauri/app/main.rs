@@ -139,6 +139,7 @@ fn with_commands(builder: tauri::Builder<tauri::Wry>, role: Arc<dyn Role>) -> ta
             commands::import_heygen_cli,
             commands::open_link,
             commands::open_window,
+            commands::quit,
         ])
 }
 

@@ -34,8 +34,15 @@ pub enum Request {
     RemoveAccount { name: String },
     SavePreferences { prefs: Preferences },
     ImportHeygenCli { name: String },
-    OpenWindow { page: String },
+    /// Opens a window; Settings with `account` opens that account's editor.
+    OpenWindow {
+        page: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        account: Option<String>,
+    },
     OpenLink { target: String },
+    /// Quits the app (the dashboard offers it where the desktop shows no tray icons).
+    Quit,
 }
 
 /// One chart the dashboard draws: an account's history over `24h`, `7d` or `30d`.

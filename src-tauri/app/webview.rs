@@ -41,10 +41,14 @@ pub fn open(app: &AppHandle, page: Page) -> tauri::Result<()> {
         w.set_focus()?;
         return Ok(());
     }
-    let (file, title, w, h) = match page {
+    let (file, title, w, h): (&str, &str, f64, f64) = match page {
         Page::Dashboard => ("dashboard.html", "HeyGen balance", 460.0, 600.0),
         Page::Settings => ("settings.html", "HeyGen Tray settings", 560.0, 720.0),
     };
+    // On a small screen (1366×768, panels and a title bar) the window fits in what is
+    // left; its page scrolls, with the actions kept in view.
+    let fits = app.primary_monitor().ok().flatten().map(|m| m.size().height as f64 / m.scale_factor().max(1.0) - 120.0);
+    let h = fits.map_or(h, |room: f64| h.min(room).max(320.0));
     let mut builder = WebviewWindowBuilder::new(app, page.label(), WebviewUrl::App(file.into()))
         .title(title)
         .inner_size(w, h)

@@ -12,6 +12,7 @@ mod notifier;
 mod poller_link;
 mod requests;
 mod tasks;
+mod tray_host;
 /// The tray: a ksni StatusNotifierItem on Linux; Tauri's tray elsewhere, and on Linux
 /// with the `tauri-tray` feature (so that code is built and tested here too).
 #[cfg(all(target_os = "linux", not(feature = "tauri-tray")))]
@@ -58,6 +59,8 @@ pub struct TrayProcess {
     pub settings: Mutex<Settings>,
     /// What the poller was last told; compared with the file, never with `settings`.
     told: Mutex<Told>,
+    /// Whether the desktop shows the tray icon (else the dashboard stands in, with Quit).
+    pub tray_host: tray_host::TrayHost,
     /// The alerts' memory: what was sent, saved to the settings file with retry.
     pub alerts: AlertBook,
     /// A problem with the settings file or the history, to show in Settings.
@@ -74,6 +77,8 @@ pub struct TrayProcess {
     pub forecasts: Mutex<Forecasts>,
     /// Bumped whenever the history gains rows: the dashboard reads charts again then only.
     pub history_rev: std::sync::atomic::AtomicU64,
+    /// The account whose editor Settings opens next ("Open Settings" on an error card).
+    pub edit_next: Mutex<Option<String>>,
     /// Window processes started by this process.
     pub children: WindowChildren,
     /// Show windows in this process (demo mode, `--open`, WebDriver) instead.
@@ -88,6 +93,8 @@ pub struct DashboardPayload {
     pub paused_until: Option<chrono::DateTime<chrono::Utc>>,
     pub notifications: bool,
     pub demo: bool,
+    /// False when the desktop shows no tray icons: the dashboard then offers Quit.
+    pub tray_host: bool,
     /// See [`TrayProcess::history_rev`].
     pub history_rev: u64,
 }
@@ -116,6 +123,7 @@ impl TrayProcess {
             paused_until: s.alerts_paused_until.filter(|t| *t > now),
             notifications: s.notifications,
             demo: self.demo.is_some(),
+            tray_host: self.tray_host.present(),
             history_rev: self.history_rev.load(std::sync::atomic::Ordering::Relaxed),
         };
         serde_json::to_value(payload).unwrap_or_default()
@@ -217,6 +225,7 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
         alerts: AlertBook::new(loaded.settings.alert_memory.clone()),
         settings: Mutex::new(loaded.settings),
         told: Mutex::new(Told::default()),
+        tray_host: Default::default(),
         notice: Mutex::new(loaded.notice),
         demo: demo_accounts,
         redraw: Notify::new(),
@@ -224,6 +233,7 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
         history: Mutex::new(None),
         forecasts: Mutex::new(Default::default()),
         history_rev: Default::default(),
+        edit_next: Mutex::new(None),
         children: WindowChildren::default(),
         // Under WebDriver (WebKitWebDriver sets WEBKIT_INSPECTOR_SERVER) the windows
         // must live in the process being driven.

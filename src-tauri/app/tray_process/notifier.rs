@@ -18,6 +18,21 @@ fn link_for(kind: AlertKind) -> Link {
     }
 }
 
+/// A notification that only informs (no alert, no action).
+pub async fn tell(summary: &'static str, body: &'static str) -> Result<(), String> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let mut n = notify_rust::Notification::new();
+        n.appname("HeyGen Tray").summary(summary).body(body);
+        #[cfg(windows)]
+        n.app_id(crate::windows_shell::APP_ID);
+        #[cfg(all(unix, not(target_os = "macos")))]
+        n.icon("dialog-information");
+        n.show().map(|_| ()).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
 pub async fn send(alert: &Alert) -> Result<(), String> {
     let alert = alert.clone();
     tauri::async_runtime::spawn_blocking(move || {

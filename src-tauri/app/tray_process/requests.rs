@@ -97,8 +97,12 @@ impl TrayProcess {
                 self.after_change().await;
                 Ok(Value::String(imported?.0.message("Imported")))
             }
-            Request::OpenWindow { page } => {
+            Request::OpenWindow { page, account } => {
                 let page = Page::parse(&page).ok_or("unknown window")?;
+                if page == Page::Settings {
+                    // The Settings page takes it when it loads or next gains the focus.
+                    *self.edit_next.lock().unwrap() = account;
+                }
                 actions::open_window(&self, page);
                 Ok(Value::Null)
             }
@@ -110,6 +114,13 @@ impl TrayProcess {
                     _ => return Err("unknown link".into()),
                 };
                 actions::open_link(&self, link);
+                Ok(Value::Null)
+            }
+            Request::Quit => {
+                tracing::info!("Quit from a window");
+                if let Some(app) = self.app() {
+                    app.exit(0);
+                }
                 Ok(Value::Null)
             }
         }
@@ -192,6 +203,7 @@ impl TrayProcess {
             notice: self.notice.lock().unwrap().clone(),
             demo: self.demo.is_some(),
             heygen_cli_found: heygen_tray_core::heygen_cli::credentials_path().exists(),
+            edit: self.edit_next.lock().unwrap().take(),
         }
     }
 }
@@ -231,6 +243,8 @@ struct SettingsPayload {
     notice: Option<String>,
     demo: bool,
     heygen_cli_found: bool,
+    /// An account whose editor to open now, with its key field focused.
+    edit: Option<String>,
 }
 
 /// What the account list explains about an account from its latest figures; no
@@ -242,6 +256,8 @@ struct AccountNotes {
     /// The key's name and expiry, or that it was revoked.
     key: Option<String>,
     key_warning: bool,
+    /// What went wrong at the latest check, when it failed.
+    problem: Option<String>,
 }
 
 fn notes_for(a: &Account, snapshots: &[AccountSnapshot], settings: &Settings) -> AccountNotes {
@@ -253,5 +269,6 @@ fn notes_for(a: &Account, snapshots: &[AccountSnapshot], settings: &Settings) ->
         auto_reload: summary.and_then(|s| heygen_tray_core::alerts::explain_reload(s, &a.thresholds, settings.reload_grace())),
         key_warning: key.as_ref().is_some_and(|(_, warn)| *warn),
         key: key.map(|(line, _)| line),
+        problem: snap.and_then(|s| s.error.as_ref()).map(|e| format!("Last check failed: {}", e.message)),
     }
 }

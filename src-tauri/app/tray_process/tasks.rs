@@ -177,7 +177,13 @@ pub fn watch_settings(tray: &Arc<TrayProcess>) {
 pub fn bind_status(settings: &heygen_tray_core::settings::Store) -> Option<(heygen_tray_core::live::Listener, heygen_tray_core::live::Bound)> {
     use heygen_tray_core::live;
     let path = live::socket_path(settings.dir())?;
-    live::bind(&path).map_err(|e| tracing::warn!("status for `heygen-tray status` not served: {e}")).ok()
+    live::bind(&path)
+        .map_err(|e| match e.kind() {
+            // A second launch, which hands over to the running app and ends: nothing is wrong.
+            std::io::ErrorKind::AddrInUse => tracing::debug!("status for `heygen-tray status` not served here: {e}"),
+            _ => tracing::warn!("status for `heygen-tray status` not served: {e}"),
+        })
+        .ok()
 }
 
 /// Answers `heygen-tray status` with what the tray shows now.

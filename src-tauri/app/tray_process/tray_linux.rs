@@ -124,8 +124,13 @@ impl ksni::Tray for Tray {
     }
 
     fn watcher_offline(&self, reason: ksni::OfflineReason) -> bool {
-        tracing::info!("no tray host right now ({reason:?}); the icon appears when one starts");
+        tracing::debug!("the tray host is gone: {reason:?}");
+        super::tray_host::TrayHost::offline(&self.tray);
         true
+    }
+
+    fn watcher_online(&self) {
+        self.tray.tray_host.online();
     }
 }
 

@@ -44,6 +44,11 @@ fn short_headline(s: &AccountSnapshot) -> String {
     }
 }
 
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
 /// The key HeyGen said was revoked or expired, when that is why it is rejected.
 fn dead_key(s: &AccountSnapshot) -> Option<String> {
     let rejected = s.error.as_ref().is_some_and(|e| e.is_auth_rejected());
@@ -235,7 +240,8 @@ pub fn cards(snaps: &[AccountSnapshot], forecasts: &Forecasts, now: DateTime<Utc
             forecast: forecasts.get(&s.name).map(|f| f.text(now)),
             days_left: forecasts.get(&s.name).and_then(|f| f.days_left(now)),
             name: s.name.clone(),
-            headline: short_headline(s),
+            // A card's headline is a sentence's start ("Key rejected"), as its action is.
+            headline: capitalized(&short_headline(s)),
             level: s.level(),
             icon: icon_state(s),
             stale: s.is_stale(),

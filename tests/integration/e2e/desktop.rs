@@ -188,6 +188,21 @@ pub fn windows() -> Vec<Window> {
         .collect()
 }
 
+/// The WM_CLASS (instance, class) of the process's viewable windows.
+pub fn wm_classes(pid: u32) -> Vec<(String, String)> {
+    let out = xwin(&["class", &pid.to_string()]);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once('\t').map(|(i, c)| (i.to_string(), c.to_string())))
+        .collect()
+}
+
+/// The desktop entry's `StartupWMClass`, which launchers match windows to it by.
+pub fn startup_wm_class() -> String {
+    let entry = include_str!("../../../src-tauri/packaging/com.heygen_tray.HeygenTray.desktop");
+    entry.lines().find_map(|l| l.strip_prefix("StartupWMClass=")).expect("the desktop entry names its windows' class").to_string()
+}
+
 /// Windows with this title owned by the app with this tag or a process it started.
 pub fn windows_of(tag: &str, title: &str) -> Vec<Window> {
     let family: Vec<u32> = super::tagged(tag).iter().map(|p| p.pid).collect();

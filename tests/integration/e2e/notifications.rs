@@ -156,7 +156,7 @@ fn an_expiring_key_is_shown_and_reminded_once_and_checked_once_a_day() {
     assert_eq!(page.execute(&format!("return document.querySelector('article.card[data-account=\"{name}\"] .key-line.soon') !== null")), true);
     // An older deployment (404) says nothing and is no error.
     let other = page.execute(&format!(
-        "const c = document.querySelector('article.card[data-account=\"{old}\"]'); return c && [c.querySelector('.key-line') === null, c.querySelector('.problem') === null]"
+        "const c = document.querySelector('article.card[data-account=\"{old}\"]'); return c && [c.querySelector('.key-line').hidden, c.querySelector('.problem').hidden]"
     ));
     assert_eq!(other, serde_json::json!([true, true]));
     expect_notifications(&reminder, 1);

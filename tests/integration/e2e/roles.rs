@@ -4,7 +4,7 @@
 //! the settings file while the app runs; a window process stops reading; the binary
 //! is replaced under a running app.
 
-use super::desktop::{expect_notifications, windows_of, Tray};
+use super::desktop::{expect_notifications, startup_wm_class, windows_of, wm_classes, Tray};
 use super::{exclusive, processes, signal, stored_wallet, wait_for, wait_up_to, wallet, within, App};
 use crate::support::{app_bin, cli_bin, require_session, sim, stderr, stdout, Home, Sim};
 use heygen_tray_core::live;
@@ -123,9 +123,9 @@ fn preferences_saved_in_a_window_process_reach_the_poller() {
 
     tray.click("Settings…");
     let pid = window_process(&app, "settings");
-    wait_shown(pid, super::TIMEOUT, "the Settings window", |t| t.contains("Save preferences") && t.contains(&name));
-    operate(pid, &["set", "Refresh every (minutes)", "10"]);
-    operate(pid, &["press", "Save preferences"]);
+    wait_shown(pid, super::TIMEOUT, "the Settings window", |t| t.contains("Refresh every (minutes)") && t.contains(&name));
+    // Typed and moved on from: it applies at once, with no button to press.
+    operate(pid, &["set", "Refresh every (minutes)", "10", "--tab"]);
     wait_shown(pid, super::TIMEOUT, "Settings to say the preferences were saved", |t| t.contains("Saved."));
     assert_eq!(settings_file(&home)["poll_interval_secs"], json!(600));
     // A shorter interval brings the next check forward at once.
@@ -156,6 +156,10 @@ fn the_dashboard_from_the_tray_shows_what_the_in_process_one_shows() {
     tray.wait_tooltip(&format!("{name}: $42.50"));
     tray.click("Open dashboard");
     let pid = window_process(&app, "dashboard");
+    // Taskbars and Alt+Tab find the launcher (its icon and name) by the window's class.
+    let class = startup_wm_class();
+    let classes = wait_for("the window process's WM_CLASS", || Some(wm_classes(pid)).filter(|c| !c.is_empty()));
+    assert!(classes.iter().all(|(instance, _)| *instance == class), "WM_CLASS {classes:?}, desktop entry's StartupWMClass {class}");
     let mut last = String::new();
     let same = within(super::TIMEOUT, || {
         last = shown(pid)?;
