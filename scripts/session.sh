@@ -62,6 +62,9 @@ start_session() {
   # gnome-keyring, started by hand above, must not meet an activated twin.
   dbus-update-activation-environment DISPLAY XDG_RUNTIME_DIR XDG_DATA_HOME XDG_CONFIG_HOME XDG_CACHE_HOME >/dev/null 2>&1 || true
 
+  export HEYGEN_TRAY_SESSION=1
+  # A desktop with no tray host (GNOME without the AppIndicator extension), for a test.
+  [ -n "${SESSION_NO_WATCHER:-}" ] && return 0
   # A StatusNotifierWatcher (a tray host's registry), so tray items register as on a desktop.
   /usr/bin/python3 "$(dirname "${BASH_SOURCE[0]}")/sni_watcher.py" >"$SESSION_TMP/sni_watcher.log" 2>&1 &
   local watcher=$!

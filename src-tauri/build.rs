@@ -18,6 +18,7 @@ fn main() {
                 "open_link",
                 "open_window",
                 "quit",
+                "start_demo",
             ])),
     )
     .expect("tauri-build failed");

@@ -55,7 +55,12 @@ async function load() {
   pinned.replaceChildren(el("option", { value: "" }, "the account that needs attention most"),
     ...s.accounts.map((a) => el("option", { value: a.name }, a.name)));
   pinned.value = s.tray_account || "";
-  if (s.accounts.length === 0 && !s.demo && $("editor").hidden) openEditor(null);
+  // First run: one welcome step instead of an empty list and an open form.
+  const first = s.accounts.length === 0 && !s.demo;
+  $("welcome").hidden = !first || !$("editor").hidden;
+  $("accounts-panel").hidden = first;
+  $("welcome-import").disabled = !s.heygen_cli_found;
+  $("welcome-import").title = s.heygen_cli_found ? "" : "HeyGen's CLI is not signed in on this computer";
   // "Open Settings" on an error card: that account's editor, the key field focused,
   // the error beside it.
   const wanted = s.edit && s.accounts.find((a) => a.name === s.edit);
@@ -77,6 +82,9 @@ window.addEventListener("focus", () => { load(); });
 function openEditor(account) {
   editing = account ? account.name : null;
   $("editor").hidden = false;
+  $("welcome").hidden = true;
+  $("accounts-panel").hidden = false;
+  $("add").hidden = true; // the form is open: no second "Add account"
   $("editor-title").textContent = account ? `Edit "${account.name}"` : "Add account";
   $("name").value = account ? account.name : "";
   $("name").readOnly = !!account;
@@ -86,6 +94,7 @@ function openEditor(account) {
   $("low").value = account && account.low !== null ? account.low : "";
   $("critical").value = account && account.critical !== null ? account.critical : "";
   $("enabled").checked = account ? account.enabled : true;
+  $("oauth-hint").hidden = $("kind").value !== "oauth";
   status("form-status", "");
   (account ? $("key") : $("name")).focus();
 }
@@ -95,7 +104,9 @@ function edit(a) { openEditor(a); }
 function closeEditor() {
   $("key").value = "";
   $("editor").hidden = true;
+  $("add").hidden = false;
   editing = null;
+  load();
 }
 
 // Escape first closes an open editor (the window closes on the next one).
@@ -107,6 +118,24 @@ document.addEventListener("keydown", (e) => {
 }, true);
 
 $("add").addEventListener("click", () => openEditor(null));
+$("kind").addEventListener("change", () => { $("oauth-hint").hidden = $("kind").value !== "oauth"; });
+$("welcome-key").addEventListener("click", () => { openEditor(null); $("name").value = "work"; $("key").focus(); });
+$("welcome-import").addEventListener("click", async () => {
+  status("welcome-status", "Importing…", true);
+  try {
+    status("welcome-status", await invoke("import_heygen_cli", { name: "heygen-cli" }), true);
+    await load();
+  } catch (err) {
+    status("welcome-status", errorText(err), false);
+  }
+});
+$("welcome-demo").addEventListener("click", async () => {
+  status("welcome-status", "Starting the demo…", true);
+  try { await invoke("start_demo"); } catch (err) { status("welcome-status", errorText(err), false); }
+});
+for (const a of document.querySelectorAll(".api-keys-link")) {
+  a.addEventListener("click", (e) => { e.preventDefault(); invoke("open_link", { target: "api_keys" }); });
+}
 $("cancel").addEventListener("click", closeEditor);
 $("api-keys").addEventListener("click", (e) => { e.preventDefault(); invoke("open_link", { target: "api_keys" }); });
 
@@ -172,19 +201,26 @@ function prefs() {
   };
 }
 
-async function savePrefs(control) {
+// One save at a time, each with the form as it is when its turn comes: quick changes
+// never land out of order.
+let saving = Promise.resolve();
+function savePrefs(control) {
   const row = control.closest(".row") || $("prefs-form");
   row.append($("prefs-status"));
   if (control.validity && !control.validity.valid) {
     status("prefs-status", control.validationMessage || "Check this value.", false);
-    return;
+    return saving;
   }
-  try {
-    await invoke("save_preferences", { prefs: prefs() });
-    status("prefs-status", "Saved.", true);
-  } catch (err) {
-    status("prefs-status", errorText(err), false);
-  }
+  status("prefs-status", "");
+  saving = saving.then(async () => {
+    try {
+      await invoke("save_preferences", { prefs: prefs() });
+      status("prefs-status", "Saved.", true);
+    } catch (err) {
+      status("prefs-status", errorText(err), false);
+    }
+  });
+  return saving;
 }
 
 for (const control of $("prefs-form").querySelectorAll("input, select")) {

@@ -94,6 +94,12 @@ pub async fn open_link(role: Page<'_>, target: String) -> Reply {
     ask(role, Request::OpenLink { target }).await
 }
 
+/// First run: quits this app and starts the demo in its place.
+#[tauri::command]
+pub async fn start_demo(role: Page<'_>) -> Reply {
+    ask(role, Request::StartDemo).await
+}
+
 /// Quits the app, windows and tray alike.
 #[tauri::command]
 pub async fn quit(role: Page<'_>) -> Reply {

@@ -39,6 +39,9 @@ struct Args {
     /// Internal: run one window for a running tray process.
     #[arg(long, value_name = "WINDOW", value_parser = ["dashboard", "settings"], hide = true)]
     window: Option<String>,
+    /// Internal: start once this process has ended (the app handing over to the demo).
+    #[arg(long, value_name = "PID", hide = true)]
+    after: Option<u32>,
 }
 
 fn main() {
@@ -53,6 +56,9 @@ fn main() {
             std::process::exit(code);
         }
     };
+    if let Some(pid) = args.after {
+        wait_for_end(pid);
+    }
     std::process::exit(run(args.demo, args.open, args.window));
 }
 
@@ -75,6 +81,25 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
             window_process::run(page)
         }
         None => tray_process::run(demo, open.as_deref().and_then(Page::parse)),
+    }
+}
+
+/// Waits (at most 10 s) for the process `pid` to end, so this app is not handed over
+/// to it as a second instance.
+fn wait_for_end(pid: u32) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        #[cfg(target_os = "linux")]
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        // Elsewhere the process cannot be asked about without more code: two seconds
+        // are plenty for a quitting app.
+        #[cfg(not(target_os = "linux"))]
+        if deadline - std::time::Instant::now() < std::time::Duration::from_secs(8) {
+            return;
+        }
     }
 }
 
@@ -111,9 +136,17 @@ fn without_panic(build: impl FnOnce() -> tauri::Result<tauri::App>) -> Result<ta
         Ok(Err(e)) => Err(e.to_string()),
         Err(panic) => {
             let what = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
-            Err(format!("the desktop session could not be used ({}); is the display running and reachable?", what.trim()))
+            let display = std::env::var("WAYLAND_DISPLAY").or_else(|_| std::env::var("DISPLAY")).unwrap_or_default();
+            Err(format!("the display \"{display}\" could not be used ({}); is the desktop session running and reachable?", panic_words(&what)))
         }
     }
+}
+
+/// A toolkit panic's message in words: GLib's `message: "…"` when it has one, and
+/// never the source path of the crate that panicked.
+fn panic_words(what: &str) -> String {
+    let quoted = what.split_once("message: \"").and_then(|(_, rest)| rest.split_once('"')).map(|(m, _)| m.to_string());
+    quoted.unwrap_or_else(|| what.split(" { ").next().unwrap_or(what).trim().to_string())
 }
 
 /// The app's context (config and embedded UI), generated once.
@@ -140,6 +173,7 @@ fn with_commands(builder: tauri::Builder<tauri::Wry>, role: Arc<dyn Role>) -> ta
             commands::open_link,
             commands::open_window,
             commands::quit,
+            commands::start_demo,
         ])
 }
 
@@ -178,4 +212,14 @@ fn return_free_memory() {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("HEYGEN_TRAY_LOG").unwrap_or_else(|_| "heygen_tray=info".into());
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_toolkit_panic_is_told_without_source_paths() {
+        let gtk = r#"Failed to initialize gtk backend!: BoolError { message: "Failed to initialize GTK", filename: "/root/.cargo/registry/src/x/gtk-0.18.2/src/rt.rs", function: "gtk::rt::init", line: 141 }"#;
+        assert_eq!(super::panic_words(gtk), "Failed to initialize GTK");
+        assert_eq!(super::panic_words("cannot open display { x }"), "cannot open display");
+    }
 }

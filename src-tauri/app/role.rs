@@ -43,6 +43,8 @@ pub enum Request {
     OpenLink { target: String },
     /// Quits the app (the dashboard offers it where the desktop shows no tray icons).
     Quit,
+    /// First run: this app makes way for the demo (`--demo`), which starts once it ended.
+    StartDemo,
 }
 
 /// One chart the dashboard draws: an account's history over `24h`, `7d` or `30d`.

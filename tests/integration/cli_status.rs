@@ -54,6 +54,8 @@ fn a_rejected_key_is_an_error_with_exit_code_3() {
     assert_eq!(a["error"]["kind"], "unauthorized");
     assert!(a["error"]["request_id"].as_str().unwrap().starts_with("sim-"));
     assert!(a["remaining"].is_null() && a["unit"].is_null() && a["billing_type"].is_null());
+    // The latest attempt failed: stale, as the README defines, though it never had figures.
+    assert_eq!(a["stale"], true);
     assert!(!v.to_string().contains("sk_bad_key_123456789"));
 }
 

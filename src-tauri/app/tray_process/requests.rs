@@ -116,6 +116,22 @@ impl TrayProcess {
                 actions::open_link(&self, link);
                 Ok(Value::Null)
             }
+            Request::StartDemo => {
+                if self.demo.is_some() {
+                    return Err("The demo is already running.".into());
+                }
+                let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+                std::process::Command::new(exe)
+                    .args(["--demo", "--after", &std::process::id().to_string()])
+                    .stdin(std::process::Stdio::null())
+                    .spawn()
+                    .map_err(|e| format!("The demo could not start: {e}"))?;
+                tracing::info!("making way for the demo");
+                if let Some(app) = self.app() {
+                    app.exit(0);
+                }
+                Ok(Value::Null)
+            }
             Request::Quit => {
                 tracing::info!("Quit from a window");
                 if let Some(app) = self.app() {

@@ -9,11 +9,13 @@
 //! `com.heygen-tray.app.SingleInstance`), so the tests that start it take
 //! [`exclusive`] and run one at a time.
 
+mod dashboard;
 mod demo;
 mod desktop;
 mod forecast;
 mod keyring_unlock;
 mod live_status;
+mod no_tray;
 mod notifications;
 mod panel;
 mod roles;

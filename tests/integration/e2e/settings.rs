@@ -18,8 +18,13 @@ fn adding_an_account_in_settings_stores_the_key_only_in_the_keyring() {
     let page = Session::start(&home, &["--open", "settings"]);
     assert_eq!(page.title(), "HeyGen Tray settings");
 
-    // A first run (no account yet) opens the add form by itself.
+    // A first run (no account yet) is one welcome step: paste a key, import, or the demo;
+    // no "Add account" button beside an open form.
+    page.wait_script("the welcome step", "return !document.getElementById('welcome').hidden");
+    page.click("#welcome-key");
     page.wait_script("the add-account form to open", "return !document.getElementById('editor').hidden");
+    assert_eq!(page.execute("return document.getElementById('add').hidden && document.getElementById('welcome').hidden"), true);
+    page.execute("document.getElementById('name').value = ''; return true");
     page.type_into("#name", &name);
     page.type_into("#key", &key);
     page.click("#save");
@@ -57,7 +62,10 @@ fn a_first_run_opens_settings_by_itself_in_the_driven_app() {
     // No `--open`: with no account yet, Settings is the one window that opens on its own.
     let page = Session::start(&home, &[]);
     assert_eq!(page.title(), "HeyGen Tray settings");
-    page.wait_script("the add-account form to open", "return !document.getElementById('editor').hidden");
+    page.wait_script("the welcome step", "return !document.getElementById('welcome').hidden");
+    // Its three ways in; no HeyGen CLI is signed in here, so its import says so.
+    let buttons = page.execute("return [...document.querySelectorAll('#welcome button')].map(b => [b.textContent, b.disabled])");
+    assert_eq!(buttons, serde_json::json!([["Paste an API key", false], ["Import from the HeyGen CLI", true], ["Try the demo", false]]));
 }
 
 #[test]

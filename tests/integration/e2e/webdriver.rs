@@ -160,6 +160,23 @@ impl Session {
         self.command("POST", &format!("/element/{e}/value"), Some(json!({"text": text}))).unwrap();
     }
 
+    /// Presses keys while the page's focused element has the focus (WebDriver's key
+    /// codes: "\u{E007}" Enter, "\u{E00C}" Escape); `ctrl` holds Control meanwhile.
+    pub fn press(&self, keys: &str, ctrl: bool) -> Result<Value, String> {
+        let mut actions = Vec::new();
+        if ctrl {
+            actions.push(json!({"type": "keyDown", "value": "\u{E009}"}));
+        }
+        for k in keys.chars() {
+            actions.push(json!({"type": "keyDown", "value": k.to_string()}));
+            actions.push(json!({"type": "keyUp", "value": k.to_string()}));
+        }
+        if ctrl {
+            actions.push(json!({"type": "keyUp", "value": "\u{E009}"}));
+        }
+        self.command("POST", "/actions", Some(json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]})))
+    }
+
     pub fn click(&self, css: &str) {
         let e = self.element(css);
         self.command("POST", &format!("/element/{e}/click"), Some(json!({}))).unwrap();

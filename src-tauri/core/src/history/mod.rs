@@ -255,9 +255,13 @@ impl History {
         let mut stmt = self
             .conn
             .prepare_cached(
-                // SQLite takes the bare `remaining` from the row that holds MAX(at).
-                "SELECT MAX(at), remaining, SUM(added) FROM samples
-                 WHERE account = ?1 AND at >= ?2 AND unit = ?3 GROUP BY at / ?4 ORDER BY 1",
+                // The last row of each slice (rows of the same second in the order
+                // written), with the slice's top-ups summed.
+                "SELECT at, remaining, added FROM (
+                   SELECT at, remaining, SUM(added) OVER (PARTITION BY at / ?4) AS added,
+                          ROW_NUMBER() OVER (PARTITION BY at / ?4 ORDER BY at DESC, rowid DESC) AS n
+                   FROM samples WHERE account = ?1 AND at >= ?2 AND unit = ?3)
+                 WHERE n = 1 ORDER BY at",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt

@@ -297,4 +297,8 @@ fn a_chart_draws_at_most_its_points_and_ends_on_the_latest_figure() {
     let raw_added: f64 = h.samples(Some("a"), Some(now - Duration::days(30))).unwrap().iter().map(|s| s.added).sum();
     assert!((added - raw_added).abs() < 1e-6, "top-ups are summed, not dropped");
     assert_eq!(h.chart("none", now - Duration::days(1), now, 300).unwrap(), Chart { unit: None, points: vec![] });
+    // Two figures in the same second (a refresh right after a poll): the later one ends the line.
+    h.record("a", now, 120.5, "usd").unwrap();
+    let chart = h.chart("a", now - Duration::days(1), now, 300).unwrap();
+    assert_eq!(chart.points.last().map(|p| p.remaining), Some(120.5));
 }
