@@ -121,8 +121,9 @@ timeout 60 wine "$BIN/heygen-tray-app.exe" >/tmp/app2.log 2>&1 || fail "the seco
 kill -0 "$app" 2>/dev/null || fail "the first app ended when a second was launched"
 say "ok: a second launch ended and the first runs on (single instance)"
 # Everything ends, so Wine writes its registry out; then no file may hold a key.
-kill "$app" "${pids[@]}" 2>/dev/null || true
-timeout 60 "$WINESERVER" -w || fail "Wine's processes did not end within 60 s"
+timeout 60 "$WINESERVER" -k 2>/dev/null || true
+timeout 60 "$WINESERVER" -w 2>/dev/null || fail "Wine did not end within 60 s of wineserver -k"
+grep -q 'Generic: work.com.heygen-tray.app' "$WINEPREFIX/user.reg" || fail "Wine did not write its registry out (user.reg lacks the credential)"
 python3 - "$WINEPREFIX" "$NEEDLE" sim-drain-key <<'EOF' || fail "a key is in a file"
 import os, sys
 root, keys = sys.argv[1], sys.argv[2:]

@@ -2,7 +2,8 @@
 # Takes the README's screenshots from the app itself (demo mode, headless session),
 # into docs/screenshots/: the dashboard and Settings, light and dark; and the tray icon
 # in a real tray host (xfce4-panel, whose systray shows StatusNotifierItems) at 24 and
-# 32 px on a light and a dark panel.
+# 32 px on a light and a dark panel. The screen is 1366×768, a small laptop's; the first
+# run's welcome step is taken too.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${HEYGEN_TRAY_IN_SESSION:-}" ]; then
@@ -12,7 +13,7 @@ if [ -z "${HEYGEN_TRAY_IN_SESSION:-}" ]; then
 fi
 cd "$ROOT"
 source scripts/session.sh
-start_session
+SESSION_SCREEN=1366x768x24 start_session
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/heygen-tray"
 OUT="$ROOT/docs/screenshots"
 mkdir -p "$OUT"
@@ -27,6 +28,14 @@ for theme in light dark; do
     import -window "$title" "$OUT/$page-$theme.png"
     kill $app; wait $app 2>/dev/null || true
   done
+  # A first run: no account yet, so Settings opens on the welcome step.
+  fresh=$(mktemp -d "$SESSION_TMP/first-run.XXXXXX")
+  XDG_CONFIG_HOME=$fresh/config XDG_DATA_HOME=$fresh/data GTK_THEME=$gtk_theme HEYGEN_TRAY_THEME=$theme "$BIN" >/dev/null 2>&1 &
+  app=$!
+  wait_for "the first run's Settings window" 20 xwininfo -name "HeyGen Tray settings"
+  sleep 3
+  import -window "HeyGen Tray settings" "$OUT/welcome-$theme.png"
+  kill $app; wait $app 2>/dev/null || true
 done
 source scripts/xfce_panel.sh
 for theme in light dark; do

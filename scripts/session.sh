@@ -42,7 +42,7 @@ start_session() {
   # A free display number.
   local n=99
   while [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ]; do n=$((n + 1)); done
-  Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >"$SESSION_TMP/xvfb.log" 2>&1 &
+  Xvfb ":$n" -screen 0 "${SESSION_SCREEN:-1280x800x24}" -nolisten tcp >"$SESSION_TMP/xvfb.log" 2>&1 &
   export DISPLAY=":$n"
   wait_for "Xvfb to accept connections on $DISPLAY" 30 xdpyinfo || { cat "$SESSION_TMP/xvfb.log" >&2; return 1; }
 

@@ -49,6 +49,7 @@ impl Demo {
         let cli = exe.with_file_name(format!("heygen-tray{}", std::env::consts::EXE_SUFFIX));
         let mut folder = tempfile::Builder::new();
         folder.prefix("heygen-tray-demo-");
+        // Elsewhere the temp folder is the user's own (%TEMP% under the profile).
         #[cfg(unix)]
         folder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
         let dir = folder.tempdir().map_err(|e| format!("no private temporary folder: {e}"))?;

@@ -342,6 +342,7 @@ fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result
 
 /// The history's folder (0700) and file (0600), made before SQLite opens it so the
 /// file is never readable by others, not even for a moment. Existing ones are kept as they are.
+/// On Windows both inherit the ACL of the user's profile (%APPDATA%), private already.
 fn create_private(path: &Path) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         let mut builder = std::fs::DirBuilder::new();
