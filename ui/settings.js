@@ -35,6 +35,11 @@ function accountRow(a) {
     confirm);
 }
 
+// Reads the settings again. The preferences' fields are filled on the first read only:
+// afterwards this window is where they change (each change is saved at once), and a
+// later read must never put back a value whose save is still on its way.
+let prefsShown = false;
+let firstRun = false;
 async function load() {
   const s = await invoke("get_settings");
   $("notice").hidden = !s.notice;
@@ -43,22 +48,26 @@ async function load() {
   const list = $("accounts");
   list.replaceChildren(...s.accounts.map(accountRow));
   if (s.accounts.length === 0) list.append(el("p", { class: "muted" }, "No account yet. Add one with an API key from HeyGen."));
-  $("interval").value = s.poll_interval_minutes;
-  $("polling").value = s.poll_automatic ? "automatic" : "fixed";
-  $("interval-row").hidden = s.poll_automatic;
-  $("notifications").checked = s.notifications;
-  $("autostart").checked = s.start_at_login;
-  $("forecast-days").value = s.forecast_alert_days;
-  $("forecast-alerts").checked = s.forecast_alerts;
-  $("tray-display").value = s.tray_display;
   const pinned = $("tray-account");
+  const pinnedNow = prefsShown ? pinned.value : s.tray_account || "";
   pinned.replaceChildren(el("option", { value: "" }, "the account that needs attention most"),
     ...s.accounts.map((a) => el("option", { value: a.name }, a.name)));
-  pinned.value = s.tray_account || "";
+  pinned.value = s.accounts.some((a) => a.name === pinnedNow) ? pinnedNow : "";
+  if (!prefsShown) {
+    prefsShown = true;
+    $("interval").value = s.poll_interval_minutes;
+    $("polling").value = s.poll_automatic ? "automatic" : "fixed";
+    $("interval-row").hidden = s.poll_automatic;
+    $("notifications").checked = s.notifications;
+    $("autostart").checked = s.start_at_login;
+    $("forecast-days").value = s.forecast_alert_days;
+    $("forecast-alerts").checked = s.forecast_alerts;
+    $("tray-display").value = s.tray_display;
+  }
   // First run: one welcome step instead of an empty list and an open form.
-  const first = s.accounts.length === 0 && !s.demo;
-  $("welcome").hidden = !first || !$("editor").hidden;
-  $("accounts-panel").hidden = first;
+  firstRun = s.accounts.length === 0 && !s.demo;
+  $("welcome").hidden = !firstRun || !$("editor").hidden;
+  $("accounts-panel").hidden = firstRun && $("editor").hidden;
   $("welcome-import").disabled = !s.heygen_cli_found;
   $("welcome-import").title = s.heygen_cli_found ? "" : "HeyGen's CLI is not signed in on this computer";
   // "Open Settings" on an error card: that account's editor, the key field focused,
@@ -106,7 +115,9 @@ function closeEditor() {
   $("editor").hidden = true;
   $("add").hidden = false;
   editing = null;
-  load();
+  // Back to the welcome step when there is still no account.
+  $("welcome").hidden = !firstRun;
+  $("accounts-panel").hidden = firstRun;
 }
 
 // Escape first closes an open editor (the window closes on the next one).

@@ -112,13 +112,14 @@ fn preferences_saved_in_settings_reach_the_file_and_the_poller() {
          set('polling', 'fixed'); set('interval', '10'); set('tray-display', 'gauge'); set('tray-account', '{name}'); return null"
     ));
     assert_eq!(page.execute("return document.getElementById('interval-row').hidden"), false);
-    // Each change applied as it was made; no button to press.
-    page.wait_script("the preferences to be saved", "const s = document.getElementById('prefs-status'); return s.textContent === 'Saved.' ? true : (s.classList.contains('bad') ? s.textContent : null)");
-    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(home.settings_path()).unwrap()).unwrap();
-    assert_eq!(
-        (&saved["poll_automatic"], &saved["poll_interval_secs"], &saved["tray_display"], &saved["tray_account"]),
-        (&serde_json::json!(false), &serde_json::json!(600), &serde_json::json!("gauge"), &serde_json::json!(name))
-    );
+    // Each change applied as it was made, in order; no button to press.
+    let want = (serde_json::json!(false), serde_json::json!(600), serde_json::json!("gauge"), serde_json::json!(name));
+    super::wait_for("the four changes in the settings file", || {
+        let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(home.settings_path()).ok()?).ok()?;
+        let got = (saved["poll_automatic"].clone(), saved["poll_interval_secs"].clone(), saved["tray_display"].clone(), saved["tray_account"].clone());
+        (got == want).then_some(())
+    });
+    page.wait_script("\"Saved.\" beside the last change", "const s = document.getElementById('prefs-status'); return s.textContent === 'Saved.' && s.closest('.row').contains(document.getElementById('tray-account')) ? true : (s.classList.contains('bad') ? s.textContent : null)");
     // The poller took the fixed interval: nothing says "automatic" any more.
     let (_, next) = super::wait_for("the poller to drop automatic polling", || polling().filter(|p| p.0.is_none()));
     assert!(next.is_some(), "a next check is planned");
