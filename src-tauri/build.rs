@@ -19,6 +19,7 @@ fn main() {
                 "open_window",
                 "quit",
                 "start_demo",
+                "test_hook",
             ])),
     )
     .expect("tauri-build failed");

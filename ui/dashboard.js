@@ -43,6 +43,7 @@ function makeCard(name) {
     details: el("ul", { class: "details" }),
     forecast: el("div", { class: "forecast" }),
     key: el("div", { class: "key-line" }),
+    spend: el("div", { class: "spend muted" }),
     updated: el("span", {}),
     next: el("span", { class: "next-check muted" }),
     problemAction: el("strong", {}),
@@ -54,7 +55,7 @@ function makeCard(name) {
   p.problem = el("div", { class: "problem" }, p.problemAction, el("div", {}, p.problemFix), p.problemDetails);
   const root = el("article", { class: "card", "data-account": name },
     el("div", { class: "card-head" }, p.name, p.badge),
-    p.headline, p.what, p.details, p.forecast, p.key,
+    p.headline, p.what, p.details, p.forecast, p.key, p.spend,
     el("div", { class: "updated" }, p.updated, p.next),
     p.problem, p.history.root);
   return { root, parts: p, card: null };
@@ -80,6 +81,9 @@ function updateCard(entry, card) {
   setText(p.key, card.key || "");
   setClass(p.key, "key-line" + (card.key_warning ? " soon" : ""));
   show(p.key, card.key);
+  const spent = (last && last.spend && last.spend[card.name]) || "";
+  setText(p.spend, spent);
+  show(p.spend, spent);
   setText(p.updated, updatedText(card));
   setText(p.next, nextText(card));
   show(p.problem, card.error);
@@ -244,6 +248,10 @@ function render(state) {
   setText(paused, !state.notifications ? "Notifications are off (Settings)."
     : state.paused_until ? `Alerts paused until ${new Date(state.paused_until).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" })}.` : "");
   show(document.getElementById("demo"), state.demo);
+  const all = document.getElementById("spend-all");
+  const allText = (state.spend_all || []).map((l) => `All accounts — ${l}`).join("\n");
+  setText(all, allText);
+  show(all, allText);
   // Without a tray icon this window is the app: it offers Quit, and says why.
   show(document.getElementById("quit"), !state.tray_host);
   show(document.getElementById("no-tray"), !state.tray_host);

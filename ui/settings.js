@@ -40,6 +40,22 @@ function accountRow(a) {
 // later read must never put back a value whose save is still on its way.
 let prefsShown = false;
 let firstRun = false;
+function hookRow(h) {
+  const said = el("div", { class: h.failure ? "status bad" : "status", role: "status" }, h.failure ? `Last run failed: ${h.failure}` : "");
+  const run = el("button", { type: "button", "aria-label": `Run a test ${h.event} event` }, "Run a test event");
+  run.addEventListener("click", async () => {
+    run.disabled = true;
+    status(said.id = `hook-${h.event}`, "Running…", true);
+    try { status(said.id, await invoke("test_hook", { event: h.event }), true); } catch (e) { status(said.id, errorText(e), false); }
+    run.disabled = false;
+  });
+  return el("div", { class: "card", "data-hook": h.event },
+    el("div", { class: "account-row" },
+      el("div", {}, el("div", { class: "name" }, h.event), el("div", { class: "muted" }, el("code", {}, h.command))),
+      el("div", { class: "actions" }, run)),
+    said);
+}
+
 async function load() {
   const s = await invoke("get_settings");
   $("notice").hidden = !s.notice;
@@ -63,7 +79,9 @@ async function load() {
     $("forecast-days").value = s.forecast_alert_days;
     $("forecast-alerts").checked = s.forecast_alerts;
     $("tray-display").value = s.tray_display;
+    $("spike-alerts").checked = s.spike_alerts;
   }
+  $("hooks").replaceChildren(...(s.hooks.length ? s.hooks.map(hookRow) : [el("p", { class: "muted" }, "No hooks set.")]));
   // First run: one welcome step instead of an empty list and an open form.
   firstRun = s.accounts.length === 0 && !s.demo;
   $("welcome").hidden = !firstRun || !$("editor").hidden;
@@ -209,6 +227,7 @@ function prefs() {
     pollIntervalMinutes: Number($("interval").value), notifications: $("notifications").checked, startAtLogin: $("autostart").checked,
     forecastAlerts: $("forecast-alerts").checked, forecastAlertDays: Number($("forecast-days").value),
     trayDisplay: $("tray-display").value, trayAccount: $("tray-account").value || null,
+    spikeAlerts: $("spike-alerts").checked,
   };
 }
 

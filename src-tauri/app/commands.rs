@@ -94,6 +94,12 @@ pub async fn open_link(role: Page<'_>, target: String) -> Reply {
     ask(role, Request::OpenLink { target }).await
 }
 
+/// Runs an event hook once with a test event; says how it went.
+#[tauri::command]
+pub async fn test_hook(role: Page<'_>, event: String) -> Reply {
+    ask(role, Request::TestHook { event }).await
+}
+
 /// First run: quits this app and starts the demo in its place.
 #[tauri::command]
 pub async fn start_demo(role: Page<'_>) -> Reply {

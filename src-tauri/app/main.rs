@@ -87,6 +87,8 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
 /// Waits (at most 10 s) for the process `pid` to end, so this app is not handed over
 /// to it as a second instance.
 fn wait_for_end(pid: u32) {
+    #[cfg(not(target_os = "linux"))]
+    let _ = pid;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while std::time::Instant::now() < deadline {
         #[cfg(target_os = "linux")]
@@ -174,6 +176,7 @@ fn with_commands(builder: tauri::Builder<tauri::Wry>, role: Arc<dyn Role>) -> ta
             commands::open_window,
             commands::quit,
             commands::start_demo,
+            commands::test_hook,
         ])
 }
 

@@ -43,6 +43,8 @@ pub enum Request {
     OpenLink { target: String },
     /// Quits the app (the dashboard offers it where the desktop shows no tray icons).
     Quit,
+    /// Runs the hook of `event` once with a test event (Settings).
+    TestHook { event: String },
     /// First run: this app makes way for the demo (`--demo`), which starts once it ended.
     StartDemo,
 }

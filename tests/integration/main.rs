@@ -16,6 +16,8 @@ mod keyring;
 mod poller;
 #[cfg(target_os = "linux")]
 mod scale;
+#[cfg(target_os = "linux")]
+mod spend_guard;
 mod untrusted;
 mod support;
 mod tls;

@@ -3,11 +3,15 @@
 //! keeps a copy (so a restart does not repeat alerts), saved after each change and,
 //! when that fails (a full disk, a read-only folder), saved again later.
 
+use super::hook_runner::{event_for, event_of, HookRunner};
 use super::notifier;
 use heygen_tray_core::alerts::{decide, decide_expiry, decide_forecast, decide_reload, mark_sent, AlertMemory};
 use heygen_tray_core::settings::{Account, Settings, Store};
 use heygen_tray_core::snapshot::AccountSnapshot;
 use heygen_tray_core::view::Forecasts;
+
+/// Accounts spending far above their usual pace now.
+pub type Spikes = std::collections::HashMap<String, heygen_tray_core::alerts::spike::Burst>;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -94,8 +98,8 @@ impl AlertBook {
         self.book.lock().unwrap().memory.get(name).is_some_and(|m| m.reload_missed_sent)
     }
 
-    /// Sends what the alerts ask for and remembers what the notification daemon took.
-    pub async fn send_due(&self, snaps: &[AccountSnapshot], forecasts: &Forecasts, settings: &Settings, paused: bool) {
+    /// Sends what the alerts ask for (`spikes`: the accounts spending far above their pace) and remembers what the notification daemon took.
+    pub async fn send_due(&self, snaps: &[AccountSnapshot], forecasts: &Forecasts, spikes: &Spikes, settings: &Settings, paused: bool, hooks: &HookRunner) {
         let within_days = if settings.forecast_alerts { settings.forecast_alert_days } else { 0.0 };
         let grace = settings.reload_grace();
         let now = chrono::Utc::now();
@@ -114,17 +118,53 @@ impl AlertBook {
                 paused,
             );
             let (missed, memory) = decide_reload(s, &memory, now, grace, paused);
-            let (expiring, mut memory) = decide_expiry(s, &memory, now, paused);
-            for a in [balance, soon, missed, expiring].into_iter().flatten() {
+            let (expiring, memory) = decide_expiry(s, &memory, now, paused);
+            let (spike, mut memory) = heygen_tray_core::alerts::spike::decide(&s.name, spikes.get(&s.name), &memory, paused);
+            for a in [balance, soon, missed, expiring, spike].into_iter().flatten() {
                 match notifier::send(&a).await {
-                    Ok(()) => mark_sent(&mut memory, a.kind),
+                    Ok(()) => {
+                        mark_sent(&mut memory, a.kind);
+                        // A hook runs once per event, as the notification is sent once.
+                        let event = event_of(a.kind);
+                        if heygen_tray_core::hooks::EVENTS.contains(&event) {
+                            hooks.fire(&settings.hooks, event_for(event, Some(s), Some(&a), false));
+                        }
+                    }
                     Err(e) => tracing::warn!("notification not delivered, will retry: {e}"),
                 }
+            }
+            for event in hook_only_events(s, before.get(&s.name), &mut memory, now) {
+                hooks.fire(&settings.hooks, event_for(event, Some(s), None, false));
             }
             after.insert(s.name.clone(), memory);
         }
         self.replace(after);
     }
+}
+
+/// How long polling may fail (network or server) before `unreachable` runs.
+const UNREACHABLE_AFTER: chrono::Duration = chrono::Duration::minutes(15);
+
+/// The events with no notification of their own: `recovered` (back above low after a
+/// low or critical alert) and `unreachable` (checks failing for a while), once each.
+fn hook_only_events(s: &AccountSnapshot, before: Option<&AlertMemory>, memory: &mut AlertMemory, now: chrono::DateTime<chrono::Utc>) -> Vec<&'static str> {
+    use heygen_tray_core::api::ErrorKind;
+    let mut events = Vec::new();
+    let was_down = before.is_some_and(|m| m.low_sent || m.critical_sent);
+    if was_down && !memory.low_sent && !memory.critical_sent && s.error.is_none() {
+        events.push("recovered");
+    }
+    let failing = s.error.as_ref().is_some_and(|e| matches!(e.kind, ErrorKind::Network | ErrorKind::Server | ErrorKind::RateLimited));
+    let since = s.fetched_at.or(s.attempted_at);
+    match (failing, since) {
+        (false, _) => memory.unreachable_told = false,
+        (true, Some(t)) if now - t >= UNREACHABLE_AFTER && !memory.unreachable_told => {
+            memory.unreachable_told = true;
+            events.push("unreachable");
+        }
+        _ => {}
+    }
+    events
 }
 
 #[cfg(test)]

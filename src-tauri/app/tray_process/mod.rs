@@ -7,11 +7,14 @@ mod actions;
 mod alert_book;
 mod autostart;
 mod demo;
+mod hook_runner;
 mod icons;
 mod notifier;
 mod poller_link;
 mod requests;
 mod tasks;
+// Only the StatusNotifierItem tray can find its host missing; Tauri's tray always has one.
+#[cfg_attr(any(not(target_os = "linux"), feature = "tauri-tray"), allow(dead_code))]
 mod tray_host;
 /// The tray: a ksni StatusNotifierItem on Linux; Tauri's tray elsewhere, and on Linux
 /// with the `tauri-tray` feature (so that code is built and tested here too).
@@ -75,6 +78,12 @@ pub struct TrayProcess {
     pub history: Mutex<Option<History>>,
     /// The latest forecasts, derived from history on each redraw.
     pub forecasts: Mutex<Forecasts>,
+    /// Spend totals per account, derived with the forecasts (after a new fetch).
+    pub spend: Mutex<std::collections::HashMap<String, heygen_tray_core::spend::Totals>>,
+    /// Accounts spending far above their usual pace right now (see `alerts::spike`).
+    pub spikes: Mutex<std::collections::HashMap<String, heygen_tray_core::alerts::spike::Burst>>,
+    /// Runs the user's event hooks, and keeps their latest failures for Settings.
+    pub hooks: hook_runner::HookRunner,
     /// Bumped whenever the history gains rows: the dashboard reads charts again then only.
     pub history_rev: std::sync::atomic::AtomicU64,
     /// The account whose editor Settings opens next ("Open Settings" on an error card).
@@ -95,8 +104,27 @@ pub struct DashboardPayload {
     pub demo: bool,
     /// False when the desktop shows no tray icons: the dashboard then offers Quit.
     pub tray_host: bool,
+    /// Per account: "Today: spent $3.20 · 7 days: … · This month: …".
+    pub spend: std::collections::HashMap<String, String>,
+    /// All accounts together, one line per unit.
+    pub spend_all: Vec<String>,
     /// See [`TrayProcess::history_rev`].
     pub history_rev: u64,
+}
+
+/// All accounts' spend, per unit, when there is more than one account to add up.
+fn spend_all(spend: &std::collections::HashMap<String, heygen_tray_core::spend::Totals>) -> Vec<String> {
+    if spend.len() < 2 {
+        return Vec::new();
+    }
+    let mut units: Vec<&str> = spend.values().map(|t| t.unit.as_str()).collect();
+    units.sort();
+    units.dedup();
+    units
+        .into_iter()
+        .filter_map(|u| heygen_tray_core::spend::sum(&spend.values().filter(|t| t.unit == u).collect::<Vec<_>>()))
+        .map(|t| heygen_tray_core::spend::line(&t))
+        .collect()
 }
 
 impl TrayProcess {
@@ -117,6 +145,7 @@ impl TrayProcess {
 
     pub fn dashboard_state(&self, snaps: &[AccountSnapshot], forecasts: &Forecasts) -> serde_json::Value {
         let now = chrono::Utc::now();
+        let spend = self.spend.lock().unwrap().clone();
         let s = self.settings.lock().unwrap();
         let payload = DashboardPayload {
             accounts: cards(snaps, forecasts, now),
@@ -124,6 +153,8 @@ impl TrayProcess {
             notifications: s.notifications,
             demo: self.demo.is_some(),
             tray_host: self.tray_host.present(),
+            spend: spend.iter().map(|(n, t)| (n.clone(), heygen_tray_core::spend::line(t))).collect(),
+            spend_all: spend_all(&spend),
             history_rev: self.history_rev.load(std::sync::atomic::Ordering::Relaxed),
         };
         serde_json::to_value(payload).unwrap_or_default()
@@ -232,6 +263,9 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
         keyring_trouble: Notify::new(),
         history: Mutex::new(None),
         forecasts: Mutex::new(Default::default()),
+        spend: Mutex::new(Default::default()),
+        spikes: Mutex::new(Default::default()),
+        hooks: Default::default(),
         history_rev: Default::default(),
         edit_next: Mutex::new(None),
         children: WindowChildren::default(),

@@ -13,12 +13,13 @@ use heygen_tray_core::alerts::AlertKind;
 #[cfg(all(unix, not(target_os = "macos")))]
 fn link_for(kind: AlertKind) -> Link {
     match kind {
-        AlertKind::Low | AlertKind::Critical | AlertKind::Forecast | AlertKind::ReloadMissed => Link::Billing,
+        AlertKind::Low | AlertKind::Critical | AlertKind::Forecast | AlertKind::ReloadMissed | AlertKind::Spike => Link::Billing,
         AlertKind::KeyRejected | AlertKind::KeyExpiresInAWeek | AlertKind::KeyExpiresTomorrow => Link::ApiKeys,
     }
 }
 
 /// A notification that only informs (no alert, no action).
+#[cfg_attr(any(not(target_os = "linux"), feature = "tauri-tray"), allow(dead_code))]
 pub async fn tell(summary: &'static str, body: &'static str) -> Result<(), String> {
     tauri::async_runtime::spawn_blocking(move || {
         let mut n = notify_rust::Notification::new();
@@ -51,11 +52,12 @@ pub async fn send(alert: &Alert) -> Result<(), String> {
             // Freedesktop notification daemons may read the body as markup.
             n.body(&heygen_tray_core::text::escape_markup(&alert.body));
             n.icon(match alert.kind {
-                AlertKind::Low | AlertKind::Forecast | AlertKind::ReloadMissed | AlertKind::KeyExpiresInAWeek => "dialog-warning",
+                AlertKind::Low | AlertKind::Forecast | AlertKind::ReloadMissed | AlertKind::KeyExpiresInAWeek | AlertKind::Spike => "dialog-warning",
                 AlertKind::Critical | AlertKind::KeyRejected | AlertKind::KeyExpiresTomorrow => "dialog-error",
             });
             n.urgency(match alert.kind {
                 AlertKind::Low | AlertKind::Forecast | AlertKind::ReloadMissed | AlertKind::KeyExpiresInAWeek => notify_rust::Urgency::Normal,
+                AlertKind::Spike => notify_rust::Urgency::Critical,
                 AlertKind::Critical | AlertKind::KeyRejected | AlertKind::KeyExpiresTomorrow => notify_rust::Urgency::Critical,
             });
             let link = link_for(alert.kind);

@@ -116,6 +116,22 @@ impl TrayProcess {
                 actions::open_link(&self, link);
                 Ok(Value::Null)
             }
+            Request::TestHook { event } => {
+                self.blocking(move |t| {
+                    let settings = t.settings.lock().unwrap().clone();
+                    let snaps = t.current();
+                    // About the first account, marked as a test.
+                    let e = super::hook_runner::event_for(&event, snaps.first(), None, true);
+                    let outcome = t.hooks.test(&settings.hooks, e)?;
+                    let said = if outcome.output.is_empty() { String::new() } else { format!(" — {}", outcome.output) };
+                    if outcome.ok() {
+                        Ok(json!(format!("The hook ran: {}{said}", outcome.describe())))
+                    } else {
+                        Err(format!("The hook failed: {}{said}", outcome.describe()))
+                    }
+                })
+                .await
+            }
             Request::StartDemo => {
                 if self.demo.is_some() {
                     return Err("The demo is already running.".into());
@@ -216,6 +232,15 @@ impl TrayProcess {
             forecast_alert_days: settings.forecast_alert_days,
             tray_display: settings.tray_display,
             tray_account: settings.tray_account.clone(),
+            spike_alerts: settings.spike_alerts,
+            hooks: {
+                let failures = self.hooks.failures();
+                settings
+                    .hooks
+                    .iter()
+                    .map(|(event, argv)| HookRow { event: event.clone(), command: argv.join(" "), failure: failures.get(event).cloned() })
+                    .collect()
+            },
             notice: self.notice.lock().unwrap().clone(),
             demo: self.demo.is_some(),
             heygen_cli_found: heygen_tray_core::heygen_cli::credentials_path().exists(),
@@ -246,6 +271,15 @@ struct AccountRow {
 }
 
 #[derive(Debug, Serialize)]
+struct HookRow {
+    event: String,
+    /// The command as written (its arguments joined by spaces), for reading only.
+    command: String,
+    /// The latest run's failure, until a run works.
+    failure: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
 struct SettingsPayload {
     accounts: Vec<AccountRow>,
     poll_automatic: bool,
@@ -256,6 +290,9 @@ struct SettingsPayload {
     forecast_alert_days: f64,
     tray_display: TrayDisplay,
     tray_account: Option<String>,
+    spike_alerts: bool,
+    /// The event hooks set in the settings file.
+    hooks: Vec<HookRow>,
     notice: Option<String>,
     demo: bool,
     heygen_cli_found: bool,

@@ -30,7 +30,8 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
         let _ = app.emit("state", state);
         let now = Utc::now();
         let paused = paused_until.is_some_and(|t| t > now) || !settings.notifications;
-        tray.alerts.send_due(&snaps, &forecasts, &settings, paused).await;
+        let spikes = if settings.spike_alerts { tray.spikes.lock().unwrap().clone() } else { Default::default() };
+        tray.alerts.send_due(&snaps, &forecasts, &spikes, &settings, paused, &tray.hooks).await;
         // Most redraws change no alert memory: only a change goes to a blocking thread.
         let saved = !tray.alerts.unsaved() || {
             let tray = tray.clone();
@@ -77,6 +78,8 @@ async fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot],
             }
         }
         forecasts.retain(|name, _| snaps.iter().any(|s| &s.name == name));
+        this.spend.lock().unwrap().retain(|name, _| snaps.iter().any(|s| &s.name == name));
+        this.spikes.lock().unwrap().retain(|name, _| snaps.iter().any(|s| &s.name == name));
         computed.retain(|name, _| snaps.iter().any(|s| &s.name == name));
         let now = Utc::now();
         for s in &snaps {
@@ -87,6 +90,23 @@ async fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot],
             match heygen_tray_core::forecast::for_snapshots(h, std::slice::from_ref(s), now, |_| basis.1).remove(&s.name) {
                 Some(f) => forecasts.insert(s.name.clone(), f),
                 None => forecasts.remove(&s.name),
+            };
+            // Spend totals change with new figures only: read with the forecast.
+            let since = heygen_tray_core::spend::starts(now).into_iter().min().unwrap_or(now) - heygen_tray_core::forecast::GAP - chrono::Duration::hours(1);
+            let totals = h.samples(Some(&s.name), Some(since)).ok().and_then(|samples| heygen_tray_core::spend::totals(&samples, now));
+            let mut spend = this.spend.lock().unwrap();
+            match totals {
+                Some(t) => spend.insert(s.name.clone(), t),
+                None => spend.remove(&s.name),
+            };
+            drop(spend);
+            // A runaway spend, from the same fresh figures (told by the alert book).
+            let rule = this.settings.lock().unwrap().spike_rule();
+            let recent = h.samples(Some(&s.name), Some(now - heygen_tray_core::alerts::spike::USUAL)).unwrap_or_default();
+            let mut spikes = this.spikes.lock().unwrap();
+            match heygen_tray_core::alerts::spike::detect(&recent, now, &rule) {
+                Some(b) => spikes.insert(s.name.clone(), b),
+                None => spikes.remove(&s.name),
             };
             computed.insert(s.name.clone(), basis);
         }

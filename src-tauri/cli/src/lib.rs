@@ -5,8 +5,10 @@
 //! command gives 64 for bad usage.
 
 pub mod accounts;
+pub mod guard;
 pub mod history;
 pub mod launch;
+pub mod spend;
 pub mod status;
 
 use heygen_tray_core::accounts::Accounts;
@@ -45,6 +47,10 @@ pub enum Command {
     Accounts(accounts::AccountsCommand),
     /// Export the recorded balance history as CSV or JSON.
     History(history::HistoryArgs),
+    /// What each account spent today, in the last 7 days and this month (from the history).
+    Spend(spend::SpendArgs),
+    /// Run a command only while an account has more than X left; stop it when it reaches X.
+    Guard(guard::GuardArgs),
     /// Serve a HeyGen API simulator on 127.0.0.1 (for tests and demos).
     Simulator(SimulatorArgs),
 }
@@ -100,6 +106,8 @@ pub fn main() -> i32 {
         Some(Command::Status(args)) => status_command(args),
         Some(Command::Accounts(command)) => accounts::run(command),
         Some(Command::History(args)) => history::run(args),
+        Some(Command::Spend(args)) => spend::run(args),
+        Some(Command::Guard(args)) => guard::run(args),
         Some(Command::Simulator(args)) => runtime().block_on(simulator_command(args)),
     }
 }
@@ -120,7 +128,7 @@ pub(crate) fn usage_error(message: &str) -> i32 {
 /// What `status` checks: the stored, enabled accounts; with none configured, the key
 /// in `HEYGEN_API_KEY` as account `env`. Accounts whose key cannot be read come back
 /// as snapshots that already hold the keyring error.
-fn accounts_to_check(accounts: &Accounts) -> (Vec<AccountConfig>, Vec<AccountSnapshot>) {
+pub(crate) fn accounts_to_check(accounts: &Accounts) -> (Vec<AccountConfig>, Vec<AccountSnapshot>) {
     let loaded = accounts.settings.load();
     if let Some(n) = &loaded.notice {
         eprintln!("warning: {n}");
@@ -180,7 +188,7 @@ fn status_command(args: StatusArgs) -> i32 {
 
 /// The running app's figures, when an app of this user serves them for these
 /// settings and answers in time.
-fn from_the_app(store: &Accounts) -> Option<heygen_tray_core::live::LiveStatus> {
+pub(crate) fn from_the_app(store: &Accounts) -> Option<heygen_tray_core::live::LiveStatus> {
     let path = heygen_tray_core::live::socket_path(store.settings.dir())?;
     match heygen_tray_core::live::ask(&path, heygen_tray_core::live::DEADLINE) {
         Ok(live) if !live.accounts.is_empty() => Some(live),
@@ -228,7 +236,7 @@ fn from_the_api(base: ApiBase, store: &Accounts, run_override: &ThresholdOverrid
 
 /// Adds the figures to the history, so `status` run from a status bar builds it too.
 /// History is a convenience here: any problem is only logged.
-fn record_history<'a>(snaps: impl Iterator<Item = &'a AccountSnapshot>) {
+pub(crate) fn record_history<'a>(snaps: impl Iterator<Item = &'a AccountSnapshot>) {
     let snaps: Vec<&AccountSnapshot> = snaps.filter(|s| s.name != "env" && s.error.is_none()).collect();
     if snaps.is_empty() {
         return;

@@ -7,6 +7,7 @@
 mod expiry;
 mod memory;
 mod reload;
+pub mod spike;
 
 pub use memory::AlertMemory;
 pub use expiry::{decide_expiry, describe as describe_key, warning as key_warning};
@@ -28,6 +29,8 @@ pub enum AlertKind {
     KeyExpiresInAWeek,
     /// The API key expires within a day.
     KeyExpiresTomorrow,
+    /// Spending far above the usual pace (see [`spike`]).
+    Spike,
 }
 
 /// A notification to send.
@@ -111,6 +114,7 @@ pub fn mark_sent(memory: &mut AlertMemory, kind: AlertKind) {
         }
         AlertKind::KeyExpiresInAWeek => memory.key_reminded_days = Some(memory.key_reminded_days.unwrap_or(7).min(7)),
         AlertKind::KeyExpiresTomorrow => memory.key_reminded_days = Some(1),
+        AlertKind::Spike => memory.spike_sent = true,
     }
 }
 

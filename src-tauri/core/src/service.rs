@@ -92,6 +92,9 @@ pub struct Preferences {
     pub tray_display: Option<TrayDisplay>,
     #[serde(default)]
     pub tray_account: Option<String>,
+    /// The runaway-spend alert; `None` (an older page) keeps what the file says.
+    #[serde(default)]
+    pub spike_alerts: Option<bool>,
 }
 
 impl Preferences {
@@ -121,6 +124,9 @@ impl Preferences {
         s.forecast_alert_days = self.forecast_alert_days;
         if let Some(d) = self.tray_display {
             s.tray_display = d;
+        }
+        if let Some(on) = self.spike_alerts {
+            s.spike_alerts = on;
         }
         // A pinned account must exist; otherwise the tray shows the worst one.
         s.tray_account = self.tray_account.clone().filter(|a| s.account(a).is_some());

@@ -113,6 +113,31 @@ pub struct Settings {
     /// The account the tray icon shows; `None`: the one that needs attention most.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tray_account: Option<String>,
+    /// The runaway-spend alert (on by default) and what counts as a spike: the recent
+    /// pace this many times the usual one, and at least this much spent (or a quarter of
+    /// the balance) in the last 10 minutes.
+    #[serde(default = "yes")]
+    pub spike_alerts: bool,
+    #[serde(default = "default_spike_factor")]
+    pub spike_factor: f64,
+    #[serde(default = "default_spike_floor_usd")]
+    pub spike_floor_usd: f64,
+    #[serde(default = "default_spike_floor_credits")]
+    pub spike_floor_credits: f64,
+    /// Event hooks: event (`low`, `critical`, …, see `hooks::EVENTS`) → the command and
+    /// its arguments, run without a shell.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hooks: crate::hooks::Hooks,
+}
+
+fn default_spike_factor() -> f64 {
+    crate::alerts::spike::Rule::default().factor
+}
+fn default_spike_floor_usd() -> f64 {
+    crate::alerts::spike::Rule::default().floor_usd
+}
+fn default_spike_floor_credits() -> f64 {
+    crate::alerts::spike::Rule::default().floor_credits
 }
 
 /// What the tray icon shows.
@@ -179,11 +204,28 @@ impl Default for Settings {
             reload_grace_minutes: default_reload_grace(),
             tray_display: TrayDisplay::default(),
             tray_account: None,
+            spike_alerts: true,
+            spike_factor: default_spike_factor(),
+            spike_floor_usd: default_spike_floor_usd(),
+            spike_floor_credits: default_spike_floor_credits(),
+            hooks: Default::default(),
         }
     }
 }
 
 impl Settings {
+    /// The spike rule, with values from a hand-edited file kept sensible (a factor of at
+    /// least 1.5, floors not negative).
+    pub fn spike_rule(&self) -> crate::alerts::spike::Rule {
+        let d = crate::alerts::spike::Rule::default();
+        let ok = |v: f64, min: f64, def: f64| if v.is_finite() && v >= min { v } else { def };
+        crate::alerts::spike::Rule {
+            factor: ok(self.spike_factor, 1.5, d.factor),
+            floor_usd: ok(self.spike_floor_usd, 0.0, d.floor_usd),
+            floor_credits: ok(self.spike_floor_credits, 0.0, d.floor_credits),
+        }
+    }
+
     pub fn account(&self, name: &str) -> Option<&Account> {
         self.accounts.iter().find(|a| a.name == name)
     }

@@ -20,6 +20,7 @@ mod notifications;
 mod panel;
 mod roles;
 mod settings;
+mod spike;
 mod tauri_tray;
 mod tray;
 mod wake;

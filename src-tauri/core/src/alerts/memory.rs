@@ -32,6 +32,12 @@ pub struct AlertMemory {
     pub key_expiry_for: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_reminded_days: Option<u32>,
+    /// A spending spike was told for the episode now under way (see `spike`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub spike_sent: bool,
+    /// The `unreachable` hook ran for the failing stretch now under way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unreachable_told: bool,
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -173,6 +173,7 @@ fn prefs() -> Preferences {
         forecast_alert_days: 2.0,
         tray_display: Some(TrayDisplay::Gauge),
         tray_account: Some("work".into()),
+        spike_alerts: Some(false),
     }
 }
 
@@ -187,7 +188,7 @@ async fn preferences_are_saved_and_a_pin_names_an_existing_account() {
     assert_eq!(asked, Some(true));
     assert_eq!(s.polling(), settings::Polling::Fixed(std::time::Duration::from_secs(600)));
     assert_eq!(f.settings().polling(), s.polling(), "written to the file");
-    assert!(!s.notifications && s.start_at_login && s.forecast_alerts);
+    assert!(!s.notifications && s.start_at_login && s.forecast_alerts && !s.spike_alerts);
     assert_eq!(s.tray_display, TrayDisplay::Gauge);
     assert_eq!(s.tray_account, None, "there is no account \"work\" to pin");
     f.service.save(SaveAccount::key("work", key("hg_1"), false)).await.unwrap();

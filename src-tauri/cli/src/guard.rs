@@ -1,0 +1,205 @@
+//! `heygen-tray guard [--account NAME] --below X -- COMMAND [ARGS…]`: runs a batch job
+//! only while an account has more than X left. It refuses to start COMMAND when the
+//! balance is already at or below X, watches the account while COMMAND runs (the
+//! running app's figures when it serves them, else one request to HeyGen a minute)
+//! and, when the balance reaches X, interrupts COMMAND (SIGINT, then SIGTERM after a
+//! grace period) and says why on standard error. Needs no display; `HEYGEN_API_KEY`
+//! serves when no account is configured.
+
+use crate::{accounts_to_check, from_the_app, record_history, runtime, usage_error};
+use heygen_tray_core::accounts::Accounts;
+use heygen_tray_core::api::{ApiBase, Client};
+use heygen_tray_core::billing::ThresholdOverride;
+use heygen_tray_core::snapshot::AccountSnapshot;
+use heygen_tray_core::EXIT_FAILURE;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+/// COMMAND was not started: the balance was already at or below X.
+pub const EXIT_REFUSED: i32 = 73;
+/// COMMAND was interrupted: the balance reached X while it ran.
+pub const EXIT_STOPPED: i32 = 74;
+/// Between two requests to HeyGen (the one-request-per-minute rule).
+const EVERY: Duration = Duration::from_secs(60);
+/// The running app's figures are read this often (they cost HeyGen nothing).
+const EVERY_FROM_APP: Duration = Duration::from_secs(10);
+/// After SIGINT, the time COMMAND has to end before SIGTERM (and as long again before SIGKILL).
+const GRACE: Duration = Duration::from_secs(10);
+
+#[derive(Debug, clap::Args)]
+pub struct GuardArgs {
+    /// The account to watch (needed when several are configured).
+    #[arg(long, value_name = "NAME")]
+    pub account: Option<String>,
+    /// Stop (or do not start) COMMAND once the balance is at or below X, in the account's unit.
+    #[arg(long, value_name = "X")]
+    pub below: f64,
+    /// The command and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+pub fn run(args: GuardArgs) -> i32 {
+    if !args.below.is_finite() {
+        return usage_error("--below needs a number");
+    }
+    let base = match ApiBase::from_env() {
+        Ok(b) => b,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let store = Accounts::open_default();
+    let name = match pick(&store, args.account.as_deref()) {
+        Ok(n) => n,
+        Err(e) => return usage_error(&e),
+    };
+    let watch = Watch { store, base, name, below: args.below };
+    let (remaining, unit) = match watch.balance() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("guard: cannot read the balance of \"{}\": {e}; not starting {}", watch.name, args.command[0]);
+            return EXIT_FAILURE;
+        }
+    };
+    if remaining <= watch.below {
+        eprintln!(
+            "guard: \"{}\" has {}, at or below {}: not starting {}",
+            watch.name,
+            amount(remaining, &unit),
+            amount(watch.below, &unit),
+            args.command[0]
+        );
+        return EXIT_REFUSED;
+    }
+    let mut child = match Command::new(&args.command[0]).args(&args.command[1..]).spawn() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("guard: could not start {}: {e}", args.command[0]);
+            return 127;
+        }
+    };
+    let from_app = from_the_app(&watch.store).is_some();
+    let every = if from_app { EVERY_FROM_APP } else { EVERY };
+    let mut next = Instant::now() + every;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return code_of(status),
+            Ok(None) => {}
+            Err(e) => {
+                eprintln!("guard: lost {}: {e}", args.command[0]);
+                return EXIT_FAILURE;
+            }
+        }
+        if Instant::now() >= next {
+            next = Instant::now() + every;
+            match watch.balance() {
+                Ok((remaining, unit)) if remaining <= watch.below => {
+                    eprintln!(
+                        "guard: \"{}\" is down to {}, at or below {}: stopping {}",
+                        watch.name,
+                        amount(remaining, &unit),
+                        amount(watch.below, &unit),
+                        args.command[0]
+                    );
+                    stop(&mut child);
+                    return EXIT_STOPPED;
+                }
+                Ok(_) => {}
+                // A failed check is not a reason to stop a job: try again next time.
+                Err(e) => eprintln!("guard: could not check \"{}\" ({e}); {} goes on", watch.name, args.command[0]),
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The account to watch: the one named, the only one configured, or `env`.
+fn pick(store: &Accounts, named: Option<&str>) -> Result<String, String> {
+    let accounts: Vec<String> = store.settings.load().settings.accounts.into_iter().map(|a| a.name).collect();
+    match (named, accounts.as_slice()) {
+        (Some(n), _) if accounts.iter().any(|a| a == n) => Ok(n.to_string()),
+        (Some(n), []) if n == "env" => Ok("env".into()),
+        (Some(n), _) => Err(format!("no account named \"{n}\" (see `heygen-tray accounts list`)")),
+        (None, [one]) => Ok(one.clone()),
+        (None, []) if std::env::var("HEYGEN_API_KEY").is_ok_and(|k| !k.trim().is_empty()) => Ok("env".into()),
+        (None, []) => Err("no account: add one with `heygen-tray accounts add NAME`, or set HEYGEN_API_KEY".into()),
+        (None, _) => Err(format!("several accounts ({}): choose one with --account NAME", accounts.join(", "))),
+    }
+}
+
+struct Watch {
+    store: Accounts,
+    base: ApiBase,
+    name: String,
+    below: f64,
+}
+
+impl Watch {
+    /// What is left and its unit: the running app's figure when it is fresh, else HeyGen's.
+    fn balance(&self) -> Result<(f64, String), String> {
+        if let Some(live) = from_the_app(&self.store) {
+            let now = chrono::Utc::now();
+            if let Some(s) = live.accounts.iter().find(|s| s.name == self.name && !live.is_stale(s, now)) {
+                if let Some(b) = figure(s) {
+                    return Ok(b);
+                }
+            }
+        }
+        let (accounts, problems) = accounts_to_check(&self.store);
+        if let Some(p) = problems.iter().find(|p| p.name == self.name) {
+            return Err(p.error.as_ref().map(|e| e.to_string()).unwrap_or_else(|| "the key could not be read".into()));
+        }
+        let account = accounts.into_iter().find(|a| a.name == self.name).ok_or("the account is not watched (disabled?)")?;
+        let mut client = Client::new(self.base.clone());
+        if let Ok(oauth) = heygen_tray_core::api::oauth::oauth_base_from_env() {
+            client = client.with_oauth_base(oauth);
+        }
+        let client = client.with_token_keeper(std::sync::Arc::new(self.store.clone()));
+        let fetched = runtime().block_on(client.fetch_account(&account.credential, account.refresh.as_ref(), chrono::Utc::now()));
+        let mut snap = AccountSnapshot::new(account.name, ThresholdOverride::default());
+        snap.record(fetched.result, chrono::Utc::now());
+        record_history(std::iter::once(&snap));
+        if let Some(e) = &snap.error {
+            return Err(e.to_string());
+        }
+        figure(&snap).ok_or_else(|| "HeyGen gave no balance for this account".into())
+    }
+}
+
+fn figure(s: &AccountSnapshot) -> Option<(f64, String)> {
+    let summary = s.summary.as_ref()?;
+    Some((summary.remaining?, summary.unit?.as_str().to_string()))
+}
+
+fn amount(value: f64, unit: &str) -> String {
+    heygen_tray_core::spend::amount(value, unit)
+}
+
+/// SIGINT, then SIGTERM after [`GRACE`], then SIGKILL: a job gets the chance to stop cleanly.
+fn stop(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        let pid = child.id() as i32;
+        for signal in [libc::SIGINT, libc::SIGTERM] {
+            // SAFETY: signalling the child this process started and has not reaped.
+            unsafe { libc::kill(pid, signal) };
+            let until = Instant::now() + GRACE;
+            while Instant::now() < until {
+                if matches!(child.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+    // Windows has no SIGINT for another process: it is ended at once.
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn code_of(status: std::process::ExitStatus) -> i32 {
+    #[cfg(unix)]
+    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
+        return 128 + signal;
+    }
+    status.code().unwrap_or(EXIT_FAILURE)
+}

@@ -1,0 +1,114 @@
+//! A runaway-spend alert: a render loop that burns through a wallet in minutes. The
+//! recent pace (the last 10 minutes, at least three samples) is compared with the
+//! usual one (the median hourly spend of the past week's watched hours); when it is
+//! far above it (5× by default) and the amount is not trivial (a floor in money or
+//! credits, or a quarter of what the account had), one notification per episode. Re-armed once the
+//! pace is back to normal. Too little history says nothing. Pure: samples, the
+//! account's memory and the clock go in.
+
+use super::{Alert, AlertKind, AlertMemory};
+use crate::history::Sample;
+use chrono::{DateTime, Duration, Utc};
+
+/// The recent window.
+pub const RECENT: Duration = Duration::minutes(10);
+/// The past the usual pace is measured over.
+pub const USUAL: Duration = Duration::days(7);
+/// Watched hours needed before the usual pace means anything.
+const MIN_HOURS: usize = 12;
+
+/// What counts as a spike (the settings file's `spike_factor`, `spike_floor_usd`,
+/// `spike_floor_credits`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rule {
+    pub factor: f64,
+    pub floor_usd: f64,
+    pub floor_credits: f64,
+}
+
+impl Default for Rule {
+    fn default() -> Self {
+        Rule { factor: 5.0, floor_usd: 5.0, floor_credits: 50.0 }
+    }
+}
+
+/// A spike seen now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Burst {
+    pub spent: f64,
+    pub minutes: f64,
+    /// How many times the usual pace; `None` when the usual pace is nothing at all.
+    pub times: Option<f64>,
+    pub unit: String,
+}
+
+/// Whether the account's recent samples (oldest first, its latest unit) are a spike.
+pub fn detect(samples: &[Sample], now: DateTime<Utc>, rule: &Rule) -> Option<Burst> {
+    let unit = samples.last()?.unit.clone();
+    let same: Vec<&Sample> = samples.iter().filter(|s| s.unit == unit && s.at <= now && s.at >= now - USUAL).collect();
+    let start = now - RECENT;
+    let recent: Vec<&&Sample> = same.iter().filter(|s| s.at > start).collect();
+    if recent.len() < 3 {
+        return None;
+    }
+    let spent: f64 = recent.iter().map(|s| s.spent).sum();
+    let floor = if unit == "usd" { rule.floor_usd } else { rule.floor_credits };
+    // Not trivial: at least the floor, or a quarter of what the account had.
+    let had = recent.last().map_or(0.0, |s| s.remaining.max(0.0)) + spent;
+    if spent <= 0.0 || (spent < floor && spent < 0.25 * had) {
+        return None;
+    }
+    let first = same.iter().rev().find(|s| s.at <= start).map_or(recent[0].at, |s| s.at.max(start - RECENT));
+    let minutes = ((recent.last()?.at - first).num_seconds() as f64 / 60.0).max(1.0);
+    let usual = usual_hourly(&same, start)?;
+    let hourly = spent / minutes * 60.0;
+    if usual > 0.0 && hourly < rule.factor * usual {
+        return None;
+    }
+    Some(Burst { spent, minutes: (now - first).num_seconds() as f64 / 60.0, times: (usual > 0.0).then(|| hourly / usual), unit })
+}
+
+/// The median spend of the watched hours before `until` (an hour with a sample is
+/// watched); `None` with fewer than [`MIN_HOURS`] of them.
+fn usual_hourly(samples: &[&Sample], until: DateTime<Utc>) -> Option<f64> {
+    let mut hours: std::collections::BTreeMap<i64, f64> = Default::default();
+    for s in samples.iter().filter(|s| s.at <= until) {
+        *hours.entry(s.at.timestamp().div_euclid(3600)).or_default() += s.spent;
+    }
+    if hours.len() < MIN_HOURS {
+        return None;
+    }
+    let mut v: Vec<f64> = hours.into_values().collect();
+    v.sort_by(f64::total_cmp);
+    Some(v[v.len() / 2])
+}
+
+/// The alert to send for this account now (from [`detect`]'s answer), and its memory:
+/// one per episode, re-armed when the recent pace is no spike any more. It is marked
+/// sent by the caller once delivered; while `paused` nothing is sent.
+pub fn decide(name: &str, burst: Option<&Burst>, memory: &AlertMemory, paused: bool) -> (Option<Alert>, AlertMemory) {
+    let mut memory = memory.clone();
+    let Some(burst) = burst else {
+        memory.spike_sent = false;
+        return (None, memory);
+    };
+    if memory.spike_sent || paused {
+        return (None, memory);
+    }
+    let amount = crate::spend::amount(burst.spent, &burst.unit);
+    let pace = match burst.times {
+        Some(t) => format!("about {}× the usual pace", t.round().max(2.0)),
+        None => "where it usually spends nothing".into(),
+    };
+    let alert = Alert {
+        account: name.into(),
+        kind: AlertKind::Spike,
+        summary: format!("Spending spike on {name}"),
+        body: format!("{amount} in the last {} min, {pace}. If a script or batch is looping, stop it; see the spending in HeyGen.", burst.minutes.round().max(1.0)),
+    };
+    (Some(alert), memory)
+}
+
+#[cfg(test)]
+#[path = "spike_tests.rs"]
+mod tests;

@@ -1,0 +1,107 @@
+use super::*;
+use chrono::TimeZone;
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 20, 15, 0, 0).unwrap()
+}
+
+/// Samples every `step` from `from` before now to `to` before now, spending `each`.
+fn series(out: &mut Vec<Sample>, from: Duration, to: Duration, step: Duration, each: f64) {
+    let mut at = now() - from;
+    while at <= now() - to {
+        let remaining = out.last().map_or(1000.0, |s: &Sample| s.remaining) - each;
+        out.push(Sample { account: "a".into(), at, remaining, unit: "usd".into(), spent: if out.is_empty() { 0.0 } else { each }, added: 0.0 });
+        at += step;
+    }
+}
+
+/// A steady week: $0.50 an hour, a sample every 5 minutes, until `until` before now.
+fn steady_week(until: Duration) -> Vec<Sample> {
+    let mut s = Vec::new();
+    series(&mut s, Duration::days(7), until, Duration::minutes(5), 0.5 / 12.0);
+    s
+}
+
+#[test]
+fn a_steady_week_is_no_spike() {
+    let s = steady_week(Duration::zero());
+    assert_eq!(detect(&s, now(), &Rule::default()), None);
+    let (alert, memory) = decide("work", detect(&s, now(), &Rule::default()).as_ref(), &AlertMemory::default(), false);
+    assert!(alert.is_none() && !memory.spike_sent);
+}
+
+#[test]
+fn a_burst_after_a_steady_week_alerts_once_and_re_arms_when_the_pace_is_back() {
+    let mut s = steady_week(Duration::minutes(10));
+    // $1.50 a minute for ten minutes, polled every minute: $15.
+    series(&mut s, Duration::minutes(9), Duration::zero(), Duration::minutes(1), 1.5);
+    let burst = detect(&s, now(), &Rule::default()).expect("a spike");
+    assert!((burst.spent - 15.0).abs() < 1e-9, "{burst:?}");
+    assert!(burst.times.unwrap() > 100.0, "{burst:?}");
+    let (alert, mut memory) = decide("work", Some(&burst), &AlertMemory::default(), false);
+    let alert = alert.expect("one notification");
+    // Paused: nothing is sent, nothing marked.
+    assert!(decide("work", Some(&burst), &AlertMemory::default(), true).0.is_none());
+    crate::alerts::mark_sent(&mut memory, alert.kind);
+    assert_eq!(alert.kind, AlertKind::Spike);
+    assert_eq!(alert.summary, "Spending spike on work");
+    assert!(alert.body.starts_with("$15.00 in the last 10 min, about "), "{}", alert.body);
+    assert!(alert.body.contains("× the usual pace"), "{}", alert.body);
+    // The same episode: nothing more.
+    let (again, memory) = decide("work", Some(&burst), &memory, false);
+    assert!(again.is_none() && memory.spike_sent);
+    // Half an hour of the usual pace later: re-armed.
+    let later = now() + Duration::minutes(30);
+    let mut calm = s.clone();
+    let mut at = now() + Duration::minutes(5);
+    while at <= later {
+        let remaining = calm.last().unwrap().remaining - 0.5 / 12.0;
+        calm.push(Sample { account: "a".into(), at, remaining, unit: "usd".into(), spent: 0.5 / 12.0, added: 0.0 });
+        at += Duration::minutes(5);
+    }
+    let (none, memory) = decide("work", detect(&calm, later, &Rule::default()).as_ref(), &memory, false);
+    assert!(none.is_none() && !memory.spike_sent, "re-armed");
+}
+
+#[test]
+fn noise_below_the_floor_is_no_spike() {
+    let mut s = steady_week(Duration::minutes(10));
+    // Ten times the usual pace, but only cents: under the $5 floor.
+    series(&mut s, Duration::minutes(9), Duration::zero(), Duration::minutes(1), 0.08);
+    assert_eq!(detect(&s, now(), &Rule::default()), None);
+    // A lower floor in the settings makes it one.
+    let rule = Rule { floor_usd: 0.5, ..Rule::default() };
+    assert!(detect(&s, now(), &rule).is_some());
+}
+
+#[test]
+fn a_top_up_in_the_middle_is_not_spend() {
+    let mut s = steady_week(Duration::minutes(10));
+    series(&mut s, Duration::minutes(9), Duration::zero(), Duration::minutes(1), 0.0);
+    // A $100 top-up in the window, nothing else spent.
+    let i = s.len() - 5;
+    s[i].added = 100.0;
+    s[i].remaining += 100.0;
+    assert_eq!(detect(&s, now(), &Rule::default()), None);
+    // Spending $2 a minute around it still is a spike; the top-up is not subtracted.
+    let mut t = steady_week(Duration::minutes(10));
+    series(&mut t, Duration::minutes(9), Duration::zero(), Duration::minutes(1), 2.0);
+    let i = t.len() - 5;
+    t[i].added = 100.0;
+    assert!((detect(&t, now(), &Rule::default()).unwrap().spent - 20.0).abs() < 1e-9);
+}
+
+#[test]
+fn too_little_history_says_nothing_and_an_idle_account_that_bursts_is_told() {
+    let mut short = Vec::new();
+    series(&mut short, Duration::hours(2), Duration::minutes(10), Duration::minutes(5), 0.0);
+    series(&mut short, Duration::minutes(9), Duration::zero(), Duration::minutes(1), 2.0);
+    assert_eq!(detect(&short, now(), &Rule::default()), None, "two hours is not a usual pace");
+    let mut idle = Vec::new();
+    series(&mut idle, Duration::days(2), Duration::minutes(10), Duration::minutes(30), 0.0);
+    series(&mut idle, Duration::minutes(9), Duration::zero(), Duration::minutes(1), 2.0);
+    let burst = detect(&idle, now(), &Rule::default()).expect("spend where there is usually none");
+    assert_eq!(burst.times, None);
+    let (alert, _) = decide("idle", Some(&burst), &AlertMemory::default(), false);
+    assert!(alert.unwrap().body.contains("where it usually spends nothing"));
+}

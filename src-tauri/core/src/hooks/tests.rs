@@ -1,0 +1,60 @@
+use super::*;
+
+fn event() -> HookEvent {
+    HookEvent {
+        event: "low".into(),
+        account: "work".into(),
+        billing_type: Some("wallet".into()),
+        remaining: Some(8.5),
+        unit: Some("usd".into()),
+        level: "low".into(),
+        low: Some(10.0),
+        critical: Some(2.0),
+        at: Utc::now(),
+        message: Some("HeyGen balance low: work".into()),
+        test: false,
+    }
+}
+
+fn sh(script: &str, args: &[&str]) -> Vec<String> {
+    let mut v = vec!["sh".to_string(), "-c".into(), script.into(), "sh".into()];
+    v.extend(args.iter().map(|a| a.to_string()));
+    v
+}
+
+#[test]
+fn a_hook_gets_the_event_as_json_and_in_its_environment_and_never_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (input, env) = (dir.path().join("in.json"), dir.path().join("env"));
+    // A key in the app's own environment must not reach the hook.
+    std::env::set_var("HEYGEN_API_KEY", "hg_secret_in_the_environment");
+    let out = run(&sh("cat > \"$1\"; env > \"$2\"", &[input.to_str().unwrap(), env.to_str().unwrap()]), &event(), TIMEOUT);
+    assert!(out.ok(), "{out:?}");
+    let got: HookEvent = serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
+    assert_eq!(got, event().clone_with_at(got.at));
+    let env = std::fs::read_to_string(&env).unwrap();
+    for line in ["HEYGEN_TRAY_EVENT=low", "HEYGEN_TRAY_ACCOUNT=work", "HEYGEN_TRAY_REMAINING=8.5", "HEYGEN_TRAY_UNIT=usd", "HEYGEN_TRAY_LEVEL=low", "HEYGEN_TRAY_LOW=10", "HEYGEN_TRAY_TEST=0"] {
+        assert!(env.lines().any(|l| l == line), "{line} missing from\n{env}");
+    }
+    assert!(!env.contains("hg_secret"), "a key reached the hook");
+}
+
+#[test]
+fn a_hook_that_hangs_is_killed_in_time() {
+    let start = Instant::now();
+    let out = run(&sh("sleep 20", &[]), &event(), Duration::from_millis(400));
+    assert!(out.timed_out && out.code.is_none(), "{out:?}");
+    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+    assert_eq!(out.describe(), format!("killed after {} s", TIMEOUT.as_secs()));
+}
+
+#[test]
+fn exit_status_and_the_first_lines_of_output_are_kept() {
+    let out = run(&sh("echo one; echo two >&2; for i in $(seq 1 100); do echo line $i; done; exit 3", &[]), &event(), TIMEOUT);
+    assert_eq!((out.code, out.describe().as_str()), (Some(3), "exit 3"));
+    assert!(out.output.contains("one") && out.output.contains("two"), "{}", out.output);
+    assert!(!out.output.contains("line 50"), "only the first lines: {}", out.output);
+    let missing = run(&["/nonexistent/hook".to_string()], &event(), TIMEOUT);
+    assert!(missing.error.is_some() && missing.describe().starts_with("could not start"), "{missing:?}");
+    assert!(run(&[], &event(), TIMEOUT).error.is_some());
+}

@@ -1,0 +1,115 @@
+//! `heygen-tray spend` against a known history, and `heygen-tray guard` around real
+//! child processes with the simulator's balance moving under them.
+
+use crate::support::{sim, stderr, stdout, unique, Home};
+use heygen_tray_core::history::{History, Sample};
+use heygen_tray_sim::accounts::Auth;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+fn wallet(balance: f64) -> Value {
+    serde_json::json!({"username": "u", "billing_type": "wallet", "wallet": {"currency": "usd", "remaining_balance": balance}})
+}
+
+/// An account in the simulator and, through the CLI, in the home's settings.
+fn account(sim: &crate::support::Sim, home: &Home, prefix: &str, balance: f64) -> String {
+    let name = unique(prefix);
+    let key = format!("hg_guard_{}", name.replace('-', "_"));
+    sim.add_account(&name, &key, Auth::ApiKey, wallet(balance));
+    let out = home.run(&[], &["accounts", "add", &name], Some(&key));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    name
+}
+
+#[test]
+fn spend_json_adds_up_a_known_history_with_top_ups_apart() {
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let name = account(&sim, &home, "spend", 100.0);
+    let other = account(&sim, &home, "spend-b", 100.0);
+    // Two hours ago $100, an hour ago $90 (spent 10), now $140 (topped up 50).
+    let now = chrono::Utc::now();
+    let (h, _) = History::open(&home.history_path()).unwrap();
+    let row = |account: &str, hours: i64, remaining: f64, spent: f64, added: f64| Sample {
+        account: account.into(),
+        at: now - chrono::Duration::hours(hours),
+        remaining,
+        unit: "usd".into(),
+        spent,
+        added,
+    };
+    h.append(&[
+        row(&name, 2, 100.0, 0.0, 0.0),
+        row(&name, 1, 90.0, 10.0, 0.0),
+        row(&name, 0, 140.0, 0.0, 50.0),
+        row(&other, 1, 20.0, 0.0, 0.0),
+        row(&other, 0, 17.5, 2.5, 0.0),
+    ])
+    .unwrap();
+    drop(h);
+    let out = home.run(&[], &["spend", "--json"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let a = &v["accounts"][0];
+    assert_eq!((a["name"].as_str(), a["unit"].as_str()), (Some(name.as_str()), Some("usd")));
+    assert_eq!((a["last_7_days"]["spent"].as_f64(), a["last_7_days"]["topped_up"].as_f64()), (Some(10.0), Some(50.0)));
+    // The history began two hours ago: the rest of the week was not watched, and it says so.
+    let unwatched = a["last_7_days"]["unwatched_secs"].as_i64().unwrap();
+    assert!((7 * 86_400 - 2 * 3600 - 60..=7 * 86_400 - 2 * 3600 + 60).contains(&unwatched), "{unwatched}");
+    let all = &v["all"][0];
+    assert_eq!((all["unit"].as_str(), all["last_7_days"]["spent"].as_f64()), (Some("usd"), Some(12.5)));
+    // One account by name; text for people.
+    let one = home.run(&[], &["spend", &other, "--json"], None);
+    let v: Value = serde_json::from_str(&stdout(&one)).unwrap();
+    assert_eq!(v["accounts"].as_array().unwrap().len(), 1);
+    let text = stdout(&home.run(&[], &["spend"], None));
+    assert!(text.contains(&name) && text.contains("spent $10.00 · topped up $50.00") && text.lines().any(|l| l.starts_with("all ")), "{text}");
+    assert_eq!(home.run(&[], &["spend", "nobody"], None).status.code(), Some(64));
+}
+
+#[test]
+fn guard_refuses_to_start_at_or_below_the_line_and_passes_the_status_on_otherwise() {
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let name = account(&sim, &home, "guard-low", 4.0);
+    let marker = home.dir.path().join("started");
+    let m = marker.to_string_lossy().to_string();
+    let out = home.run(&[], &["guard", "--below", "5", "--", "touch", &m], None);
+    assert_eq!(out.status.code(), Some(73), "{}", stderr(&out));
+    assert!(stderr(&out).contains("at or below $5.00: not starting touch"), "{}", stderr(&out));
+    assert!(!marker.exists(), "the command did not run");
+    sim.set_profile(&name, wallet(40.0));
+    let out = home.run(&[], &["guard", "--account", &name, "--below", "5", "--", "sh", "-c", "touch \"$0\"; exit 7", &m], None);
+    assert_eq!(out.status.code(), Some(7), "COMMAND's own status: {}", stderr(&out));
+    assert!(marker.exists());
+    // No account configured: HEYGEN_API_KEY serves.
+    let bare = Home::new(&sim.base_url());
+    let out = bare.run(&[("HEYGEN_API_KEY", "sim-wallet-key")], &["guard", "--below", "5", "--", "true"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Usage: no COMMAND.
+    assert_eq!(home.run(&[], &["guard", "--below", "5"], None).status.code(), Some(64));
+}
+
+#[test]
+fn guard_interrupts_a_running_job_when_the_balance_reaches_the_line() {
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let name = account(&sim, &home, "guard-stop", 40.0);
+    let marker = home.dir.path().join("interrupted");
+    // A job that notes the SIGINT it gets, then ends as a job does.
+    let script = format!("trap 'echo int > \"{}\"; exit 130' INT; while :; do sleep 0.2; done", marker.display());
+    let hits_before = sim.hits(&name);
+    let start = Instant::now();
+    let child = home.command(&[], &["guard", "--below", "10", "--", "sh", "-c", &script]).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    sim.set_profile(&name, wallet(8.0));
+    let out = child.wait_with_output().unwrap();
+    let took = start.elapsed();
+    assert_eq!(out.status.code(), Some(74), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is down to $8.00, at or below $10.00: stopping sh"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&marker).unwrap().trim(), "int", "the job got SIGINT first");
+    // One request to HeyGen a minute: the check that saw the drop came a minute after the
+    // first one, none in between.
+    assert!(took >= Duration::from_secs(59) && took < Duration::from_secs(90), "{took:?}");
+    assert_eq!(sim.hits(&name) - hits_before, 2, "the check at the start and one a minute later");
+}
