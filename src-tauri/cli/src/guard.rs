@@ -24,6 +24,7 @@ const EVERY: Duration = Duration::from_secs(60);
 /// The running app's figures are read this often (they cost HeyGen nothing).
 const EVERY_FROM_APP: Duration = Duration::from_secs(10);
 /// After SIGINT, the time COMMAND has to end before SIGTERM (and as long again before SIGKILL).
+#[cfg(unix)]
 const GRACE: Duration = Duration::from_secs(10);
 
 #[derive(Debug, clap::Args)]

@@ -43,7 +43,7 @@ pub struct HookEvent {
 }
 
 impl HookEvent {
-    #[cfg(test)]
+    #[cfg(all(test, unix))]
     fn clone_with_at(&self, at: DateTime<Utc>) -> HookEvent {
         HookEvent { at, ..self.clone() }
     }
