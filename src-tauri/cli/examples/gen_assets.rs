@@ -175,6 +175,42 @@ fn extra_sections(name: &str) -> String {
             see_also.to_string(),
         ]
         .concat(),
+        "heygen-tray-spend" => [
+            section("EXIT STATUS", &[("0", "The totals were printed."), ("3", "The history could not be read."), ("64", "No account of that name.")]),
+            section("FILES", &FILES[1..2]),
+            section(
+                "EXAMPLES",
+                &[
+                    ("heygen-tray spend", "Today, the last 7 days and this month, per account and for all of them."),
+                    ("heygen-tray spend work --json | jq '.accounts[0].today.spent'", "One account's spend today, for a script (a stable interface, see the README)."),
+                ],
+            ),
+            see_also.to_string(),
+        ]
+        .concat(),
+        "heygen-tray-guard" => [
+            section(
+                "EXIT STATUS",
+                &[
+                    ("73", "COMMAND was not started: the balance was already at or below X."),
+                    ("74", "COMMAND was interrupted (SIGINT, then SIGTERM after 10 s): the balance reached X."),
+                    ("3", "The balance could not be read at the start; COMMAND was not started."),
+                    ("127", "COMMAND could not be started."),
+                    ("64", "Bad usage: no COMMAND, no --below, or an unknown account."),
+                    ("other", "COMMAND's own exit status (128 + the signal when a signal ended it)."),
+                ],
+            ),
+            section("ENVIRONMENT", &ENVIRONMENT[..2]),
+            section(
+                "EXAMPLES",
+                &[
+                    ("heygen-tray guard --below 20 -- ./render-batch.sh", "Run the batch only while the only account has more than $20 left."),
+                    ("HEYGEN_API_KEY=... heygen-tray guard --below 5 -- python render.py", "In CI, with no account configured."),
+                ],
+            ),
+            see_also.to_string(),
+        ]
+        .concat(),
         "heygen-tray-simulator" => [
             section("EXAMPLES", &[("heygen-tray simulator --port 8787 & HEYGEN_API_BASE=http://127.0.0.1:8787 HEYGEN_API_KEY=sim-wallet-key heygen-tray status", "Check the command line against the simulator's wallet account.")]),
             see_also.to_string(),

@@ -118,7 +118,7 @@ fn pick(store: &Accounts, named: Option<&str>) -> Result<String, String> {
     let accounts: Vec<String> = store.settings.load().settings.accounts.into_iter().map(|a| a.name).collect();
     match (named, accounts.as_slice()) {
         (Some(n), _) if accounts.iter().any(|a| a == n) => Ok(n.to_string()),
-        (Some(n), []) if n == "env" => Ok("env".into()),
+        (Some("env"), []) => Ok("env".into()),
         (Some(n), _) => Err(format!("no account named \"{n}\" (see `heygen-tray accounts list`)")),
         (None, [one]) => Ok(one.clone()),
         (None, []) if std::env::var("HEYGEN_API_KEY").is_ok_and(|k| !k.trim().is_empty()) => Ok("env".into()),
