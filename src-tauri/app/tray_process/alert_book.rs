@@ -206,4 +206,37 @@ mod tests {
         assert_eq!(book.memory().keys().collect::<Vec<_>>(), ["home"]);
         assert!(book.unsaved());
     }
+
+    fn wallet(balance: f64, at: chrono::DateTime<chrono::Utc>) -> AccountSnapshot {
+        let me: heygen_tray_core::api::UserMe = serde_json::from_value(serde_json::json!({
+            "username": "u", "billing_type": "wallet", "wallet": {"currency": "usd", "remaining_balance": balance}
+        }))
+        .unwrap();
+        let mut s = AccountSnapshot::new("work", Default::default());
+        s.record(Ok(me), at);
+        s
+    }
+
+    #[test]
+    fn recovered_runs_once_after_a_low_episode_and_unreachable_once_per_failing_stretch() {
+        use heygen_tray_core::api::{ApiError, ErrorKind};
+        let now = chrono::Utc::now();
+        // Back above low after a low alert: the alerts re-armed it, the hook says so once.
+        let was_low = AlertMemory { low_sent: true, ..Default::default() };
+        let mut after = AlertMemory::default();
+        assert_eq!(hook_only_events(&wallet(50.0, now), Some(&was_low), &mut after, now), ["recovered"]);
+        assert!(hook_only_events(&wallet(50.0, now), Some(&after.clone()), &mut after, now).is_empty());
+        // Offline for 5 minutes: nothing yet; for 20: once; still offline: no more; back: re-armed.
+        let mut snap = wallet(50.0, now - chrono::Duration::minutes(20));
+        snap.record(Err(ApiError::new(ErrorKind::Network, "offline")), now);
+        let mut m = AlertMemory::default();
+        assert!(hook_only_events(&snap, None, &mut m, now - chrono::Duration::minutes(16)).is_empty());
+        assert_eq!(hook_only_events(&snap, None, &mut m, now), ["unreachable"]);
+        assert!(hook_only_events(&snap, None, &mut m, now + chrono::Duration::minutes(5)).is_empty());
+        assert!(hook_only_events(&wallet(50.0, now), None, &mut m, now).is_empty() && !m.unreachable_told);
+        // A rejected key is not "unreachable": it has its own event.
+        let mut rejected = wallet(50.0, now - chrono::Duration::hours(1));
+        rejected.record(Err(ApiError::new(ErrorKind::Unauthorized, "no")), now);
+        assert!(hook_only_events(&rejected, None, &mut AlertMemory::default(), now).is_empty());
+    }
 }
