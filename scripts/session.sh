@@ -25,6 +25,19 @@ bus_has() {
   busctl --user call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus NameHasOwner s "$1" 2>/dev/null | grep -q true
 }
 
+keyring_locked() {
+  busctl --user get-property org.freedesktop.secrets /org/freedesktop/secrets/collection/login \
+    org.freedesktop.Secret.Collection Locked 2>/dev/null | grep -q true
+}
+keyring_watch() {
+  while sleep 1; do
+    if ! bus_has org.freedesktop.secrets || keyring_locked; then
+      echo "$(date +%T) the keyring was gone or locked: started and unlocked again"
+      printf 'test-session' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+    fi
+  done
+}
+
 session_cleanup() {
   local pids; pids=$(jobs -p)
   [ -n "$pids" ] && kill $pids 2>/dev/null || true
@@ -49,6 +62,11 @@ start_session() {
   # Started by hand and unlocked: D-Bus auto-start would give a locked, empty store.
   printf 'test-session' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   wait_for "gnome-keyring's Secret Service (org.freedesktop.secrets) on the session bus" 30 bus_has org.freedesktop.secrets
+
+  # The tests' keyring stays up and unlocked: should its daemon end, D-Bus would start a
+  # locked one that prompts (and a prompt nobody answers hangs the test). Checked every
+  # second; the same password unlocks the same login keyring, items and all.
+  keyring_watch >"$SESSION_TMP/keyring-watch.log" 2>&1 &
 
   # Started after DISPLAY is set: auto-started dunst has no display and fails.
   mkdir -p "$XDG_CONFIG_HOME/dunst"
