@@ -60,7 +60,8 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
 type Computed = HashMap<String, (Option<DateTime<Utc>>, bool)>;
 
 /// Writes new figures to the history and derives the forecasts of newly fetched
-/// accounts from it (one indexed read each); the others keep theirs.
+/// accounts from it (one indexed read each, which also gives their spend totals and
+/// spike check); the others keep theirs.
 async fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot], computed: Computed) -> (Forecasts, Computed) {
     let (this, snaps) = (tray.clone(), snaps.to_vec());
     let mut forecasts = tray.forecasts.lock().unwrap().clone();
@@ -82,18 +83,23 @@ async fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot],
         this.spikes.lock().unwrap().retain(|name, _| snaps.iter().any(|s| &s.name == name));
         computed.retain(|name, _| snaps.iter().any(|s| &s.name == name));
         let now = Utc::now();
+        let since = heygen_tray_core::spend::starts(now).into_iter().min().unwrap_or(now) - heygen_tray_core::forecast::GAP - chrono::Duration::hours(1);
+        let rule = this.settings.lock().unwrap().spike_rule();
         for s in &snaps {
             let basis = (s.fetched_at, this.alerts.reload_failing(&s.name));
             if computed.get(&s.name) == Some(&basis) {
                 continue;
             }
-            match heygen_tray_core::forecast::for_snapshots(h, std::slice::from_ref(s), now, |_| basis.1).remove(&s.name) {
+            // One indexed read serves the forecast (7 days), the spike check (7 days) and
+            // the spend totals (this month); each takes its own window of it.
+            let samples = h.samples(Some(&s.name), Some(since.min(now - heygen_tray_core::forecast::WINDOW))).ok();
+            let forecast = samples.as_ref().zip(s.summary.as_ref()).map(|(samples, summary)| heygen_tray_core::forecast::forecast_trusting_reload(samples, summary, now, !basis.1));
+            match forecast {
                 Some(f) => forecasts.insert(s.name.clone(), f),
                 None => forecasts.remove(&s.name),
             };
-            // Spend totals change with new figures only: read with the forecast.
-            let since = heygen_tray_core::spend::starts(now).into_iter().min().unwrap_or(now) - heygen_tray_core::forecast::GAP - chrono::Duration::hours(1);
-            let totals = h.samples(Some(&s.name), Some(since)).ok().and_then(|samples| heygen_tray_core::spend::totals(&samples, now));
+            // Spend totals change with new figures only.
+            let totals = samples.as_deref().and_then(|samples| heygen_tray_core::spend::totals(samples, now));
             let mut spend = this.spend.lock().unwrap();
             match totals {
                 Some(t) => spend.insert(s.name.clone(), t),
@@ -101,10 +107,9 @@ async fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot],
             };
             drop(spend);
             // A runaway spend, from the same fresh figures (told by the alert book).
-            let rule = this.settings.lock().unwrap().spike_rule();
-            let recent = h.samples(Some(&s.name), Some(now - heygen_tray_core::alerts::spike::USUAL)).unwrap_or_default();
+            let burst = samples.as_deref().and_then(|samples| heygen_tray_core::alerts::spike::detect(samples, now, &rule));
             let mut spikes = this.spikes.lock().unwrap();
-            match heygen_tray_core::alerts::spike::detect(&recent, now, &rule) {
+            match burst {
                 Some(b) => spikes.insert(s.name.clone(), b),
                 None => spikes.remove(&s.name),
             };

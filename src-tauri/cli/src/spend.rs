@@ -87,7 +87,6 @@ pub fn run(args: SpendArgs) -> i32 {
         accounts.push(Row::new(name, spend::totals(&samples, now)));
     }
     let mut units: Vec<&str> = accounts.iter().filter_map(|r| r.totals.as_ref().map(|t| t.unit.as_str())).collect();
-    units.dedup();
     units.sort();
     units.dedup();
     let all = units

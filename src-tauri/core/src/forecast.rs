@@ -267,24 +267,6 @@ pub fn forecast_trusting_reload(samples: &[Sample], summary: &Summary, now: Date
     }
 }
 
-/// Forecasts for every account with figures, from the last [`WINDOW`] of history;
-/// `reload_failing` names the accounts whose auto-reload was seen failing.
-pub fn for_snapshots(
-    history: &crate::history::History,
-    snaps: &[crate::snapshot::AccountSnapshot],
-    now: DateTime<Utc>,
-    reload_failing: impl Fn(&str) -> bool,
-) -> std::collections::HashMap<String, Forecast> {
-    snaps
-        .iter()
-        .filter_map(|snap| {
-            let summary = snap.summary.as_ref()?;
-            let samples = history.samples(Some(&snap.name), Some(now - WINDOW)).ok()?;
-            Some((snap.name.clone(), forecast_trusting_reload(&samples, summary, now, !reload_failing(&snap.name))))
-        })
-        .collect()
-}
-
 /// The start of next month (UTC), when usage-based spend resets.
 fn month_end(now: DateTime<Utc>) -> DateTime<Utc> {
     let (y, m) = if now.month() == 12 { (now.year() + 1, 1) } else { (now.year(), now.month() + 1) };
