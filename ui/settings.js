@@ -25,6 +25,7 @@ function accountRow(a) {
     el("div", { class: "account-row" },
       el("div", {}, el("div", { class: "name" }, a.name, a.enabled ? "" : " (not watched)"),
         el("div", { class: "muted" }, who), el("div", { class: "muted" }, limits),
+        a.linked && el("div", { class: "muted link-note" }, `Follows HeyGen's CLI sign-in (${a.linked})`),
         el("div", { class: a.key_warning ? "status bad key-note" : "muted key-note", hidden: !a.key }, a.key || ""),
         el("div", { class: "muted reload-note", hidden: !a.auto_reload }, a.auto_reload || ""),
         el("div", { class: "status bad problem-note", hidden: !a.problem }, ...linkify(a.problem || "")),
@@ -118,6 +119,10 @@ function openEditor(account) {
   $("kind").value = account ? account.auth : "api_key";
   $("key").value = "";
   $("key").placeholder = account ? "leave empty to keep the current key" : "";
+  $("link-hint").hidden = !(account && account.linked);
+  $("link-hint").textContent = account && account.linked
+    ? `This account follows ${account.linked}: signing in again with HeyGen's CLI (heygen auth login) renews it here. A key pasted here replaces it and ends the link.`
+    : "";
   $("low").value = account && account.low !== null ? account.low : "";
   $("critical").value = account && account.critical !== null ? account.critical : "";
   $("enabled").checked = account ? account.enabled : true;

@@ -21,6 +21,7 @@ fn account(name: &str, key: &str) -> AccountConfig {
         credential: Credential::ApiKey(Secret::new(key)),
         thresholds: ThresholdOverride::default(),
         refresh: None,
+        sign_in: None,
     }
 }
 

@@ -49,6 +49,8 @@ pub enum Link {
     Billing,
     ApiKeys,
     Dashboard,
+    /// HeyGen's CLI, which signs in the accounts that follow it.
+    HeyGenCli,
 }
 
 impl Link {
@@ -57,6 +59,7 @@ impl Link {
             Link::Billing => "https://app.heygen.com/billing",
             Link::ApiKeys => "https://app.heygen.com/settings?nav=API",
             Link::Dashboard => "https://app.heygen.com",
+            Link::HeyGenCli => "https://developers.heygen.com/cli",
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use super::hook_runner::{event_for, event_of, HookRunner};
 use super::notifier;
-use heygen_tray_core::alerts::{decide, decide_expiry, decide_forecast, decide_reload, mark_sent, AlertMemory};
+use heygen_tray_core::alerts::{decide, decide_expiry, decide_forecast, decide_reload, decide_sign_in, mark_sent, AlertMemory};
 use heygen_tray_core::settings::{Account, Settings, Store};
 use heygen_tray_core::snapshot::AccountSnapshot;
 use heygen_tray_core::view::Forecasts;
@@ -119,8 +119,9 @@ impl AlertBook {
             );
             let (missed, memory) = decide_reload(s, &memory, now, grace, paused);
             let (expiring, memory) = decide_expiry(s, &memory, now, paused);
+            let (signing_off, memory) = decide_sign_in(s, &memory, now, paused);
             let (spike, mut memory) = heygen_tray_core::alerts::spike::decide(&s.name, spikes.get(&s.name), &memory, paused);
-            for a in [balance, soon, missed, expiring, spike].into_iter().flatten() {
+            for a in [balance, soon, missed, expiring, signing_off, spike].into_iter().flatten() {
                 match notifier::send(&a).await {
                     Ok(()) => {
                         mark_sent(&mut memory, a.kind);

@@ -15,7 +15,7 @@ use heygen_tray_core::secret::Secret;
 /// The demo's simulated accounts: a wallet that drains within a minute, a creator
 /// plan and a usage-based account.
 pub fn configs() -> Vec<AccountConfig> {
-    let config = |name: &str, credential| AccountConfig { name: name.into(), credential, thresholds: ThresholdOverride::default(), refresh: None };
+    let config = |name: &str, credential| AccountConfig { name: name.into(), credential, thresholds: ThresholdOverride::default(), refresh: None, sign_in: None };
     vec![
         config("Demo wallet", Credential::ApiKey(Secret::new("sim-drain-key"))),
         config("Demo creator plan", Credential::OAuth(Secret::new("sim-oauth-token"))),

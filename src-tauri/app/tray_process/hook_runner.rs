@@ -14,9 +14,9 @@ pub fn event_of(kind: AlertKind) -> &'static str {
     match kind {
         AlertKind::Low => "low",
         AlertKind::Critical => "critical",
-        AlertKind::KeyRejected => "key_rejected",
+        AlertKind::KeyRejected | AlertKind::SignInEnded => "key_rejected",
         AlertKind::ReloadMissed => "reload_failed",
-        AlertKind::KeyExpiresInAWeek | AlertKind::KeyExpiresTomorrow => "key_expiring",
+        AlertKind::KeyExpiresInAWeek | AlertKind::KeyExpiresTomorrow | AlertKind::SignInEndsIn2Days | AlertKind::SignInEndsTomorrow => "key_expiring",
         AlertKind::Spike => "spike",
         AlertKind::Forecast => "forecast",
     }

@@ -9,6 +9,7 @@ mod autostart;
 mod demo;
 mod hook_runner;
 mod icons;
+mod link_watch;
 mod notifier;
 mod poller_link;
 mod requests;
@@ -74,6 +75,8 @@ pub struct TrayProcess {
     pub redraw: Notify,
     /// Set when an account's key could not be read from the keyring (see `keyring_watch`).
     pub keyring_trouble: Notify,
+    /// Set when the accounts in the settings file changed (see `link_watch`).
+    pub accounts_changed: Notify,
     /// The history database; `None` when it could not be opened (the app works on).
     pub history: Mutex<Option<History>>,
     /// The latest forecasts, derived from history on each redraw.
@@ -261,6 +264,7 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
         demo: demo_accounts,
         redraw: Notify::new(),
         keyring_trouble: Notify::new(),
+        accounts_changed: Notify::new(),
         history: Mutex::new(None),
         forecasts: Mutex::new(Default::default()),
         spend: Mutex::new(Default::default()),
@@ -383,6 +387,9 @@ fn start_tasks(
     tauri::async_runtime::spawn(tasks::compact_in_steps(tray.clone()));
     tasks::watch_settings(tray);
     tauri::async_runtime::spawn(tasks::keyring_watch(tray.clone()));
+    if !demo {
+        tauri::async_runtime::spawn(link_watch::follow_links(tray.clone()));
+    }
     let waker = tray.commands.clone();
     let told = move |event| {
         let _ = waker.send(match event {

@@ -15,6 +15,7 @@ fn link_for(kind: AlertKind) -> Link {
     match kind {
         AlertKind::Low | AlertKind::Critical | AlertKind::Forecast | AlertKind::ReloadMissed | AlertKind::Spike => Link::Billing,
         AlertKind::KeyRejected | AlertKind::KeyExpiresInAWeek | AlertKind::KeyExpiresTomorrow => Link::ApiKeys,
+        AlertKind::SignInEnded | AlertKind::SignInEndsIn2Days | AlertKind::SignInEndsTomorrow => Link::HeyGenCli,
     }
 }
 
@@ -52,17 +53,26 @@ pub async fn send(alert: &Alert) -> Result<(), String> {
             // Freedesktop notification daemons may read the body as markup.
             n.body(&heygen_tray_core::text::escape_markup(&alert.body));
             n.icon(match alert.kind {
-                AlertKind::Low | AlertKind::Forecast | AlertKind::ReloadMissed | AlertKind::KeyExpiresInAWeek | AlertKind::Spike => "dialog-warning",
-                AlertKind::Critical | AlertKind::KeyRejected | AlertKind::KeyExpiresTomorrow => "dialog-error",
+                AlertKind::Low | AlertKind::Forecast | AlertKind::ReloadMissed | AlertKind::KeyExpiresInAWeek | AlertKind::Spike | AlertKind::SignInEndsIn2Days => {
+                    "dialog-warning"
+                }
+                AlertKind::Critical | AlertKind::KeyRejected | AlertKind::KeyExpiresTomorrow | AlertKind::SignInEnded | AlertKind::SignInEndsTomorrow => {
+                    "dialog-error"
+                }
             });
             n.urgency(match alert.kind {
-                AlertKind::Low | AlertKind::Forecast | AlertKind::ReloadMissed | AlertKind::KeyExpiresInAWeek => notify_rust::Urgency::Normal,
+                AlertKind::Low | AlertKind::Forecast | AlertKind::ReloadMissed | AlertKind::KeyExpiresInAWeek | AlertKind::SignInEndsIn2Days => {
+                    notify_rust::Urgency::Normal
+                }
                 AlertKind::Spike => notify_rust::Urgency::Critical,
-                AlertKind::Critical | AlertKind::KeyRejected | AlertKind::KeyExpiresTomorrow => notify_rust::Urgency::Critical,
+                AlertKind::Critical | AlertKind::KeyRejected | AlertKind::KeyExpiresTomorrow | AlertKind::SignInEnded | AlertKind::SignInEndsTomorrow => {
+                    notify_rust::Urgency::Critical
+                }
             });
             let link = link_for(alert.kind);
             n.action("default", match link {
                 Link::ApiKeys => "Open HeyGen API keys",
+                Link::HeyGenCli => "How to sign in with HeyGen's CLI",
                 _ => "Open HeyGen billing",
             });
             let handle = n.show().map_err(|e| e.to_string())?;

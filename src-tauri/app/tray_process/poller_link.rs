@@ -45,6 +45,7 @@ impl TrayProcess {
             }
             self.tell_accounts(&settings, unlock);
             told.accounts = Some(accounts);
+            self.accounts_changed.notify_one();
         }
         drop(told);
         self.redraw.notify_one();

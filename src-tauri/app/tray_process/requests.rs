@@ -56,6 +56,7 @@ impl TrayProcess {
                     enabled: Some(enabled),
                     verify: true,
                     only_new: is_new,
+                    link: None,
                 };
                 let saved = self.service.save(request).await.map_err(|e| match e {
                     ServiceError::NotVerified(e) => format!("Not saved: {e}"),
@@ -90,12 +91,14 @@ impl TrayProcess {
                 if self.demo.is_some() {
                     return Err(DEMO_ACCOUNTS.into());
                 }
-                let imported = self.service.import_heygen_cli(name.trim(), true).await.map_err(|e| match e {
+                let imported = self.service.import_heygen_cli(name.trim(), true, true).await.map_err(|e| match e {
                     ServiceError::NotVerified(e) => format!("Not imported: {e}"),
                     e => e.to_string(),
                 });
                 self.after_change().await;
-                Ok(Value::String(imported?.0.message("Imported")))
+                let file = heygen_tray_core::sign_in::shown(&heygen_tray_core::heygen_cli::credentials_path());
+                let said = imported?.0.message("Imported");
+                Ok(Value::String(format!("{}. It follows {file}: when HeyGen's CLI signs in again, the new sign-in is taken.", said.trim_end_matches('.'))))
             }
             Request::OpenWindow { page, account } => {
                 let page = Page::parse(&page).ok_or("unknown window")?;
@@ -218,6 +221,7 @@ impl TrayProcess {
                     enabled: a.enabled,
                     username: a.username.clone(),
                     billing_type: a.billing_type.clone(),
+                    linked: a.heygen_cli_credentials.as_deref().map(heygen_tray_core::sign_in::shown),
                     notes: notes_for(a, &snapshots, &settings),
                 }
             })
@@ -265,6 +269,8 @@ struct AccountRow {
     enabled: bool,
     username: Option<String>,
     billing_type: Option<String>,
+    /// The HeyGen CLI credentials file it follows, as shown (`~/.heygen/credentials`).
+    linked: Option<String>,
     /// What the account list explains from the latest figures.
     #[serde(flatten)]
     notes: AccountNotes,

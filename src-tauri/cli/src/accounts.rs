@@ -48,13 +48,17 @@ pub enum AccountsCommand {
         #[arg(long)]
         disable: bool,
     },
-    /// Import the API key or OAuth tokens of HeyGen's official CLI.
+    /// Import the API key or OAuth tokens of HeyGen's official CLI; the account then
+    /// follows the CLI's credentials file (new tokens there are taken into the keyring).
     ImportHeygenCli {
         /// Name of the new account.
         #[arg(long, default_value = "heygen-cli")]
         name: String,
         #[arg(long)]
         no_verify: bool,
+        /// Take the key or tokens once, without following the file afterwards.
+        #[arg(long)]
+        no_link: bool,
     },
 }
 
@@ -96,19 +100,25 @@ pub fn run(command: AccountsCommand) -> i32 {
                 Err(e) => fail(&e),
             }
         }
-        AccountsCommand::ImportHeygenCli { name, no_verify } => {
+        AccountsCommand::ImportHeygenCli { name, no_verify, no_link } => {
             if let Err(e) = settings::validate_name(&name) {
                 return usage_error(&e);
             }
             let Some(service) = service(accounts, no_verify) else { return super::EXIT_USAGE };
-            let imported = super::runtime().block_on(service.import_heygen_cli(&name, !no_verify));
+            let imported = super::runtime().block_on(service.import_heygen_cli(&name, !no_verify, !no_link));
             let saved = imported.map(|(saved, user)| {
                 if let Some(user) = &user {
                     println!("Found HeyGen CLI credentials for {user}.");
                 }
                 saved
             });
-            report(saved, no_verify)
+            let linked = saved.is_ok() && !no_link;
+            let code = report(saved, no_verify);
+            if linked {
+                let file = heygen_tray_core::sign_in::shown(&heygen_tray_core::heygen_cli::credentials_path());
+                println!("It follows {file}: when HeyGen's CLI signs in again or renews its tokens, the new ones are taken into the keyring.");
+            }
+            code
         }
     }
 }
@@ -232,6 +242,7 @@ fn list(accounts: &Accounts, as_json: bool) -> i32 {
                     "enabled": a.enabled,
                     "username": a.username,
                     "billing_type": a.billing_type,
+                    "heygen_cli_credentials": a.heygen_cli_credentials,
                 })
             })
             .collect();
@@ -246,7 +257,8 @@ fn list(accounts: &Accounts, as_json: bool) -> i32 {
             };
             let who = a.username.as_deref().map(|u| format!("  {u}")).unwrap_or_default();
             let off = if a.enabled { "" } else { "  (disabled)" };
-            println!("{}  {}  {}  {}{who}{off}", a.name, a.auth.label(), key, thresholds_text(&a.thresholds));
+            let link = a.heygen_cli_credentials.as_deref().map(|p| format!("  follows {}", heygen_tray_core::sign_in::shown(p))).unwrap_or_default();
+            println!("{}  {}  {}  {}{who}{off}{link}", a.name, a.auth.label(), key, thresholds_text(&a.thresholds));
         }
     }
     for (a, key) in &rows {

@@ -140,12 +140,28 @@ pub(crate) fn accounts_to_check(accounts: &Accounts) -> (Vec<AccountConfig>, Vec
                 credential: Credential::ApiKey(Secret::new(k)),
                 thresholds: ThresholdOverride::default(),
                 refresh: None,
+                sign_in: None,
             }],
             _ => Vec::new(),
         };
         return (env, Vec::new());
     }
+    follow_links(accounts);
+    let loaded = accounts.settings.load();
     accounts.load_for_polling(&loaded.settings, heygen_tray_core::accounts::Unlock::Once)
+}
+
+/// Takes what HeyGen's CLI renewed into the keyring first, for linked accounts; a
+/// linked file that cannot be read is said on standard error (the stored sign-in serves).
+fn follow_links(accounts: &Accounts) {
+    use heygen_tray_core::cli_link::Followed;
+    for (name, followed) in accounts.follow_links() {
+        match followed {
+            Ok(Followed::Unusable(why)) => eprintln!("warning: \"{name}\" follows HeyGen's CLI, whose credentials cannot be used now ({why}); its stored sign-in is used."),
+            Ok(_) => {}
+            Err(e) => eprintln!("warning: the renewed sign-in of \"{name}\" could not be taken from HeyGen's CLI: {e}"),
+        }
+    }
 }
 
 fn status_command(args: StatusArgs) -> i32 {
@@ -215,6 +231,10 @@ fn from_the_api(base: ApiBase, store: &Accounts, run_override: &ThresholdOverrid
             let now = chrono::Utc::now();
             let fetched = client.fetch_account(&a.credential, a.refresh.as_ref(), now).await;
             let mut snap = AccountSnapshot::new(a.name, a.thresholds.with(run_override));
+            snap.sign_in = a.sign_in;
+            if let (Some(s), Some(t)) = (&mut snap.sign_in, &fetched.new_tokens) {
+                s.expires_at = t.expires_at;
+            }
             snap.record(fetched.result, chrono::Utc::now());
             // Renewed tokens are stored as they are renewed; only those that could not be are saved here.
             (snap, fetched.new_tokens.filter(|_| fetched.unsaved))

@@ -57,11 +57,14 @@ pub struct ErrorRow {
     pub request_id: Option<String>,
 }
 
-/// A short headline for a failed fetch.
-fn error_headline(e: &heygen_tray_core::api::ApiError) -> &'static str {
+/// A short headline for a failed fetch ("Sign-in expired" for an OAuth account).
+fn error_headline(s: &AccountSnapshot, e: &heygen_tray_core::api::ApiError) -> String {
     use heygen_tray_core::api::ErrorKind::*;
+    if let Some(words) = heygen_tray_core::sign_in::ended(s) {
+        return heygen_tray_core::words::capitalised(words);
+    }
     if e.lacks_scope() {
-        return "Key lacks account:read scope";
+        return "Key lacks account:read scope".into();
     }
     match e.kind {
         Unauthorized => "Key rejected",
@@ -72,6 +75,7 @@ fn error_headline(e: &heygen_tray_core::api::ApiError) -> &'static str {
         InvalidResponse => "Unreadable answer",
         Keyring => "Key unavailable",
     }
+    .into()
 }
 
 impl Report {
@@ -162,7 +166,7 @@ fn row(s: &AccountSnapshot, source: Source, stale: bool) -> Row {
         billing_type: summary.and_then(|x| x.billing_type.clone()),
         level: s.state(),
         headline: match (&s.error, summary) {
-            (Some(e), _) => error_headline(e).to_string(),
+            (Some(e), _) => error_headline(s, e),
             (None, Some(x)) => x.headline.clone(),
             (None, None) => "Not fetched yet".to_string(),
         },

@@ -8,6 +8,7 @@ use crate::billing::{summarize, Summary, ThresholdOverride};
 use crate::keystore::{Availability, KeyringError, Keystore, StoredSecret};
 use crate::poller::AccountConfig;
 use crate::settings::{self, Account, AuthKind, SaveError, Settings};
+use crate::sign_in::SignIn;
 use crate::snapshot::AccountSnapshot;
 
 #[derive(Debug, thiserror::Error)]
@@ -59,9 +60,10 @@ impl Accounts {
         Accounts { settings: settings::Store::default_location(), keystore: Keystore::default() }
     }
 
-    /// Saves a key (keyring first, then settings). A new account whose settings cannot
-    /// be written has its keyring entry removed again.
-    pub fn add(&self, name: &str, secret: &StoredSecret, verified: Option<&Summary>) -> Result<Added, AccountError> {
+    /// Saves a key (keyring first, then settings), with the HeyGen CLI credentials file
+    /// it follows from now on (`link`; `None`, a key given by hand, ends a link). A new
+    /// account whose settings cannot be written has its keyring entry removed again.
+    pub fn add(&self, name: &str, secret: &StoredSecret, verified: Option<&Summary>, link: Option<&std::path::Path>) -> Result<Added, AccountError> {
         settings::validate_name(name).map_err(AccountError::InvalidName)?;
         let auth = match secret {
             StoredSecret::ApiKey(_) => AuthKind::ApiKey,
@@ -77,6 +79,8 @@ impl Accounts {
             let a = s.account_mut(name).expect("just ensured");
             a.auth = auth;
             a.key_changed_at = Some(chrono::Utc::now());
+            a.heygen_cli_credentials = link.map(std::path::Path::to_path_buf);
+            a.heygen_cli_seen = link.and_then(crate::cli_link::modified);
             a.token_expires_at = match secret {
                 StoredSecret::OAuth(t) => t.expires_at,
                 StoredSecret::ApiKey(_) => None,
@@ -143,11 +147,20 @@ impl Accounts {
     }
 
     /// Writes tokens to the keyring (in place), then their expiry to the settings.
-    fn store_tokens(&self, name: &str, tokens: &OAuthTokens) -> Result<(), AccountError> {
-        self.keystore.set(name, &StoredSecret::OAuth(tokens.clone()))?;
+    pub(crate) fn store_tokens(&self, name: &str, tokens: &OAuthTokens) -> Result<(), AccountError> {
+        self.store_renewed(name, &StoredSecret::OAuth(tokens.clone()))
+    }
+
+    /// Writes a renewed key or tokens of the same sign-in to the keyring (in place),
+    /// then marks the account renewed (not replaced: its alerts are remembered).
+    pub(crate) fn store_renewed(&self, name: &str, secret: &StoredSecret) -> Result<(), AccountError> {
+        self.keystore.set(name, secret)?;
         self.settings.update(|s| {
             if let Some(a) = s.account_mut(name) {
-                a.token_expires_at = tokens.expires_at;
+                if let StoredSecret::OAuth(t) = secret {
+                    a.token_expires_at = t.expires_at;
+                }
+                a.key_renewed_at = Some(chrono::Utc::now());
             }
         })?;
         Ok(())
@@ -185,11 +198,8 @@ impl Accounts {
                 continue;
             }
             match self.keystore.get(&a.name, a.auth) {
-                Ok(secret) => out.push(Ok(AccountConfig {
-                    name: a.name.clone(),
-                    credential: secret.credential(),
-                    thresholds: a.thresholds,
-                    refresh: match (&secret, &client_id) {
+                Ok(secret) => {
+                    let refresh = match (&secret, &client_id) {
                         (StoredSecret::OAuth(t), Some(id)) => t.refresh_token.as_ref().map(|r| Refresh {
                             account: a.name.clone(),
                             client_id: id.clone(),
@@ -197,8 +207,15 @@ impl Accounts {
                             expires_at: t.expires_at,
                         }),
                         _ => None,
-                    },
-                })),
+                    };
+                    let sign_in = match &secret {
+                        StoredSecret::OAuth(t) => {
+                            Some(SignIn { expires_at: t.expires_at, renewable: refresh.is_some(), linked: a.heygen_cli_credentials.clone() })
+                        }
+                        StoredSecret::ApiKey(_) => None,
+                    };
+                    out.push(Ok(AccountConfig { name: a.name.clone(), credential: secret.credential(), thresholds: a.thresholds, refresh, sign_in }))
+                }
                 Err(e) => {
                     tracing::debug!("the key of {} could not be read: {e}", a.name);
                     if matches!(e, KeyringError::Locked(_) | KeyringError::Unavailable(_)) {

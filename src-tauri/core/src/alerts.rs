@@ -7,10 +7,12 @@
 mod expiry;
 mod memory;
 mod reload;
+mod sign_in;
 pub mod spike;
 
 pub use memory::AlertMemory;
 pub use expiry::{decide_expiry, describe as describe_key, warning as key_warning};
+pub use sign_in::decide_sign_in;
 pub use reload::{covered_below, decide_reload, explain as explain_reload, reload_of, GRACE as RELOAD_GRACE};
 
 use crate::billing::{margin, Level};
@@ -31,6 +33,12 @@ pub enum AlertKind {
     KeyExpiresTomorrow,
     /// Spending far above the usual pace (see [`spike`]).
     Spike,
+    /// An OAuth account's sign-in expired or was revoked (its "key rejected").
+    SignInEnded,
+    /// A sign-in the app cannot renew ends within 2 days (see [`sign_in`]).
+    SignInEndsIn2Days,
+    /// It ends within a day.
+    SignInEndsTomorrow,
 }
 
 /// A notification to send.
@@ -49,7 +57,20 @@ pub fn decide(snap: &AccountSnapshot, memory: &AlertMemory, paused: bool) -> (Op
     let mut memory = memory.clone();
     let mut alert = None;
     if let Some(e) = &snap.error {
-        if e.is_auth_rejected() && !memory.key_rejected_sent {
+        if let (Some(words), Some(sign_in), false) = (crate::sign_in::ended(snap), &snap.sign_in, memory.key_rejected_sent) {
+            alert = Some(Alert {
+                account: snap.name.clone(),
+                kind: AlertKind::SignInEnded,
+                summary: format!("HeyGen {words}: {}", snap.name),
+                body: format!(
+                    "{} of {} {}, so its balance is not being watched. To go on, {}.",
+                    if sign_in.linked.is_some() { "The HeyGen CLI sign-in" } else { "The OAuth sign-in" },
+                    snap.name,
+                    if words.ends_with("expired") { "has expired" } else { "was revoked" },
+                    sign_in.how_to_renew()
+                ),
+            });
+        } else if e.is_auth_rejected() && !memory.key_rejected_sent {
             alert = Some(Alert {
                 account: snap.name.clone(),
                 kind: AlertKind::KeyRejected,
@@ -105,7 +126,7 @@ pub fn mark_sent(memory: &mut AlertMemory, kind: AlertKind) {
             memory.critical_sent = true;
             memory.low_sent = true;
         }
-        AlertKind::KeyRejected => memory.key_rejected_sent = true,
+        AlertKind::KeyRejected | AlertKind::SignInEnded => memory.key_rejected_sent = true,
         AlertKind::Forecast => memory.forecast_sent = true,
         // It says the balance is low and why: no low alert after it in this episode.
         AlertKind::ReloadMissed => {
@@ -115,6 +136,8 @@ pub fn mark_sent(memory: &mut AlertMemory, kind: AlertKind) {
         AlertKind::KeyExpiresInAWeek => memory.key_reminded_days = Some(memory.key_reminded_days.unwrap_or(7).min(7)),
         AlertKind::KeyExpiresTomorrow => memory.key_reminded_days = Some(1),
         AlertKind::Spike => memory.spike_sent = true,
+        AlertKind::SignInEndsIn2Days => memory.key_reminded_days = Some(memory.key_reminded_days.unwrap_or(2).min(2)),
+        AlertKind::SignInEndsTomorrow => memory.key_reminded_days = Some(1),
     }
 }
 
@@ -246,6 +269,24 @@ mod tests {
         let mut stale = snap(1.0);
         stale.record(Err(ApiError::new(ErrorKind::Network, "offline")), chrono::Utc::now());
         assert_eq!(decide(&stale, &AlertMemory::default(), false).0, None);
+    }
+
+    #[test]
+    fn an_ended_sign_in_says_sign_in_expired_once_not_key_rejected() {
+        use crate::sign_in::SignIn;
+        let now = chrono::Utc::now();
+        let mut s = snap(50.0);
+        s.sign_in = Some(SignIn { expires_at: Some(now - chrono::Duration::hours(1)), renewable: false, linked: Some("/h/.heygen/credentials".into()) });
+        s.record(Err(ApiError::new(ErrorKind::Unauthorized, "no")), now);
+        let (a, mut m) = decide(&s, &AlertMemory::default(), false);
+        let a = a.unwrap();
+        assert_eq!((a.kind, a.summary.as_str()), (AlertKind::SignInEnded, "HeyGen sign-in expired: work"));
+        assert!(a.body.starts_with("The HeyGen CLI sign-in of work has expired") && a.body.contains("`heygen auth login`"), "{}", a.body);
+        mark_sent(&mut m, a.kind);
+        assert_eq!(decide(&s, &m, false).0, None, "once");
+        s.sign_in.as_mut().unwrap().expires_at = Some(now + chrono::Duration::days(3));
+        let (a, _) = decide(&s, &AlertMemory::default(), false);
+        assert_eq!(a.unwrap().summary, "HeyGen sign-in revoked: work");
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub struct Imported {
     pub secret: StoredSecret,
     /// The `user` block's username or email, when present.
     pub user: Option<String>,
+    /// The `user` block's username alone (HeyGen's `username`, as `/v3/users/me` says it).
+    pub username: Option<String>,
 }
 
 /// Reads and parses the credentials file; errors are sentences for the user.
@@ -49,7 +51,7 @@ pub fn parse(text: &str) -> Result<Imported, String> {
         Ok(v) => v,
         Err(_) => {
             return legacy_key(text)
-                .map(|key| Imported { secret: StoredSecret::ApiKey(Secret::new(key)), user: None })
+                .map(|key| Imported { secret: StoredSecret::ApiKey(Secret::new(key)), user: None, username: None })
                 .ok_or_else(|| "it is neither JSON nor a single API key on one line".to_string())
         }
     };
@@ -57,11 +59,13 @@ pub fn parse(text: &str) -> Result<Imported, String> {
         .iter()
         .find_map(|k| v["user"][k].as_str())
         .map(str::to_string);
+    let username = v["user"]["username"].as_str().filter(|u| !u.is_empty()).map(str::to_string);
+    // An API key wins over tokens beside it, as HeyGen's CLI chooses.
     if let Some(key) = v["api_key"].as_str().filter(|k| !k.trim().is_empty()) {
-        return Ok(Imported { secret: StoredSecret::ApiKey(Secret::new(key)), user });
+        return Ok(Imported { secret: StoredSecret::ApiKey(Secret::new(key)), user, username });
     }
     match oauth_tokens(&v["oauth"]) {
-        Some(tokens) => Ok(Imported { secret: StoredSecret::OAuth(tokens), user }),
+        Some(tokens) => Ok(Imported { secret: StoredSecret::OAuth(tokens), user, username }),
         None => Err("it holds neither an api_key nor oauth tokens".into()),
     }
 }

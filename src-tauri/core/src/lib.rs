@@ -9,6 +9,7 @@
 //! read the running app's figures.
 
 pub mod accounts;
+pub mod cli_link;
 pub mod alerts;
 pub mod api;
 pub mod billing;
@@ -23,11 +24,13 @@ pub mod poller;
 pub mod secret;
 pub mod service;
 pub mod settings;
+pub mod sign_in;
 pub mod snapshot;
 pub mod spend;
 pub mod text;
 pub mod tray_icon;
 pub mod view;
+pub mod words;
 
 /// Exit code for bad usage (unknown flag, bad value), shared by both binaries.
 pub const EXIT_USAGE: i32 = 64;

@@ -44,12 +44,15 @@ pub struct SaveAccount {
     pub verify: bool,
     /// Refuse when an account of this name exists (the "Add account" form).
     pub only_new: bool,
+    /// The HeyGen CLI credentials file the new key came from and is followed from now
+    /// on (an import); `None` with a new key ends a link.
+    pub link: Option<std::path::PathBuf>,
 }
 
 impl SaveAccount {
     /// A new key for `name`, checked with HeyGen unless `verify` is false.
     pub fn key(name: &str, secret: StoredSecret, verify: bool) -> SaveAccount {
-        SaveAccount { name: name.to_string(), secret: Some(secret), thresholds: None, enabled: None, verify, only_new: false }
+        SaveAccount { name: name.to_string(), secret: Some(secret), thresholds: None, enabled: None, verify, only_new: false, link: None }
     }
 }
 
@@ -180,7 +183,7 @@ impl Service {
     /// to), then stored in the keyring (in place for an existing account); a key
     /// HeyGen rejects is not stored. Without a key only thresholds and enabled change.
     pub async fn save(&self, request: SaveAccount) -> Result<Saved> {
-        let SaveAccount { name, secret, thresholds, enabled, verify, only_new } = request;
+        let SaveAccount { name, secret, thresholds, enabled, verify, only_new, link } = request;
         settings::validate_name(&name).map_err(ServiceError::Input)?;
         if let Some(t) = &thresholds {
             t.validate().map_err(|e| ServiceError::Input(format!("Check the thresholds: {e}.")))?;
@@ -205,7 +208,7 @@ impl Service {
         self.blocking(move || {
             let (mut updated, mut notice, mut mask) = (exists, None, None);
             if let Some(secret) = &secret {
-                let added = accounts.add(&name, secret, verified.as_ref())?;
+                let added = accounts.add(&name, secret, verified.as_ref(), link.as_deref())?;
                 (updated, notice, mask) = (added.updated, added.notice, Some(secret.mask()));
             }
             if thresholds.is_some() || enabled.is_some() {
@@ -228,17 +231,21 @@ impl Service {
         Ok(self.accounts.remove(name)?)
     }
 
-    /// Imports the HeyGen CLI's key or tokens as account `name`; also says whose
-    /// credentials the file named, when it does.
-    pub async fn import_heygen_cli(&self, name: &str, verify: bool) -> Result<(Saved, Option<String>)> {
-        self.import_from(&crate::heygen_cli::credentials_path(), name, verify).await
+    /// Imports the HeyGen CLI's key or tokens as account `name`, linked to the file
+    /// (see `cli_link`) unless `link` is false; also says whose credentials the file
+    /// named, when it does.
+    pub async fn import_heygen_cli(&self, name: &str, verify: bool, link: bool) -> Result<(Saved, Option<String>)> {
+        self.import_from(&crate::heygen_cli::credentials_path(), name, verify, link).await
     }
 
-    async fn import_from(&self, path: &Path, name: &str, verify: bool) -> Result<(Saved, Option<String>)> {
+    async fn import_from(&self, path: &Path, name: &str, verify: bool, link: bool) -> Result<(Saved, Option<String>)> {
         settings::validate_name(name).map_err(ServiceError::Input)?;
-        let path = path.to_path_buf();
-        let imported = self.blocking(move || crate::heygen_cli::read_from(&path).map_err(ServiceError::Import)).await?;
-        let saved = self.save(SaveAccount::key(name, imported.secret, verify)).await?;
+        // The link names the file wherever the import was run from.
+        let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let file = path.clone();
+        let imported = self.blocking(move || crate::heygen_cli::read_from(&file).map_err(ServiceError::Import)).await?;
+        let request = SaveAccount { link: link.then_some(path), ..SaveAccount::key(name, imported.secret, verify) };
+        let saved = self.save(request).await?;
         Ok((saved, imported.user))
     }
 

@@ -57,6 +57,18 @@ pub struct Account {
     /// When the key in the keyring was last replaced, so a running app notices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_changed_at: Option<DateTime<Utc>>,
+    /// When the tokens in the keyring were last renewed in place (the same sign-in,
+    /// new tokens), so a running app reads them again without forgetting its alerts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_renewed_at: Option<DateTime<Utc>>,
+    /// The HeyGen CLI credentials file this account follows (see `cli_link`): set by
+    /// an import, ended by a key given by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heygen_cli_credentials: Option<PathBuf>,
+    /// When that file was last changed as this app last took it (its modification
+    /// time), so an unchanged file is not read again and never undoes a renewal here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heygen_cli_seen: Option<DateTime<Utc>>,
 }
 
 impl Account {
@@ -70,6 +82,9 @@ impl Account {
             username: None,
             billing_type: None,
             key_changed_at: None,
+            key_renewed_at: None,
+            heygen_cli_credentials: None,
+            heygen_cli_seen: None,
         }
     }
 }

@@ -107,6 +107,9 @@ pub struct AccountSnapshot {
     /// How the interval was chosen, with automatic polling ("automatic, every 2 min (near a threshold)").
     #[serde(default)]
     pub polling: Option<String>,
+    /// An OAuth account's sign-in (its expiry, renewal, link); `None` for API keys.
+    #[serde(default)]
+    pub sign_in: Option<crate::sign_in::SignIn>,
 }
 
 impl AccountSnapshot {
@@ -122,6 +125,7 @@ impl AccountSnapshot {
             key_checked_at: None,
             next_check_at: None,
             polling: None,
+            sign_in: None,
         }
     }
 

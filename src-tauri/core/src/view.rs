@@ -44,11 +44,6 @@ fn short_headline(s: &AccountSnapshot) -> String {
     }
 }
 
-fn capitalized(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
-}
-
 /// The key HeyGen said was revoked or expired, when that is why it is rejected.
 fn dead_key(s: &AccountSnapshot) -> Option<String> {
     let rejected = s.error.as_ref().is_some_and(|e| e.is_auth_rejected());
@@ -56,9 +51,10 @@ fn dead_key(s: &AccountSnapshot) -> Option<String> {
     Some(format!("key {status}"))
 }
 
-/// [`problem`], saying "key revoked" rather than "key rejected" when HeyGen said so.
+/// [`problem`], saying "key revoked" rather than "key rejected" when HeyGen said so,
+/// and "sign-in expired" for an OAuth account.
 fn account_problem(s: &AccountSnapshot, e: &ApiError) -> String {
-    dead_key(s).unwrap_or_else(|| problem(e).to_string())
+    dead_key(s).or_else(|| crate::sign_in::ended(s).map(str::to_string)).unwrap_or_else(|| problem(e).to_string())
 }
 
 /// A few words for an error.
@@ -241,7 +237,7 @@ pub fn cards(snaps: &[AccountSnapshot], forecasts: &Forecasts, now: DateTime<Utc
             days_left: forecasts.get(&s.name).and_then(|f| f.days_left(now)),
             name: s.name.clone(),
             // A card's headline is a sentence's start ("Key rejected"), as its action is.
-            headline: capitalized(&short_headline(s)),
+            headline: crate::words::capitalised(&short_headline(s)),
             level: s.level(),
             icon: icon_state(s),
             stale: s.is_stale(),
@@ -253,6 +249,7 @@ pub fn cards(snaps: &[AccountSnapshot], forecasts: &Forecasts, now: DateTime<Utc
             attempted_at: s.attempted_at,
             error: s.error.as_ref().map(|e| {
                 let (action, fix) = match e.kind {
+                    ErrorKind::Unauthorized if s.sign_in.is_some() => sign_in_action(s),
                     ErrorKind::Unauthorized => ("Key rejected — replace it in Settings".to_string(), true),
                     ErrorKind::Forbidden if e.lacks_scope() => (
                         "This key lacks the account:read scope — create a key with it in HeyGen (Settings → API), then replace it in Settings".to_string(),
@@ -275,6 +272,16 @@ pub fn cards(snaps: &[AccountSnapshot], forecasts: &Forecasts, now: DateTime<Utc
             }),
         })
         .collect()
+}
+
+/// What to do about an OAuth sign-in HeyGen turned away; Settings helps only when it
+/// does not follow HeyGen's CLI (which signs in again outside the app).
+fn sign_in_action(s: &AccountSnapshot) -> (String, bool) {
+    let words = crate::words::capitalised(crate::sign_in::ended(s).unwrap_or("sign-in expired"));
+    match s.sign_in.as_ref().is_some_and(|x| x.linked.is_some()) {
+        true => (format!("{words} — sign in again with HeyGen's CLI (heygen auth login); the app picks it up"), false),
+        false => (format!("{words} — sign in again, then import it or add a new token in Settings"), true),
+    }
 }
 
 #[cfg(test)]

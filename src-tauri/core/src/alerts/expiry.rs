@@ -5,15 +5,17 @@
 use super::{Alert, AlertKind};
 use crate::alerts::AlertMemory;
 use crate::snapshot::AccountSnapshot;
-use chrono::{DateTime, Duration, Local, Utc};
+use crate::words::{capitalised, day, within};
+use chrono::{DateTime, Duration, Utc};
 
 /// Where to make a new key.
 const NEW_KEY: &str = "create a new key in HeyGen (Settings → API, https://app.heygen.com/settings?nav=API) and replace it in Settings";
 
 /// One line about the key, and whether it needs the user (expiring within 7 days,
-/// expired, revoked). `None` when HeyGen said nothing about it.
+/// expired, revoked); for an OAuth account, about its sign-in (`crate::sign_in`).
+/// `None` when HeyGen said nothing about the key.
 pub fn describe(snap: &AccountSnapshot, now: DateTime<Utc>) -> Option<(String, bool)> {
-    let key = snap.key.as_ref()?;
+    let Some(key) = snap.key.as_ref() else { return crate::sign_in::describe(snap, now) };
     let name = key.key_name.as_deref().map_or("This key".to_string(), |n| format!("Key “{n}”"));
     if key.is_dead() {
         let status = key.dead_status().unwrap_or_default();
@@ -30,9 +32,9 @@ pub fn describe(snap: &AccountSnapshot, now: DateTime<Utc>) -> Option<(String, b
 }
 
 /// A few words for the tray's tooltip, only when the key needs the user: "key expires
-/// in 5 days", "key expired", "key revoked".
+/// in 5 days", "key expired", "key revoked" (or of the sign-in: "sign-in ends in 20 hours").
 pub fn warning(snap: &AccountSnapshot, now: DateTime<Utc>) -> Option<String> {
-    let key = snap.key.as_ref()?;
+    let Some(key) = snap.key.as_ref() else { return crate::sign_in::warning(snap, now) };
     if key.is_dead() {
         return Some(format!("key {}", key.dead_status().unwrap_or_default()));
     }
@@ -78,28 +80,6 @@ pub fn decide_expiry(snap: &AccountSnapshot, memory: &AlertMemory, now: DateTime
         ),
     };
     (Some(alert), memory)
-}
-
-/// "in 5 days", "in 20 hours", "in 40 minutes".
-fn within(left: Duration) -> String {
-    let hours = left.num_minutes() as f64 / 60.0;
-    if hours < 1.0 {
-        format!("in {} minutes", left.num_minutes().max(1))
-    } else if hours < 36.0 {
-        let h = hours.round() as i64;
-        format!("in {h} hour{}", if h == 1 { "" } else { "s" })
-    } else {
-        format!("in {} days", (hours / 24.0).round())
-    }
-}
-
-fn day(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Local).format("%-d %b %Y").to_string()
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use crate::api::oauth::{OAuthTokens, Refresh};
 use crate::api::{ApiError, Client, Credential, KeyInfo, UserMe};
 use crate::billing::ThresholdOverride;
 use crate::clock::Clock;
+use crate::sign_in::SignIn;
 use crate::snapshot::AccountSnapshot;
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -41,6 +42,8 @@ pub struct AccountConfig {
     pub thresholds: ThresholdOverride,
     /// How to renew an OAuth token, when possible.
     pub refresh: Option<Refresh>,
+    /// An OAuth account's sign-in: its expiry, and the HeyGen CLI file it follows.
+    pub sign_in: Option<SignIn>,
 }
 
 struct Polled {
@@ -83,6 +86,8 @@ pub struct Job {
     now: DateTime<Utc>,
     /// Ask HeyGen about the key itself instead of the balance.
     key_only: bool,
+    /// The HeyGen CLI credentials file the account follows (OAuth only).
+    linked: Option<std::path::PathBuf>,
 }
 
 /// A finished request.
@@ -113,7 +118,14 @@ impl Job {
             let key = self.client.key_self(&self.credential).await;
             return Done { name, generation, result: None, new_tokens: None, unsaved: false, key: Some(key) };
         }
-        let fetched = self.client.fetch_account(&self.credential, self.refresh.as_ref(), self.now).await;
+        let mut fetched = self.client.fetch_account(&self.credential, self.refresh.as_ref(), self.now).await;
+        if let Some(file) = self.linked.as_ref().filter(|_| fetched.result.as_ref().is_err_and(ApiError::is_auth_rejected)) {
+            // HeyGen's CLI may have renewed the sign-in a moment ago (the old token
+            // stops working at once): its file is read before the sign-in is called over.
+            if let Some(again) = crate::cli_link::retry_with_file(&self.client, file, &self.credential, self.now).await {
+                fetched = again;
+            }
+        }
         match &fetched.result {
             Ok(_) => tracing::debug!("fetched"),
             Err(e) => tracing::warn!(kind = e.kind.as_str(), "fetch failed: {e}"),
@@ -248,6 +260,7 @@ impl Poller {
                 Some(i) => {
                     let (_, mut p) = old.remove(i);
                     p.refresh = config.refresh;
+                    p.snapshot.sign_in = config.sign_in;
                     if p.credential != config.credential {
                         p.key_check_at = key_check_from(&config.credential, now).filter(|_| self.key_checks);
                         p.key_in_flight = false;
@@ -275,7 +288,7 @@ impl Poller {
                         Some(fast) => Schedule::unclamped(fast, now),
                         None => Schedule::new(self.interval, now),
                     },
-                    snapshot: AccountSnapshot::new(config.name.clone(), config.thresholds),
+                    snapshot: AccountSnapshot { sign_in: config.sign_in, ..AccountSnapshot::new(config.name.clone(), config.thresholds) },
                 },
             };
             self.accounts.push((config.name, polled));
@@ -380,6 +393,7 @@ impl Poller {
                 generation: p.generation,
                 credential: p.credential.clone(),
                 refresh: p.refresh.clone(),
+                linked: p.snapshot.sign_in.as_ref().and_then(|s| s.linked.clone()),
                 client: self.client.clone(),
                 now,
             });
@@ -403,6 +417,9 @@ impl Poller {
             if let (Some(r), Some(new)) = (&mut p.refresh, &tokens.refresh_token) {
                 r.refresh_token = new.clone();
                 r.expires_at = tokens.expires_at;
+            }
+            if let Some(s) = &mut p.snapshot.sign_in {
+                s.expires_at = tokens.expires_at;
             }
             if done.unsaved {
                 self.renewed.push((done.name.clone(), tokens));

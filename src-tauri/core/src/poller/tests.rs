@@ -15,6 +15,7 @@ async fn a_panic_in_a_poll_becomes_an_error_and_the_schedule_goes_on() {
         credential: Credential::ApiKey(Secret::new("k")),
         thresholds: ThresholdOverride::default(),
         refresh: None,
+        sign_in: None,
     }]);
     let job = poller.take_due().pop().expect("due at start");
     assert_eq!(poller.next_due(), None, "in flight");
@@ -54,6 +55,7 @@ async fn automatic_polling_follows_the_figures_and_battery_with_a_manual_clock()
         credential: Credential::OAuth(Secret::new("t")),
         thresholds: ThresholdOverride::default(),
         refresh: None,
+        sign_in: None,
     }]);
     // Polls at each due time; the delay until the next one.
     let step = |poller: &mut Poller, balance: f64| {
@@ -92,7 +94,7 @@ async fn automatic_polling_follows_the_figures_and_battery_with_a_manual_clock()
 #[tokio::test]
 async fn after_a_restart_the_history_says_the_account_was_quiet() {
     let (clock, mut poller) = automatic_poller();
-    let config = |name: &str| AccountConfig { name: name.into(), credential: Credential::OAuth(Secret::new("t")), thresholds: ThresholdOverride::default(), refresh: None };
+    let config = |name: &str| AccountConfig { name: name.into(), credential: Credential::OAuth(Secret::new("t")), thresholds: ThresholdOverride::default(), refresh: None, sign_in: None };
     poller.set_accounts(vec![config("a"), config("b")]);
     // $50 for the last 4 hours on both, recalled before "a" is polled and after "b" is.
     let sample = |account: &str, hours: i64| crate::history::Sample {
@@ -118,7 +120,7 @@ async fn after_a_restart_the_history_says_the_account_was_quiet() {
 #[tokio::test]
 async fn the_key_check_takes_a_slot_of_its_own_a_minute_from_every_poll() {
     let (clock, mut poller) = automatic_poller();
-    poller.set_accounts(vec![AccountConfig { name: "k".into(), credential: Credential::ApiKey(Secret::new("k")), thresholds: ThresholdOverride::default(), refresh: None }]);
+    poller.set_accounts(vec![AccountConfig { name: "k".into(), credential: Credential::ApiKey(Secret::new("k")), thresholds: ThresholdOverride::default(), refresh: None, sign_in: None }]);
     // Steps to each due time and answers it: $10.50 falling $0.50 a poll, near the
     // $10 threshold (every 1–2 min), with the key check due at once and again a day later.
     let mut starts: Vec<(DateTime<Utc>, bool)> = Vec::new();
@@ -153,7 +155,7 @@ async fn the_key_check_takes_a_slot_of_its_own_a_minute_from_every_poll() {
 #[tokio::test]
 async fn a_rejected_key_is_asked_about_once_then_left_alone_until_it_changes() {
     let (clock, mut poller) = automatic_poller();
-    let config = |key: &str| AccountConfig { name: "k".into(), credential: Credential::ApiKey(Secret::new(key)), thresholds: ThresholdOverride::default(), refresh: None };
+    let config = |key: &str| AccountConfig { name: "k".into(), credential: Credential::ApiKey(Secret::new(key)), thresholds: ThresholdOverride::default(), refresh: None, sign_in: None };
     poller.set_accounts(vec![config("old")]);
     let job = poller.take_due().pop().unwrap();
     let rejected = ApiError::new(crate::api::ErrorKind::Unauthorized, "rejected");

@@ -124,6 +124,7 @@ async fn an_edit_without_a_key_changes_thresholds_and_keeps_the_key() {
         enabled: Some(false),
         verify: true,
         only_new: false,
+        link: None,
     };
     assert_eq!(f.service.save(edit).await.unwrap().message("Saved"), "Saved \"work\".");
     let a = f.settings().account("work").cloned().unwrap();
@@ -154,11 +155,20 @@ async fn importing_the_heygen_cli_stores_its_key_under_the_chosen_name() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("credentials");
     std::fs::write(&path, r#"{"api_key":"hg_from_cli","user":{"email":"jane@example.com"}}"#).unwrap();
-    let (saved, user) = f.service.import_from(&path, "cli", true).await.unwrap();
+    let (saved, user) = f.service.import_from(&path, "cli", true, true).await.unwrap();
     assert_eq!(user.as_deref(), Some("jane@example.com"));
     assert_eq!(saved.verified.unwrap().username, "jane");
     assert_eq!(f.key_of("cli").as_deref(), Some("hg_from_cli"));
-    let missing = f.service.import_from(&dir.path().join("none"), "cli2", false).await.unwrap_err();
+    assert_eq!(f.settings().account("cli").unwrap().heygen_cli_credentials.as_deref(), Some(path.as_path()), "linked");
+    // A key given by hand ends the link; a change of thresholds alone does not.
+    let thresholds = SaveAccount { secret: None, thresholds: Some(ThresholdOverride { low: Some(20.0), critical: None }), ..SaveAccount::key("cli", key("x"), false) };
+    f.service.save(thresholds).await.unwrap();
+    assert!(f.settings().account("cli").unwrap().heygen_cli_credentials.is_some());
+    f.service.save(SaveAccount::key("cli", key("hg_by_hand"), false)).await.unwrap();
+    assert_eq!(f.settings().account("cli").unwrap().heygen_cli_credentials, None);
+    f.service.import_from(&path, "unlinked", false, false).await.unwrap();
+    assert_eq!(f.settings().account("unlinked").unwrap().heygen_cli_credentials, None);
+    let missing = f.service.import_from(&dir.path().join("none"), "cli2", false, true).await.unwrap_err();
     assert!(matches!(missing, ServiceError::Import(ref e) if e.contains("No HeyGen CLI credentials")), "{missing}");
     assert!(f.settings().account("cli2").is_none());
 }
@@ -220,4 +230,65 @@ fn pasted_keys_are_one_word_or_the_cli_token_block() {
     }
     assert!(parse_secret("{not json", true).unwrap_err().to_string().contains("not valid"));
     assert!(matches!(parse_secret("at_2", true), Ok(StoredSecret::OAuth(t)) if t.refresh_token.is_none()));
+}
+
+fn tokens_of(f: &Fixture, name: &str) -> Option<crate::api::oauth::OAuthTokens> {
+    match f.service.accounts.keystore.get(name, AuthKind::Oauth) {
+        Ok(StoredSecret::OAuth(t)) => Some(t),
+        _ => None,
+    }
+}
+
+fn cli_file(path: &Path, access: &str, expires: &str, username: &str) {
+    let body = serde_json::json!({"oauth": {"access_token": access, "refresh_token": "rt", "expires_at": expires}, "user": {"username": username}});
+    std::fs::write(path, body.to_string()).unwrap();
+}
+
+/// What following the links did, per account, in words.
+fn follow(f: &Fixture) -> Vec<(String, String)> {
+    f.service.accounts.follow_links().into_iter().map(|(n, r)| (n, format!("{r:?}"))).collect()
+}
+
+#[tokio::test]
+async fn a_linked_account_takes_renewed_tokens_and_remembers_its_alerts() {
+    let f = fixture(&heygen(200, WALLET).await);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("credentials");
+    cli_file(&path, "at_one", "2026-12-10T00:00:00Z", "jane");
+    f.service.import_from(&path, "web", true, true).await.unwrap();
+    f.service.save(SaveAccount::key("plain", key("hg_plain"), false)).await.unwrap();
+    let memory = AlertMemory { low_sent: true, ..Default::default() };
+    f.service.accounts.settings.update(|s| s.alert_memory.insert("web".into(), memory.clone())).unwrap();
+    let before = f.settings().account("web").unwrap().clone();
+    assert_eq!(follow(&f), [("web".to_string(), "Ok(Unchanged)".to_string())], "only linked accounts, nothing new yet");
+
+    // HeyGen's CLI renews its tokens: taken in place, the alerts remembered.
+    cli_file(&path, "at_two", "2026-12-20T00:00:00Z", "jane");
+    assert_eq!(follow(&f)[0].1, "Ok(Renewed)");
+    let t = tokens_of(&f, "web").unwrap();
+    assert_eq!((t.access_token.expose(), t.expires_at.unwrap().to_rfc3339().as_str()), ("at_two", "2026-12-20T00:00:00+00:00"));
+    let after = f.settings().account("web").unwrap().clone();
+    assert_eq!(after.key_changed_at, before.key_changed_at, "not a replacement");
+    assert!(after.key_renewed_at.is_some() && after.token_expires_at == t.expires_at);
+    assert_eq!(f.settings().alert_memory.get("web"), Some(&memory));
+    assert_eq!(follow(&f)[0].1, "Ok(Unchanged)", "once");
+
+    // Older tokens (this app renewed since) and an unreadable file change nothing.
+    cli_file(&path, "at_old", "2026-12-05T00:00:00Z", "jane");
+    assert_eq!(follow(&f)[0].1, "Ok(Unchanged)");
+    std::fs::write(&path, "{broken").unwrap();
+    assert!(follow(&f)[0].1.starts_with("Ok(Unusable(") && !follow(&f)[0].1.contains("at_"), "{:?}", follow(&f));
+    std::fs::remove_file(&path).unwrap();
+    assert!(follow(&f)[0].1.contains("No HeyGen CLI credentials"), "{:?}", follow(&f));
+    assert_eq!(tokens_of(&f, "web").unwrap().access_token.expose(), "at_two");
+
+    // Someone else signs in with HeyGen's CLI: the account follows, as a new key.
+    cli_file(&path, "at_joe", "2026-12-30T00:00:00Z", "joe");
+    assert_eq!(follow(&f)[0].1, "Ok(Replaced)");
+    assert_eq!(tokens_of(&f, "web").unwrap().access_token.expose(), "at_joe");
+    let replaced = f.settings().account("web").unwrap().clone();
+    assert!(replaced.key_changed_at != before.key_changed_at && replaced.username.is_none());
+    assert_eq!(replaced.heygen_cli_credentials.as_deref(), Some(path.as_path()), "still linked");
+    assert_eq!(f.settings().alert_memory.get("web"), None, "a new sign-in starts its alerts afresh");
+    assert_eq!(f.key_of("plain").as_deref(), Some("hg_plain"));
 }

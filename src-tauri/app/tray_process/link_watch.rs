@@ -1,0 +1,88 @@
+//! Accounts that follow HeyGen CLI's credentials file (see
+//! `heygen_tray_core::cli_link`). The file's folder is watched — HeyGen's CLI writes a
+//! new file and renames it into place — and a change takes the new tokens into the
+//! keyring; the settings watcher then hands them to the poller, which polls at once.
+//! The files are also looked at every 10 minutes (a folder made after start, a missed
+//! event) and read only when their size or time changed. Never written.
+
+use super::TrayProcess;
+use heygen_tray_core::cli_link::Followed;
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use tokio::sync::mpsc;
+
+/// How often the files are looked at without an event.
+const LOOK_EVERY: Duration = Duration::from_secs(600);
+
+/// A file's size and time, or `None` while it is missing.
+type Stamp = Option<(u64, Option<SystemTime>)>;
+
+fn stamp(file: &Path) -> Stamp {
+    std::fs::metadata(file).ok().map(|m| (m.len(), m.modified().ok()))
+}
+
+pub async fn follow_links(tray: Arc<TrayProcess>) {
+    use notify::Watcher;
+    let (tx, mut events) = mpsc::unbounded_channel();
+    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(e) = event {
+            let written = matches!(e.kind, notify::EventKind::Create(_) | notify::EventKind::Modify(_) | notify::EventKind::Remove(_));
+            if written && e.paths.iter().any(|p| p.file_name().is_some_and(|n| n == "credentials")) {
+                let _ = tx.send(());
+            }
+        }
+    });
+    let mut watcher = watcher.map_err(|e| tracing::warn!("HeyGen CLI credentials are looked at every 10 minutes only: {e}")).ok();
+    let mut watched: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut seen: HashMap<PathBuf, Stamp> = HashMap::new();
+    loop {
+        let files: BTreeSet<PathBuf> =
+            tray.settings.lock().unwrap().accounts.iter().filter_map(|a| a.heygen_cli_credentials.clone()).collect();
+        if let Some(w) = watcher.as_mut() {
+            let dirs: BTreeSet<PathBuf> = files.iter().filter_map(|f| f.parent().map(Path::to_path_buf)).collect();
+            for gone in watched.difference(&dirs).cloned().collect::<Vec<_>>() {
+                let _ = w.unwatch(&gone);
+                watched.remove(&gone);
+            }
+            for dir in dirs.difference(&watched).cloned().collect::<Vec<_>>() {
+                match w.watch(&dir, notify::RecursiveMode::NonRecursive) {
+                    Ok(()) => drop(watched.insert(dir)),
+                    Err(e) => tracing::debug!("{} not watched yet: {e}", dir.display()),
+                }
+            }
+        }
+        seen.retain(|f, _| files.contains(f));
+        let stamps: Vec<(PathBuf, Stamp)> = files.iter().map(|f| (f.clone(), stamp(f))).collect();
+        if stamps.iter().any(|(f, s)| seen.get(f) != Some(s)) && keyring_unlocked().await {
+            seen.extend(stamps);
+            let t = tray.clone();
+            let _ = tauri::async_runtime::spawn_blocking(move || {
+                for (name, followed) in t.service.accounts.follow_links() {
+                    match followed {
+                        Ok(Followed::Unusable(why)) => tracing::warn!("{name} follows HeyGen's CLI, whose credentials cannot be used now: {why}"),
+                        Ok(f) => tracing::debug!("{name}: {f:?}"),
+                        Err(e) => tracing::warn!("the renewed sign-in of {name} could not be taken from HeyGen's CLI: {e}"),
+                    }
+                }
+            })
+            .await;
+        }
+        tokio::select! {
+            _ = events.recv() => {
+                // The CLI's write and rename arrive as a few events.
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                while events.try_recv().is_ok() {}
+            }
+            _ = tray.accounts_changed.notified() => {}
+            _ = tokio::time::sleep(LOOK_EVERY) => {}
+        }
+    }
+}
+
+/// Reading the keyring now would not prompt.
+async fn keyring_unlocked() -> bool {
+    use heygen_tray_core::keystore::{availability, Availability};
+    tauri::async_runtime::spawn_blocking(availability).await.is_ok_and(|a| a == Availability::Unlocked)
+}

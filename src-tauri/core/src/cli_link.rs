@@ -1,0 +1,191 @@
+//! Accounts linked to HeyGen CLI's credentials file. An account imported from the
+//! HeyGen CLI follows its file: when the official CLI renews or replaces its tokens
+//! there, they are taken into the keyring. The file is only ever read.
+//!
+//! New tokens of the same sign-in are stored in place, and the account's alerts are
+//! remembered; a different sign-in (another user, or an API key where tokens were)
+//! replaces the account's key as an import would. A file not changed since it was
+//! last taken is not read again, tokens in it that expire before the stored ones are
+//! left alone (this app renewed them since, with a client ID), and a file that cannot
+//! be read changes nothing.
+
+use crate::accounts::{AccountError, Accounts};
+use crate::api::oauth::{Fetched, OAuthTokens};
+use crate::api::{ApiError, Client, Credential};
+use crate::heygen_cli::{self, Imported};
+use crate::keystore::StoredSecret;
+use crate::settings::{Account, SaveError};
+use chrono::{DateTime, Utc};
+use std::path::Path;
+
+/// What the file holds, next to what the keyring holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// The same key or tokens (or tokens older than the stored ones).
+    Same,
+    /// New tokens (or a new key) of the same sign-in.
+    Renewed,
+    /// Another sign-in: another user, or another kind of credential.
+    Replaced,
+}
+
+/// What following an account's link did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Followed {
+    Unchanged,
+    Renewed,
+    Replaced,
+    /// The file could not be used (why, in words); the stored sign-in is kept.
+    Unusable(String),
+}
+
+/// Compares the file's credential with the stored one. `stored_user` is who the
+/// stored key belonged to when last checked.
+pub fn change(stored: &StoredSecret, stored_user: Option<&str>, file: &Imported) -> Change {
+    let other_user = matches!((stored_user, file.username.as_deref()), (Some(a), Some(b)) if a != b);
+    match (stored, &file.secret) {
+        _ if other_user => Change::Replaced,
+        (StoredSecret::ApiKey(a), StoredSecret::ApiKey(b)) if a == b => Change::Same,
+        (StoredSecret::ApiKey(_), StoredSecret::ApiKey(_)) => Change::Renewed,
+        (StoredSecret::OAuth(a), StoredSecret::OAuth(b)) if a.access_token == b.access_token => Change::Same,
+        (StoredSecret::OAuth(a), StoredSecret::OAuth(b)) if older(b.expires_at, a.expires_at) => Change::Same,
+        (StoredSecret::OAuth(_), StoredSecret::OAuth(_)) => Change::Renewed,
+        _ => Change::Replaced,
+    }
+}
+
+/// The file's tokens expire before the stored ones.
+fn older(file: Option<DateTime<Utc>>, stored: Option<DateTime<Utc>>) -> bool {
+    matches!((file, stored), (Some(f), Some(s)) if f < s)
+}
+
+impl Accounts {
+    /// Follows every linked account's file (see the module's doc); blocking (files,
+    /// the keyring). Runs under the token lock, so a renewal by this app and one
+    /// taken from the file never cross.
+    pub fn follow_links(&self) -> Vec<(String, Result<Followed, AccountError>)> {
+        let linked: Vec<Account> = self.settings.load().settings.accounts.into_iter().filter(|a| a.heygen_cli_credentials.is_some()).collect();
+        if linked.is_empty() {
+            return Vec::new();
+        }
+        let lock = self.settings.token_lock().map_err(|source| SaveError { path: self.settings.path(), source });
+        let _lock = match lock {
+            Ok(l) => l,
+            Err(e) => {
+                let e = AccountError::from(e);
+                return linked.into_iter().map(|a| (a.name, Err(AccountError::Invalid(e.to_string())))).collect();
+            }
+        };
+        linked.into_iter().map(|a| (a.name.clone(), self.follow(&a))).collect()
+    }
+
+    fn follow(&self, account: &Account) -> Result<Followed, AccountError> {
+        let Some(path) = account.heygen_cli_credentials.as_deref() else { return Ok(Followed::Unchanged) };
+        // Looked at before it is read: a change made while reading is seen next time.
+        let modified = modified(path);
+        if modified.is_some() && modified == account.heygen_cli_seen {
+            return Ok(Followed::Unchanged);
+        }
+        let file = match heygen_cli::read_from(path) {
+            Ok(f) => f,
+            Err(why) => return Ok(Followed::Unusable(why)),
+        };
+        let stored = self.keystore.get(&account.name, account.auth)?;
+        let seen = |s: &mut crate::settings::Settings| {
+            if let Some(a) = s.account_mut(&account.name) {
+                a.heygen_cli_seen = modified;
+            }
+        };
+        match change(&stored, account.username.as_deref(), &file) {
+            Change::Same => {
+                self.settings.update(seen)?;
+                Ok(Followed::Unchanged)
+            }
+            Change::Renewed => {
+                self.store_renewed(&account.name, &file.secret)?;
+                self.settings.update(seen)?;
+                tracing::info!("took the renewed sign-in of {} from {}", account.name, path.display());
+                Ok(Followed::Renewed)
+            }
+            Change::Replaced => {
+                self.add(&account.name, &file.secret, None, Some(path))?;
+                // Whose it is now is known at the next check.
+                self.settings.update(|s| {
+                    if let Some(a) = s.account_mut(&account.name) {
+                        (a.username, a.billing_type) = (None, None);
+                        a.heygen_cli_seen = modified;
+                    }
+                })?;
+                tracing::info!("{} follows a new sign-in from {}", account.name, path.display());
+                Ok(Followed::Replaced)
+            }
+        }
+    }
+}
+
+/// When the file at `path` was last changed, if it exists.
+pub fn modified(path: &Path) -> Option<DateTime<Utc>> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from)
+}
+
+/// After HeyGen turned an OAuth token away: the file's tokens, when they differ from
+/// the rejected ones and HeyGen takes them (`new_tokens`, unsaved: the poller's owner
+/// stores them). `None` when the file has nothing better.
+pub async fn retry_with_file(client: &Client, file: &Path, rejected: &Credential, now: DateTime<Utc>) -> Option<Fetched> {
+    let path = file.to_path_buf();
+    let read = tokio::task::spawn_blocking(move || heygen_cli::read_from(&path)).await.ok()?;
+    let tokens: OAuthTokens = match read {
+        Ok(Imported { secret: StoredSecret::OAuth(t), .. }) => t,
+        _ => return None,
+    };
+    let credential = Credential::OAuth(tokens.access_token.clone());
+    if credential == *rejected {
+        return None;
+    }
+    let again = client.fetch_account(&credential, None, now).await;
+    if again.result.as_ref().is_err_and(ApiError::is_auth_rejected) {
+        return None;
+    }
+    tracing::info!("HeyGen's CLI had renewed the sign-in: its new token is used");
+    Some(Fetched { result: again.result, new_tokens: Some(tokens), unsaved: true })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    fn tokens(access: &str, expires_in_days: Option<i64>) -> StoredSecret {
+        let base = DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        StoredSecret::OAuth(OAuthTokens {
+            access_token: Secret::new(access),
+            refresh_token: Some(Secret::new("rt")),
+            expires_at: expires_in_days.map(|d| base + chrono::Duration::days(d)),
+        })
+    }
+
+    fn file(secret: StoredSecret, username: Option<&str>) -> Imported {
+        Imported { secret, user: username.map(str::to_string), username: username.map(str::to_string) }
+    }
+
+    #[test]
+    fn new_tokens_of_the_same_sign_in_are_a_renewal_and_older_ones_are_left() {
+        let stored = tokens("at_1", Some(10));
+        assert_eq!(change(&stored, Some("jane"), &file(tokens("at_1", Some(10)), Some("jane"))), Change::Same);
+        assert_eq!(change(&stored, Some("jane"), &file(tokens("at_2", Some(20)), Some("jane"))), Change::Renewed);
+        assert_eq!(change(&stored, None, &file(tokens("at_2", None), None)), Change::Renewed, "no expiry known: taken");
+        assert_eq!(change(&stored, Some("jane"), &file(tokens("at_0", Some(3)), None)), Change::Same, "the app renewed since");
+        let key = StoredSecret::ApiKey(Secret::new("hg_key_1"));
+        assert_eq!(change(&key, Some("jane"), &file(StoredSecret::ApiKey(Secret::new("hg_key_1")), None)), Change::Same);
+        assert_eq!(change(&key, Some("jane"), &file(StoredSecret::ApiKey(Secret::new("hg_key_2")), Some("jane"))), Change::Renewed);
+    }
+
+    #[test]
+    fn another_user_or_kind_is_a_replacement() {
+        let stored = tokens("at_1", Some(10));
+        assert_eq!(change(&stored, Some("jane"), &file(tokens("at_2", Some(20)), Some("joe"))), Change::Replaced);
+        assert_eq!(change(&stored, Some("jane"), &file(StoredSecret::ApiKey(Secret::new("hg_key")), Some("jane"))), Change::Replaced);
+        let key = StoredSecret::ApiKey(Secret::new("hg_key"));
+        assert_eq!(change(&key, None, &file(tokens("at_1", Some(10)), None)), Change::Replaced);
+    }
+}
