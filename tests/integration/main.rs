@@ -1,6 +1,7 @@
 //! Integration tests: the client, poller and CLI against the API simulator over
 //! loopback. One test binary (the modules below) so the crate links once.
 
+mod cli_link;
 mod cli_status;
 mod client;
 // The desktop tests (Xvfb, D-Bus, gnome-keyring, dunst, WebKit) and those using

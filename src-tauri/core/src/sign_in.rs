@@ -88,10 +88,11 @@ pub fn describe(snap: &AccountSnapshot, now: DateTime<Utc>) -> Option<(String, b
     Some((format!("{} · expires {} ({}){renewed}", s.source(), day(expiry), within(expiry - now)), soon))
 }
 
-/// A few words for the tray's tooltip, only when the sign-in needs the user.
+/// A few words for the tray's tooltip, only when the sign-in is about to end (one
+/// that ended is said by the account's state already).
 pub fn warning(snap: &AccountSnapshot, now: DateTime<Utc>) -> Option<String> {
-    if let Some(words) = ended(snap) {
-        return Some(words.to_string());
+    if snap.needs_new_key() {
+        return None;
     }
     let end = snap.sign_in.as_ref()?.ends_at()?;
     match end - now {
@@ -160,7 +161,9 @@ mod tests {
         assert_eq!(ended(&s), Some("sign-in revoked"));
         let mut unknown = snap(None, false, false);
         unknown.record(Err(ApiError::new(ErrorKind::Unauthorized, "401")), t0());
-        assert_eq!(warning(&unknown, t0()).as_deref(), Some("sign-in expired"));
+        assert_eq!(warning(&unknown, t0()), None, "the state says it");
+        let lines = crate::view::tray_view(&[unknown.clone()], &Default::default(), None, t0()).tooltip_lines.join("\n");
+        assert_eq!(lines.matches("sign-in expired").count(), 1, "{lines}");
         unknown.record(Err(ApiError::new(ErrorKind::Network, "offline")), t0());
         assert_eq!(ended(&unknown), None, "only a rejection ends a sign-in");
     }

@@ -9,6 +9,7 @@
 //! `com.heygen-tray.app.SingleInstance`), so the tests that start it take
 //! [`exclusive`] and run one at a time.
 
+mod cli_link;
 mod dashboard;
 mod demo;
 mod desktop;

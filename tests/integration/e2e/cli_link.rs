@@ -1,0 +1,56 @@
+//! A web-plan account imported from HeyGen's CLI, with the app running: HeyGen stops
+//! taking the token → the tray says "sign-in revoked" and one notification says how to
+//! sign in again; HeyGen's CLI then writes new tokens to its file → the app takes them
+//! without a click and polls with them, and the low alert it sent before is not sent
+//! again (the same sign-in, renewed).
+
+use super::desktop::{expect_notifications, Tray};
+use super::{exclusive, wait_for, App};
+use crate::cli_link::write_credentials;
+use crate::support::{keyring_items, require_session, sim, stderr, unique, Home};
+use serde_json::Value;
+
+#[test]
+fn new_tokens_written_by_heygen_cli_are_polled_with_at_once() {
+    require_session();
+    let _one_app = exclusive();
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let creds = home.heygen_cli_dir().join("credentials");
+    let now = chrono::Utc::now();
+    write_credentials(&creds, "sim-oauth-token", now + chrono::Duration::days(5), "sam_creator");
+    let name = unique("web");
+    let out = home.run(&[], &["accounts", "import-heygen-cli", "--name", &name], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // 200 credits left, low at 500: one low alert.
+    assert_eq!(home.run(&[], &["accounts", "set", &name, "--low", "500", "--critical", "10"], None).status.code(), Some(0));
+
+    let app = App::start(&home, &[]);
+    let tray = Tray::of(app.pid());
+    tray.wait_tooltip(&format!("{name}: 200 credits"));
+    let low = format!("HeyGen balance low: {name}");
+    expect_notifications(&low, 1);
+
+    // Signed out elsewhere: the old token stops working.
+    sim.set_key("subscription", "sim-oauth-token-new-login");
+    tray.refresh_until("stale (sign-in revoked)");
+    let revoked = format!("HeyGen sign-in revoked: {name}");
+    expect_notifications(&revoked, 1);
+    assert!(!tray.tooltip().1.contains("key rejected"), "{:?}", tray.tooltip());
+
+    // `heygen auth login`: the app follows the file, with no refresh asked for.
+    let before = sim.hits("subscription");
+    write_credentials(&creds, "sim-oauth-token-new-login", now + chrono::Duration::days(10), "sam_creator");
+    wait_for("the tray to show fresh figures", || (!tray.tooltip().1.contains("sign-in")).then_some(()));
+    tray.wait_tooltip(&format!("{name}: 200 credits · low"));
+    assert!(sim.hits("subscription") > before, "polled with the new token");
+    assert!(keyring_items(&name).iter().any(|(_, secret)| secret.contains("sim-oauth-token-new-login")), "stored in the keyring");
+    let settings: Value = serde_json::from_str(&std::fs::read_to_string(home.settings_path()).unwrap()).unwrap();
+    let account = settings["accounts"].as_array().unwrap().iter().find(|a| a["name"] == name.as_str()).unwrap().clone();
+    assert!(account["key_renewed_at"].is_string(), "{account}");
+    // The same sign-in: its low alert is remembered, and the revoked one is not repeated.
+    expect_notifications(&low, 1);
+    expect_notifications(&revoked, 1);
+    drop(app);
+    home.run(&[], &["accounts", "remove", &name], None);
+}
