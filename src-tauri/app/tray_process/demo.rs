@@ -11,14 +11,21 @@ use heygen_tray_core::billing::ThresholdOverride;
 use heygen_tray_core::history::History;
 use heygen_tray_core::poller::AccountConfig;
 use heygen_tray_core::secret::Secret;
+use heygen_tray_core::sign_in::SignIn;
 
 /// The demo's simulated accounts: a wallet that drains within a minute, a creator
 /// plan and a usage-based account.
 pub fn configs() -> Vec<AccountConfig> {
     let config = |name: &str, credential| AccountConfig { name: name.into(), credential, thresholds: ThresholdOverride::default(), refresh: None, sign_in: None };
+    // The creator plan is signed in the way HeyGen's CLI signs in: for about 10 days.
+    let sign_in = SignIn {
+        expires_at: Some(chrono::Utc::now() + chrono::Duration::days(8)),
+        renewable: false,
+        linked: Some(heygen_tray_core::heygen_cli::credentials_path()),
+    };
     vec![
         config("Demo wallet", Credential::ApiKey(Secret::new("sim-drain-key"))),
-        config("Demo creator plan", Credential::OAuth(Secret::new("sim-oauth-token"))),
+        AccountConfig { sign_in: Some(sign_in), ..config("Demo creator plan", Credential::OAuth(Secret::new("sim-oauth-token"))) },
         config("Demo usage", Credential::ApiKey(Secret::new("sim-usage-key"))),
     ]
 }

@@ -222,7 +222,10 @@ fn extra_sections(name: &str) -> String {
                     ("heygen-tray accounts add work", "Prompts for the key (hidden), checks it with HeyGen, stores it in the keyring."),
                     ("printf '%s\\n' \"$KEY\" | heygen-tray accounts add work", "The key from a script, on standard input (never as an argument)."),
                 ],
-                "heygen-tray-accounts-import-heygen-cli" => &[("heygen-tray accounts import-heygen-cli", "Import the key or sign-in of HeyGen's official CLI.")],
+                "heygen-tray-accounts-import-heygen-cli" => &[
+                    ("heygen-tray accounts import-heygen-cli", "Import the key or sign-in of HeyGen's official CLI; the account follows its credentials file from now on."),
+                    ("heygen auth login", "Later, when the sign-in is about to expire: sign in again with HeyGen's CLI; the linked account takes the new tokens by itself."),
+                ],
                 _ => &[("heygen-tray accounts list --json", "The accounts with masked keys."), ("heygen-tray accounts remove work", "Remove an account and its keyring entry.")],
             };
             [

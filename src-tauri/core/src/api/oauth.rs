@@ -181,7 +181,11 @@ impl Client {
         }
         if let (Err(e), Credential::OAuth(_)) = (&mut result, &credential) {
             if e.kind == ErrorKind::Unauthorized && !e.message.contains("sign in") && !e.message.contains("removed") {
-                e.message = format!("The OAuth token expired or was revoked: sign in to HeyGen again (re-import it with `heygen-tray accounts import-heygen-cli` or add a new token). {}", e.message);
+                // The API key's words (where to make a new key) do not fit a sign-in.
+                let said = e.message.find(" HeyGen said:").map(|i| e.message[i..].to_string()).unwrap_or_default();
+                e.message = format!(
+                    "HeyGen no longer accepts this sign-in (401 unauthorized): the OAuth token expired or was revoked. To go on, sign in again with HeyGen's CLI (`heygen auth login`): an account imported from it takes the new sign-in by itself; any other, import it again (`heygen-tray accounts import-heygen-cli`) or add a new token.{said}"
+                );
             }
         }
         Fetched { result, new_tokens, unsaved }
