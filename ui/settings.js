@@ -26,6 +26,7 @@ function accountRow(a) {
       el("div", {}, el("div", { class: "name" }, a.name, a.enabled ? "" : " (not watched)"),
         el("div", { class: "muted" }, who), el("div", { class: "muted" }, limits),
         a.linked && el("div", { class: "muted link-note" }, `Follows HeyGen's CLI sign-in (${a.linked})`),
+        a.link_note && el("div", { class: "status bad" }, a.link_note),
         el("div", { class: a.key_warning ? "status bad key-note" : "muted key-note", hidden: !a.key }, a.key || ""),
         el("div", { class: "muted reload-note", hidden: !a.auto_reload }, a.auto_reload || ""),
         el("div", { class: "status bad problem-note", hidden: !a.problem }, ...linkify(a.problem || "")),

@@ -81,6 +81,14 @@ fn the_cli_rewriting_its_file_gives_status_the_new_token() {
     assert_eq!(home.run(&[], &["status"], None).status.code(), Some(0));
     assert_eq!(std::fs::read(&creds).unwrap(), before, "the CLI's file is never written");
 
+    // Someone else signs in with HeyGen's CLI: the account keeps its own, and says how to follow.
+    write_credentials(&creds, "sim-oauth-token-of-joe", now + chrono::Duration::days(10), "joe_other");
+    let out = home.run(&[], &["status"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(said.contains("signed in as joe_other now, not sam_creator") && said.contains(&format!("import-heygen-cli --name {name}")), "{said}");
+    assert!(keyring_items(&name)[0].1.contains("sim-oauth-token-after-login"), "kept");
+
     // A broken file is said, and the stored sign-in serves.
     std::fs::write(&creds, "{ half a file").unwrap();
     let out = home.run(&[], &["status"], None);

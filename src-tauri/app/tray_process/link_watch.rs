@@ -60,10 +60,22 @@ pub async fn follow_links(tray: Arc<TrayProcess>) {
             let t = tray.clone();
             let _ = tauri::async_runtime::spawn_blocking(move || {
                 for (name, followed) in t.service.accounts.follow_links() {
-                    match followed {
-                        Ok(Followed::Unusable(why)) => tracing::warn!("{name} follows HeyGen's CLI, whose credentials cannot be used now: {why}"),
-                        Ok(f) => tracing::debug!("{name}: {f:?}"),
-                        Err(e) => tracing::warn!("the renewed sign-in of {name} could not be taken from HeyGen's CLI: {e}"),
+                    let note = match followed {
+                        Ok(Followed::Unusable(why)) => Some(format!("HeyGen's CLI credentials cannot be used now ({why}); the stored sign-in is used.")),
+                        Ok(Followed::Other(why)) => Some(why),
+                        Ok(f) => {
+                            tracing::debug!("{name}: {f:?}");
+                            None
+                        }
+                        Err(e) => Some(format!("The renewed sign-in could not be taken from HeyGen's CLI: {e}")),
+                    };
+                    let mut notes = t.link_notes.lock().unwrap();
+                    match note {
+                        Some(n) => {
+                            tracing::warn!("{name}: {n}");
+                            notes.insert(name, n);
+                        }
+                        None => drop(notes.remove(&name)),
                     }
                 }
             })

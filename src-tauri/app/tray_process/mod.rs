@@ -77,6 +77,9 @@ pub struct TrayProcess {
     pub keyring_trouble: Notify,
     /// Set when the accounts in the settings file changed (see `link_watch`).
     pub accounts_changed: Notify,
+    /// Per linked account, why HeyGen CLI's file was not taken the last time it was
+    /// looked at (unreadable, or another sign-in), for Settings.
+    pub link_notes: Mutex<std::collections::BTreeMap<String, String>>,
     /// The history database; `None` when it could not be opened (the app works on).
     pub history: Mutex<Option<History>>,
     /// The latest forecasts, derived from history on each redraw.
@@ -265,6 +268,7 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
         redraw: Notify::new(),
         keyring_trouble: Notify::new(),
         accounts_changed: Notify::new(),
+        link_notes: Mutex::new(Default::default()),
         history: Mutex::new(None),
         forecasts: Mutex::new(Default::default()),
         spend: Mutex::new(Default::default()),

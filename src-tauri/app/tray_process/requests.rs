@@ -222,6 +222,7 @@ impl TrayProcess {
                     username: a.username.clone(),
                     billing_type: a.billing_type.clone(),
                     linked: a.heygen_cli_credentials.as_deref().map(heygen_tray_core::sign_in::shown),
+                    link_note: self.link_notes.lock().unwrap().get(&a.name).cloned(),
                     notes: notes_for(a, &snapshots, &settings),
                 }
             })
@@ -271,6 +272,8 @@ struct AccountRow {
     billing_type: Option<String>,
     /// The HeyGen CLI credentials file it follows, as shown (`~/.heygen/credentials`).
     linked: Option<String>,
+    /// Why that file was not taken when last looked at.
+    link_note: Option<String>,
     /// What the account list explains from the latest figures.
     #[serde(flatten)]
     notes: AccountNotes,

@@ -158,6 +158,7 @@ fn follow_links(accounts: &Accounts) {
     for (name, followed) in accounts.follow_links() {
         match followed {
             Ok(Followed::Unusable(why)) => eprintln!("warning: \"{name}\" follows HeyGen's CLI, whose credentials cannot be used now ({why}); its stored sign-in is used."),
+            Ok(Followed::Other(why)) => eprintln!("warning: {why}"),
             Ok(_) => {}
             Err(e) => eprintln!("warning: the renewed sign-in of \"{name}\" could not be taken from HeyGen's CLI: {e}"),
         }

@@ -3,8 +3,9 @@
 //! there, they are taken into the keyring. The file is only ever read.
 //!
 //! New tokens of the same sign-in are stored in place, and the account's alerts are
-//! remembered; a different sign-in (another user, or an API key where tokens were)
-//! replaces the account's key as an import would. A file not changed since it was
+//! remembered. A different sign-in (another user, an API key where tokens were, or a
+//! key the file does not say whose) is not taken: another pool of money under the same
+//! account name would mislead; importing again follows it. A file not changed since it was
 //! last taken is not read again, tokens in it that expire before the stored ones are
 //! left alone (this app renewed them since, with a client ID), and a file that cannot
 //! be read changes nothing.
@@ -19,14 +20,15 @@ use chrono::{DateTime, Utc};
 use std::path::Path;
 
 /// What the file holds, next to what the keyring holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// The same key or tokens (or tokens older than the stored ones).
     Same,
     /// New tokens (or a new key) of the same sign-in.
     Renewed,
-    /// Another sign-in: another user, or another kind of credential.
-    Replaced,
+    /// Another sign-in (another user, another kind of credential, or a key whose owner
+    /// the file does not name): not taken; why, in words.
+    Other(String),
 }
 
 /// What following an account's link did.
@@ -34,23 +36,32 @@ pub enum Change {
 pub enum Followed {
     Unchanged,
     Renewed,
-    Replaced,
+    /// HeyGen's CLI is signed in differently now; the account keeps its own (why).
+    Other(String),
     /// The file could not be used (why, in words); the stored sign-in is kept.
     Unusable(String),
 }
 
 /// Compares the file's credential with the stored one. `stored_user` is who the
-/// stored key belonged to when last checked.
+/// stored key belonged to when last checked. Tokens are taken unless the file names
+/// another user; another API key only when the file names the same user (a key alone
+/// says nothing of whose it is).
 pub fn change(stored: &StoredSecret, stored_user: Option<&str>, file: &Imported) -> Change {
-    let other_user = matches!((stored_user, file.username.as_deref()), (Some(a), Some(b)) if a != b);
+    let file_user = file.username.as_deref();
+    if let (Some(a), Some(b)) = (stored_user, file_user) {
+        if a != b {
+            return Change::Other(format!("HeyGen's CLI is signed in as {b} now, not {a}"));
+        }
+    }
     match (stored, &file.secret) {
-        _ if other_user => Change::Replaced,
         (StoredSecret::ApiKey(a), StoredSecret::ApiKey(b)) if a == b => Change::Same,
-        (StoredSecret::ApiKey(_), StoredSecret::ApiKey(_)) => Change::Renewed,
+        (StoredSecret::ApiKey(_), StoredSecret::ApiKey(_)) if stored_user.is_some() && file_user.is_some() => Change::Renewed,
+        (StoredSecret::ApiKey(_), StoredSecret::ApiKey(_)) => Change::Other("HeyGen's CLI holds another API key, and its file does not say whose".into()),
         (StoredSecret::OAuth(a), StoredSecret::OAuth(b)) if a.access_token == b.access_token => Change::Same,
         (StoredSecret::OAuth(a), StoredSecret::OAuth(b)) if older(b.expires_at, a.expires_at) => Change::Same,
         (StoredSecret::OAuth(_), StoredSecret::OAuth(_)) => Change::Renewed,
-        _ => Change::Replaced,
+        (StoredSecret::OAuth(_), StoredSecret::ApiKey(_)) => Change::Other("HeyGen's CLI holds an API key now (the API wallet), not a web-plan sign-in".into()),
+        (StoredSecret::ApiKey(_), StoredSecret::OAuth(_)) => Change::Other("HeyGen's CLI holds a web-plan sign-in now, not an API key".into()),
     }
 }
 
@@ -107,17 +118,13 @@ impl Accounts {
                 tracing::info!("took the renewed sign-in of {} from {}", account.name, path.display());
                 Ok(Followed::Renewed)
             }
-            Change::Replaced => {
-                self.add(&account.name, &file.secret, None, Some(path))?;
-                // Whose it is now is known at the next check.
-                self.settings.update(|s| {
-                    if let Some(a) = s.account_mut(&account.name) {
-                        (a.username, a.billing_type) = (None, None);
-                        a.heygen_cli_seen = modified;
-                    }
-                })?;
-                tracing::info!("{} follows a new sign-in from {}", account.name, path.display());
-                Ok(Followed::Replaced)
+            Change::Other(why) => {
+                // Not marked as seen: said each time it is looked at, until the user acts.
+                tracing::info!("{} keeps its sign-in: {why}", account.name);
+                Ok(Followed::Other(format!(
+                    "{why}; \"{}\" keeps its own. To follow the new one, import it again: heygen-tray accounts import-heygen-cli --name {}",
+                    account.name, account.name
+                )))
             }
         }
     }
@@ -173,7 +180,7 @@ mod tests {
         let stored = tokens("at_1", Some(10));
         assert_eq!(change(&stored, Some("jane"), &file(tokens("at_1", Some(10)), Some("jane"))), Change::Same);
         assert_eq!(change(&stored, Some("jane"), &file(tokens("at_2", Some(20)), Some("jane"))), Change::Renewed);
-        assert_eq!(change(&stored, None, &file(tokens("at_2", None), None)), Change::Renewed, "no expiry known: taken");
+        assert_eq!(change(&stored, None, &file(tokens("at_2", None), None)), Change::Renewed, "no expiry or user known: tokens are taken");
         assert_eq!(change(&stored, Some("jane"), &file(tokens("at_0", Some(3)), None)), Change::Same, "the app renewed since");
         let key = StoredSecret::ApiKey(Secret::new("hg_key_1"));
         assert_eq!(change(&key, Some("jane"), &file(StoredSecret::ApiKey(Secret::new("hg_key_1")), None)), Change::Same);
@@ -181,11 +188,14 @@ mod tests {
     }
 
     #[test]
-    fn another_user_or_kind_is_a_replacement() {
+    fn another_user_kind_or_a_key_of_no_known_owner_is_not_taken() {
+        let other = |c: Change| matches!(c, Change::Other(_));
         let stored = tokens("at_1", Some(10));
-        assert_eq!(change(&stored, Some("jane"), &file(tokens("at_2", Some(20)), Some("joe"))), Change::Replaced);
-        assert_eq!(change(&stored, Some("jane"), &file(StoredSecret::ApiKey(Secret::new("hg_key")), Some("jane"))), Change::Replaced);
+        let Change::Other(why) = change(&stored, Some("jane"), &file(tokens("at_2", Some(20)), Some("joe"))) else { panic!() };
+        assert_eq!(why, "HeyGen's CLI is signed in as joe now, not jane");
+        assert!(other(change(&stored, Some("jane"), &file(StoredSecret::ApiKey(Secret::new("hg_key")), Some("jane")))));
         let key = StoredSecret::ApiKey(Secret::new("hg_key"));
-        assert_eq!(change(&key, None, &file(tokens("at_1", Some(10)), None)), Change::Replaced);
+        assert!(other(change(&key, None, &file(tokens("at_1", Some(10)), None))));
+        assert!(other(change(&key, Some("jane"), &file(StoredSecret::ApiKey(Secret::new("hg_legacy_key")), None))), "a legacy file names nobody");
     }
 }

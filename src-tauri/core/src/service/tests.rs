@@ -282,13 +282,13 @@ async fn a_linked_account_takes_renewed_tokens_and_remembers_its_alerts() {
     assert!(follow(&f)[0].1.contains("No HeyGen CLI credentials"), "{:?}", follow(&f));
     assert_eq!(tokens_of(&f, "web").unwrap().access_token.expose(), "at_two");
 
-    // Someone else signs in with HeyGen's CLI: the account follows, as a new key.
+    // Someone else signs in with HeyGen's CLI: the account keeps its own, and says how to follow.
     cli_file(&path, "at_joe", "2026-12-30T00:00:00Z", "joe");
-    assert_eq!(follow(&f)[0].1, "Ok(Replaced)");
-    assert_eq!(tokens_of(&f, "web").unwrap().access_token.expose(), "at_joe");
-    let replaced = f.settings().account("web").unwrap().clone();
-    assert!(replaced.key_changed_at != before.key_changed_at && replaced.username.is_none());
-    assert_eq!(replaced.heygen_cli_credentials.as_deref(), Some(path.as_path()), "still linked");
-    assert_eq!(f.settings().alert_memory.get("web"), None, "a new sign-in starts its alerts afresh");
+    let said = follow(&f)[0].1.clone();
+    assert!(said.starts_with("Ok(Other(") && said.contains("signed in as joe now, not jane") && said.contains("import-heygen-cli --name web"), "{said}");
+    assert_eq!(tokens_of(&f, "web").unwrap().access_token.expose(), "at_two");
+    assert_eq!(f.settings().account("web").unwrap().key_changed_at, before.key_changed_at);
+    assert_eq!(f.settings().alert_memory.get("web"), Some(&memory));
+    assert_eq!(follow(&f)[0].1, said, "said again until the user acts");
     assert_eq!(f.key_of("plain").as_deref(), Some("hg_plain"));
 }
