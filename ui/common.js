@@ -51,6 +51,7 @@ document.addEventListener("keydown", (e) => {
 const LINKS = [
   ["https://app.heygen.com/settings?nav=API", "api_keys"],
   ["https://app.heygen.com/billing", "billing"],
+  ["https://developers.heygen.com/cli", "heygen_cli"],
 ];
 function linkify(text) {
   const out = [];

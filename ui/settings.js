@@ -26,7 +26,7 @@ function accountRow(a) {
       el("div", {}, el("div", { class: "name" }, a.name, a.enabled ? "" : " (not watched)"),
         el("div", { class: "muted" }, who), el("div", { class: "muted" }, limits),
         a.linked && el("div", { class: "muted link-note" }, `Follows HeyGen's CLI sign-in (${a.linked})`),
-        a.link_note && el("div", { class: "status bad" }, a.link_note),
+        el("div", { class: "status bad link-problem", hidden: !a.link_note }, a.link_note || ""),
         el("div", { class: a.key_warning ? "status bad key-note" : "muted key-note", hidden: !a.key }, a.key || ""),
         el("div", { class: "muted reload-note", hidden: !a.auto_reload }, a.auto_reload || ""),
         el("div", { class: "status bad problem-note", hidden: !a.problem }, ...linkify(a.problem || "")),
@@ -121,9 +121,10 @@ function openEditor(account) {
   $("key").value = "";
   $("key").placeholder = account ? "leave empty to keep the current key" : "";
   $("link-hint").hidden = !(account && account.linked);
-  $("link-hint").textContent = account && account.linked
-    ? `This account follows ${account.linked}: signing in again with HeyGen's CLI (heygen auth login) renews it here. A key pasted here replaces it and ends the link.`
-    : "";
+  $("link-hint").replaceChildren(...(account && account.linked ? [
+    `This account follows ${account.linked}: signing in again with HeyGen's CLI (heygen auth login) renews it here. A key pasted here replaces it and ends the link. `,
+    el("a", { href: "#", onclick: (e) => { e.preventDefault(); invoke("open_link", { target: "heygen_cli" }); } }, "About HeyGen's CLI"),
+  ] : []));
   $("low").value = account && account.low !== null ? account.low : "";
   $("critical").value = account && account.critical !== null ? account.critical : "";
   $("enabled").checked = account ? account.enabled : true;
@@ -291,6 +292,9 @@ listen("state", async () => {
     const problem = card.querySelector(".problem-note");
     problem.replaceChildren(...linkify(n.problem || ""));
     problem.hidden = !n.problem;
+    const link = card.querySelector(".link-problem");
+    link.textContent = n.link_note || "";
+    link.hidden = !n.link_note;
     key.className = n.key_warning ? "status bad key-note" : "muted key-note";
   }
 });

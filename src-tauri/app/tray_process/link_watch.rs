@@ -78,6 +78,8 @@ pub async fn follow_links(tray: Arc<TrayProcess>) {
                         None => drop(notes.remove(&name)),
                     }
                 }
+                // Open windows show the notes with the next state.
+                t.redraw.notify_one();
             })
             .await;
         }

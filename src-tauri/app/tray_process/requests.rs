@@ -114,6 +114,7 @@ impl TrayProcess {
                     "billing" => Link::Billing,
                     "api_keys" => Link::ApiKeys,
                     "dashboard" => Link::Dashboard,
+                    "heygen_cli" => Link::HeyGenCli,
                     _ => return Err("unknown link".into()),
                 };
                 actions::open_link(&self, link);
@@ -196,13 +197,15 @@ impl TrayProcess {
     fn account_notes(&self) -> Vec<AccountNotes> {
         let settings = self.settings.lock().unwrap().clone();
         let snapshots = self.current();
-        settings.accounts.iter().map(|a| notes_for(a, &snapshots, &settings)).collect()
+        let links = self.link_notes.lock().unwrap().clone();
+        settings.accounts.iter().map(|a| notes_for(a, &snapshots, &settings, &links)).collect()
     }
 
     /// Blocking (reads each key's mask from the keyring).
     fn settings_payload(&self) -> SettingsPayload {
         let settings = self.settings.lock().unwrap().clone();
         let snapshots = self.current();
+        let links = self.link_notes.lock().unwrap().clone();
         let accounts = settings
             .accounts
             .iter()
@@ -222,8 +225,7 @@ impl TrayProcess {
                     username: a.username.clone(),
                     billing_type: a.billing_type.clone(),
                     linked: a.heygen_cli_credentials.as_deref().map(heygen_tray_core::sign_in::shown),
-                    link_note: self.link_notes.lock().unwrap().get(&a.name).cloned(),
-                    notes: notes_for(a, &snapshots, &settings),
+                    notes: notes_for(a, &snapshots, &settings, &links),
                 }
             })
             .collect();
@@ -272,8 +274,6 @@ struct AccountRow {
     billing_type: Option<String>,
     /// The HeyGen CLI credentials file it follows, as shown (`~/.heygen/credentials`).
     linked: Option<String>,
-    /// Why that file was not taken when last looked at.
-    link_note: Option<String>,
     /// What the account list explains from the latest figures.
     #[serde(flatten)]
     notes: AccountNotes,
@@ -320,9 +320,11 @@ struct AccountNotes {
     key_warning: bool,
     /// What went wrong at the latest check, when it failed.
     problem: Option<String>,
+    /// Why HeyGen CLI's file was not taken when last looked at (a linked account).
+    link_note: Option<String>,
 }
 
-fn notes_for(a: &Account, snapshots: &[AccountSnapshot], settings: &Settings) -> AccountNotes {
+fn notes_for(a: &Account, snapshots: &[AccountSnapshot], settings: &Settings, links: &std::collections::BTreeMap<String, String>) -> AccountNotes {
     let snap = snapshots.iter().find(|s| s.name == a.name);
     let summary = snap.and_then(|s| s.summary.as_ref());
     let key = snap.and_then(|s| heygen_tray_core::alerts::describe_key(s, chrono::Utc::now()));
@@ -332,5 +334,6 @@ fn notes_for(a: &Account, snapshots: &[AccountSnapshot], settings: &Settings) ->
         key_warning: key.as_ref().is_some_and(|(_, warn)| *warn),
         key: key.map(|(line, _)| line),
         problem: snap.and_then(|s| s.error.as_ref()).map(|e| format!("Last check failed: {}", e.message)),
+        link_note: links.get(&a.name).cloned(),
     }
 }

@@ -2,10 +2,12 @@
 //! taking the token → the tray says "sign-in revoked" and one notification says how to
 //! sign in again; HeyGen's CLI then writes new tokens to its file → the app takes them
 //! without a click and polls with them, and the low alert it sent before is not sent
-//! again (the same sign-in, renewed).
+//! again (the same sign-in, renewed). Settings, opened from the tray, shows the link,
+//! and says so when HeyGen's CLI signs in as someone else (not taken).
 
 use super::desktop::{expect_notifications, Tray};
-use super::{exclusive, wait_for, App};
+use super::roles::{wait_shown, window_process};
+use super::{exclusive, wait_for, App, TIMEOUT};
 use crate::cli_link::write_credentials;
 use crate::support::{keyring_items, require_session, sim, stderr, unique, Home};
 use serde_json::Value;
@@ -51,6 +53,18 @@ fn new_tokens_written_by_heygen_cli_are_polled_with_at_once() {
     // The same sign-in: its low alert is remembered, and the revoked one is not repeated.
     expect_notifications(&low, 1);
     expect_notifications(&revoked, 1);
+
+    // Settings, opened from the tray (a window process of its own), says what the account follows.
+    tray.click("Settings…");
+    let pid = window_process(&app, "settings");
+    let text = wait_shown(pid, TIMEOUT, "Settings to show the link and the sign-in's expiry", |t| {
+        t.contains("Follows HeyGen's CLI sign-in") && t.contains("Sign-in from HeyGen's CLI · expires")
+    });
+    assert!(text.contains("(in 10 days)"), "{text}");
+    // Someone else signs in with HeyGen's CLI: not taken, and the open window says why.
+    write_credentials(&creds, "sim-oauth-token-of-joe", now + chrono::Duration::days(10), "joe_other");
+    wait_shown(pid, TIMEOUT, "Settings to say the CLI's sign-in is someone else's", |t| t.contains("signed in as joe_other now, not sam_creator"));
+    assert!(keyring_items(&name).iter().any(|(_, secret)| secret.contains("sim-oauth-token-new-login")), "kept");
     drop(app);
     home.run(&[], &["accounts", "remove", &name], None);
 }

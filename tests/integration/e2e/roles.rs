@@ -16,7 +16,7 @@ use std::time::Duration;
 const ATSPI: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/atspi.py");
 
 /// The window process showing `page` for the tray process `app` (`--window PAGE`).
-fn window_process(app: &App, page: &str) -> u32 {
+pub(super) fn window_process(app: &App, page: &str) -> u32 {
     let wanted = format!("--window\0{page}\0");
     wait_for(&format!("the {page} window process"), || {
         processes().into_iter().find(|p| {
@@ -38,7 +38,7 @@ fn atspi(pid: u32, args: &[&str]) -> Result<String, String> {
 
 /// Everything the process's window shows (names and text of its accessible
 /// objects, one per line), once it shows a page.
-fn shown(pid: u32) -> Option<String> {
+pub(super) fn shown(pid: u32) -> Option<String> {
     let dump = atspi(pid, &["dump"]).ok()?;
     let lines: Vec<String> = dump
         .lines()
@@ -50,7 +50,7 @@ fn shown(pid: u32) -> Option<String> {
 }
 
 /// Waits until the window shows `text`; returns all it shows then.
-fn wait_shown(pid: u32, timeout: Duration, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+pub(super) fn wait_shown(pid: u32, timeout: Duration, what: &str, wanted: impl Fn(&str) -> bool) -> String {
     wait_up_to(timeout, what, || shown(pid).filter(|t| wanted(t)))
 }
 
