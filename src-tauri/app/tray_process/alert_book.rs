@@ -5,7 +5,7 @@
 
 use super::hook_runner::{event_for, event_of, HookRunner};
 use super::notifier;
-use heygen_tray_core::alerts::{decide, decide_expiry, decide_forecast, decide_reload, decide_sign_in, mark_sent, AlertMemory};
+use heygen_tray_core::alerts::{decide, decide_expiry, decide_forecast, decide_reload, decide_sign_in, mark_sent, Alert, AlertMemory};
 use heygen_tray_core::settings::{Account, Settings, Store};
 use heygen_tray_core::snapshot::AccountSnapshot;
 use heygen_tray_core::view::Forecasts;
@@ -98,49 +98,57 @@ impl AlertBook {
         self.book.lock().unwrap().memory.get(name).is_some_and(|m| m.reload_missed_sent)
     }
 
-    /// Sends what the alerts ask for (`spikes`: the accounts spending far above their pace) and remembers what the notification daemon took.
+    /// Sends what the alerts ask for (`spikes`: the accounts spending far above their
+    /// pace) and remembers what the notification daemon took. The hooks are told the
+    /// same events, once each, with a memory of their own: they run while alerts are
+    /// paused or notifications off, and without a notification daemon.
     pub async fn send_due(&self, snaps: &[AccountSnapshot], forecasts: &Forecasts, spikes: &Spikes, settings: &Settings, paused: bool, hooks: &HookRunner) {
-        let within_days = if settings.forecast_alerts { settings.forecast_alert_days } else { 0.0 };
-        let grace = settings.reload_grace();
         let now = chrono::Utc::now();
+        let due = |s: &AccountSnapshot, memory: &AlertMemory, paused: bool| due(s, memory, forecasts, spikes, settings, now, paused);
         let before = self.memory();
         let mut after = before.clone();
         for s in snaps {
-            let memory = before.get(&s.name).cloned().unwrap_or_default();
-            let (balance, memory) = decide(s, &memory, paused);
-            let forecast = forecasts.get(&s.name);
-            let (soon, memory) = decide_forecast(
-                &s.name,
-                forecast.and_then(|f| f.days_left(now)),
-                &forecast.map(|f| f.text(now)).unwrap_or_default(),
-                within_days,
-                &memory,
-                paused,
-            );
-            let (missed, memory) = decide_reload(s, &memory, now, grace, paused);
-            let (expiring, memory) = decide_expiry(s, &memory, now, paused);
-            let (signing_off, memory) = decide_sign_in(s, &memory, now, paused);
-            let (spike, mut memory) = heygen_tray_core::alerts::spike::decide(&s.name, spikes.get(&s.name), &memory, paused);
-            for a in [balance, soon, missed, expiring, signing_off, spike].into_iter().flatten() {
+            let start = before.get(&s.name).cloned().unwrap_or_default();
+            // Until this memory existed, hooks ran as notifications were delivered.
+            let hooks_before = start.hooks.as_deref().cloned().unwrap_or_else(|| AlertMemory { hooks: None, ..start.clone() });
+            let (alerts, mut memory) = due(s, &start, paused);
+            for a in alerts {
                 match notifier::send(&a).await {
-                    Ok(()) => {
-                        mark_sent(&mut memory, a.kind);
-                        // A hook runs once per event, as the notification is sent once.
-                        let event = event_of(a.kind);
-                        if heygen_tray_core::hooks::EVENTS.contains(&event) {
-                            hooks.fire(&settings.hooks, event_for(event, Some(s), Some(&a), false));
-                        }
-                    }
+                    Ok(()) => mark_sent(&mut memory, a.kind),
                     Err(e) => tracing::warn!("notification not delivered, will retry: {e}"),
                 }
             }
-            for event in hook_only_events(s, before.get(&s.name), &mut memory, now) {
+            let (told, mut hook_memory) = due(s, &hooks_before, false);
+            for a in told {
+                mark_sent(&mut hook_memory, a.kind);
+                let event = event_of(a.kind);
+                if heygen_tray_core::hooks::EVENTS.contains(&event) {
+                    hooks.fire(&settings.hooks, event_for(event, Some(s), Some(&a), false));
+                }
+            }
+            for event in hook_only_events(s, Some(&hooks_before), &mut hook_memory, now) {
                 hooks.fire(&settings.hooks, event_for(event, Some(s), None, false));
             }
+            memory.hooks = Some(Box::new(hook_memory));
             after.insert(s.name.clone(), memory);
         }
         self.replace(after);
     }
+}
+
+/// Every alert due for account `s` given `memory`, and the memory with any re-arming
+/// applied (see `heygen_tray_core::alerts`); with `paused`, none.
+fn due(s: &AccountSnapshot, memory: &AlertMemory, forecasts: &Forecasts, spikes: &Spikes, settings: &Settings, now: chrono::DateTime<chrono::Utc>, paused: bool) -> (Vec<Alert>, AlertMemory) {
+    let within_days = if settings.forecast_alerts { settings.forecast_alert_days } else { 0.0 };
+    let (balance, memory) = decide(s, memory, paused);
+    let forecast = forecasts.get(&s.name);
+    let days_left = forecast.and_then(|f| f.days_left(now));
+    let (soon, memory) = decide_forecast(&s.name, days_left, &forecast.map(|f| f.text(now)).unwrap_or_default(), within_days, &memory, paused);
+    let (missed, memory) = decide_reload(s, &memory, now, settings.reload_grace(), paused);
+    let (expiring, memory) = decide_expiry(s, &memory, now, paused);
+    let (signing_off, memory) = decide_sign_in(s, &memory, now, paused);
+    let (spike, memory) = heygen_tray_core::alerts::spike::decide(&s.name, spikes.get(&s.name), &memory, paused);
+    ([balance, soon, missed, expiring, signing_off, spike].into_iter().flatten().collect(), memory)
 }
 
 /// How long polling may fail (network or server) before `unreachable` runs.

@@ -64,3 +64,31 @@ fn a_burst_brings_one_spike_notification_and_one_hook_run() {
     assert_eq!(text.lines().filter(|l| !l.trim().is_empty()).count(), 1, "{text}");
     assert!(!text.contains("hg_e2e"), "a key reached the hook");
 }
+
+#[test]
+fn hooks_are_told_with_notifications_off_once_per_crossing() {
+    require_session();
+    let _one_app = exclusive();
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let (name, _key) = stored_wallet(&sim, &home, "quiet", "u", 30.0);
+    let told = home.dir.path().join("low.json");
+    let mut settings: Value = serde_json::from_str(&std::fs::read_to_string(home.settings_path()).unwrap()).unwrap();
+    settings["notifications"] = json!(false);
+    settings["hooks"] = json!({"low": ["sh", "-c", "cat >> \"$0\"; echo >> \"$0\"", told.to_string_lossy()]});
+    std::fs::write(home.settings_path(), serde_json::to_vec_pretty(&settings).unwrap()).unwrap();
+    let app = App::start(&home, &[]);
+    let tray = Tray::of(app.pid());
+    tray.wait_tooltip(&format!("{name}: $30.00"));
+    let runs = || std::fs::read_to_string(&told).map(|t| t.lines().filter(|l| !l.trim().is_empty()).count()).unwrap_or(0);
+    sim.set_profile(&name, wallet("u", 8.0));
+    tray.refresh_until(&format!("{name}: $8.00"));
+    wait_for("the low hook's run with notifications off", || (runs() == 1).then_some(()));
+    sim.set_profile(&name, wallet("u", 7.0));
+    tray.refresh_until(&format!("{name}: $7.00"));
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(runs(), 1, "once per crossing");
+    expect_notifications(&format!("HeyGen balance low: {name}"), 0);
+    let e: Value = serde_json::from_str(std::fs::read_to_string(&told).unwrap().lines().next().unwrap()).unwrap();
+    assert_eq!((e["event"].as_str(), e["level"].as_str()), (Some("low"), Some("low")), "{e}");
+}

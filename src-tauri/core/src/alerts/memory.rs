@@ -38,6 +38,10 @@ pub struct AlertMemory {
     /// The `unreachable` hook ran for the failing stretch now under way.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unreachable_told: bool,
+    /// What the event hooks were told, kept apart: they are told while notifications
+    /// are paused or off, or cannot be delivered. `None` in files from before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hooks: Option<Box<AlertMemory>>,
 }
 
 fn is_zero(n: &u32) -> bool {
