@@ -5,32 +5,15 @@
 # but the user's data. Argument: the folder with the .exe files.
 set -euo pipefail
 BIN=$1
-export WINEPREFIX=/var/cache/wine-run WINEDEBUG=-all
-# Debian keeps wineserver off PATH.
-WINESERVER=$(command -v wineserver || ls /usr/lib/*/wine/wineserver | head -n1)
+WINE_TAG=installer
+# shellcheck source=wine-common.sh
+source "$(dirname "$0")/wine-common.sh"
 VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' /src/Cargo.toml | head -n1)
 OUT=/var/cache/dist
 SETUP="$OUT/heygen-tray-$VERSION-setup.exe"
 USERDIR="$WINEPREFIX/drive_c/users/root"
 INSTDIR="$USERDIR/AppData/Local/Programs/HeyGen Tray"
 LNK="$USERDIR/AppData/Roaming/Microsoft/Windows/Start Menu/Programs/HeyGen Tray.lnk"
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  timeout 20 "$WINESERVER" -k 2>/dev/null || true
-}
-trap cleanup EXIT
-say() { printf '[installer] %s\n' "$*" >&2; }
-fail() { say "FAILED: $*"; exit 1; }
-wait_for() {
-  local secs=$1 what=$2 end; shift 2
-  end=$((SECONDS + secs))
-  until "$@" >/dev/null 2>&1; do
-    [ "$SECONDS" -lt "$end" ] || fail "gave up after ${secs}s waiting for: $what"
-    sleep 0.5
-  done
-}
 gone() { [ ! -e "$1" ]; }
 reg_has() { wine reg query "$@" >/dev/null 2>&1; }
 # Every file of the prefix but Wine's own churn (registry files, temp, timestamps).

@@ -4,30 +4,12 @@
 # on loopback, in a fresh Wine prefix. Argument: the folder with the .exe files.
 set -euo pipefail
 BIN=$1
-export WINEPREFIX=/var/cache/wine-run WINEDEBUG=-all
-# Debian keeps wineserver off PATH.
-WINESERVER=$(command -v wineserver || ls /usr/lib/*/wine/wineserver | head -n1)
+WINE_TAG=wine
+# shellcheck source=wine-common.sh
+source "$(dirname "$0")/wine-common.sh"
 PORT=$((20000 + RANDOM % 20000))
 BASE="http://127.0.0.1:$PORT"
 NEEDLE=sim-wallet-key
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  timeout 20 "$WINESERVER" -k 2>/dev/null || true
-}
-trap cleanup EXIT
-say() { printf '[wine] %s\n' "$*" >&2; }
-fail() { say "FAILED: $*"; exit 1; }
-# wait_for SECS WHAT CMD…: polls CMD every half second until it succeeds.
-wait_for() {
-  local secs=$1 what=$2 end; shift 2
-  end=$((SECONDS + secs))
-  until "$@" >/dev/null 2>&1; do
-    [ "$SECONDS" -lt "$end" ] || fail "gave up after ${secs}s waiting for: $what"
-    sleep 0.5
-  done
-}
 # cli ARGS…: the Windows CLI, its stdout only (Wine's own chatter is on stderr).
 cli() { timeout 120 wine "$BIN/heygen-tray.exe" "$@"; }
 expect_code() { # expect_code N WHAT ARGS…

@@ -113,7 +113,6 @@ async fn a_turned_away_token_is_retried_with_the_file_the_cli_just_renewed() {
     let dir = tempfile::tempdir().unwrap();
     let creds = dir.path().join("credentials");
     let later = chrono::Utc::now() + chrono::Duration::days(10);
-    write_credentials(&creds, "sim-oauth-token-renewed-by-cli", later, "sam_creator");
     sim.set_key("subscription", "sim-oauth-token-renewed-by-cli");
     let clock = ManualClock::new(chrono::Utc::now());
     let client = Client::new(ApiBase::parse(&sim.base_url()).unwrap());
@@ -123,17 +122,27 @@ async fn a_turned_away_token_is_retried_with_the_file_the_cli_just_renewed() {
         credential: Credential::OAuth(Secret::new("sim-oauth-token")),
         thresholds: Default::default(),
         refresh: None,
-        sign_in: Some(SignIn { expires_at: Some(chrono::Utc::now() + chrono::Duration::hours(1)), renewable: false, linked: linked.then(|| creds.clone()) }),
+        sign_in: Some(SignIn { expires_at: Some(chrono::Utc::now() + chrono::Duration::hours(1)), renewable: false, linked: linked.then(|| creds.clone()), username: Some("sam_creator".into()) }),
     };
     // Not linked: the old token is turned away and that is that.
     poller.set_accounts(vec![config(false)]);
     assert_eq!(poller.poll_due().await, 1);
     assert!(poller.snapshots()[0].needs_new_key());
     assert!(poller.take_renewed().is_empty());
-    // Linked: the file's token is tried, works, and is handed over to be stored.
-    let mut poller = Poller::new(Client::new(ApiBase::parse(&sim.base_url()).unwrap()), Arc::new(clock.clone()), std::time::Duration::from_secs(300))
-        .without_jitter()
-        .without_key_checks();
+    let fresh = || {
+        Poller::new(Client::new(ApiBase::parse(&sim.base_url()).unwrap()), Arc::new(clock.clone()), std::time::Duration::from_secs(300))
+            .without_jitter()
+            .without_key_checks()
+    };
+    // Linked, but the file holds someone else's sign-in: never taken, even if HeyGen takes it.
+    write_credentials(&creds, "sim-oauth-token-renewed-by-cli", later, "joe_other");
+    let mut poller = fresh();
+    poller.set_accounts(vec![config(true)]);
+    assert_eq!(poller.poll_due().await, 1);
+    assert!(poller.snapshots()[0].needs_new_key() && poller.take_renewed().is_empty());
+    // Linked, the same user: the file's token is tried, works, and is handed over to be stored.
+    write_credentials(&creds, "sim-oauth-token-renewed-by-cli", later, "sam_creator");
+    let mut poller = fresh();
     poller.set_accounts(vec![config(true)]);
     assert_eq!(poller.poll_due().await, 1);
     let snap = &poller.snapshots()[0];

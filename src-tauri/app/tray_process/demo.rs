@@ -22,6 +22,7 @@ pub fn configs() -> Vec<AccountConfig> {
         expires_at: Some(chrono::Utc::now() + chrono::Duration::days(8)),
         renewable: false,
         linked: Some(heygen_tray_core::heygen_cli::credentials_path()),
+        username: Some("sam_creator".into()),
     };
     vec![
         config("Demo wallet", Credential::ApiKey(Secret::new("sim-drain-key"))),

@@ -210,7 +210,8 @@ impl Accounts {
                     };
                     let sign_in = match &secret {
                         StoredSecret::OAuth(t) => {
-                            Some(SignIn { expires_at: t.expires_at, renewable: refresh.is_some(), linked: a.heygen_cli_credentials.clone() })
+                            let linked = a.heygen_cli_credentials.clone();
+                            Some(SignIn { expires_at: t.expires_at, renewable: refresh.is_some(), linked, username: a.username.clone() })
                         }
                         StoredSecret::ApiKey(_) => None,
                     };

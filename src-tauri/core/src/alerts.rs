@@ -276,7 +276,7 @@ mod tests {
         use crate::sign_in::SignIn;
         let now = chrono::Utc::now();
         let mut s = snap(50.0);
-        s.sign_in = Some(SignIn { expires_at: Some(now - chrono::Duration::hours(1)), renewable: false, linked: Some("/h/.heygen/credentials".into()) });
+        s.sign_in = Some(SignIn { expires_at: Some(now - chrono::Duration::hours(1)), renewable: false, linked: Some("/h/.heygen/credentials".into()), username: None });
         s.record(Err(ApiError::new(ErrorKind::Unauthorized, "no")), now);
         let (a, mut m) = decide(&s, &AlertMemory::default(), false);
         let a = a.unwrap();

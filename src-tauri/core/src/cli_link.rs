@@ -16,6 +16,7 @@ use crate::api::{ApiError, Client, Credential};
 use crate::heygen_cli::{self, Imported};
 use crate::keystore::StoredSecret;
 use crate::settings::{Account, SaveError};
+use crate::sign_in::SignIn;
 use chrono::{DateTime, Utc};
 use std::path::Path;
 
@@ -135,21 +136,15 @@ pub fn modified(path: &Path) -> Option<DateTime<Utc>> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from)
 }
 
-/// After HeyGen turned an OAuth token away: the file's tokens, when they differ from
-/// the rejected ones and HeyGen takes them (`new_tokens`, unsaved: the poller's owner
-/// stores them). `None` when the file has nothing better.
-pub async fn retry_with_file(client: &Client, file: &Path, rejected: &Credential, now: DateTime<Utc>) -> Option<Fetched> {
-    let path = file.to_path_buf();
-    let read = tokio::task::spawn_blocking(move || heygen_cli::read_from(&path)).await.ok()?;
-    let tokens: OAuthTokens = match read {
-        Ok(Imported { secret: StoredSecret::OAuth(t), .. }) => t,
-        _ => return None,
-    };
-    let credential = Credential::OAuth(tokens.access_token.clone());
-    if credential == *rejected {
-        return None;
-    }
-    let again = client.fetch_account(&credential, None, now).await;
+/// After HeyGen turned an OAuth token away: the linked file's tokens, when they are a
+/// renewal of this sign-in (see [`change`]) and HeyGen takes them (`new_tokens`,
+/// unsaved: the poller's owner stores them). `None` when the file has nothing better.
+pub async fn retry_with_file(client: &Client, sign_in: &SignIn, rejected: &Credential, now: DateTime<Utc>) -> Option<Fetched> {
+    let path = sign_in.linked.clone()?;
+    let file = tokio::task::spawn_blocking(move || heygen_cli::read_from(&path)).await.ok()?.ok()?;
+    let held = StoredSecret::OAuth(OAuthTokens { access_token: rejected.secret().clone(), refresh_token: None, expires_at: sign_in.expires_at });
+    let (Change::Renewed, StoredSecret::OAuth(tokens)) = (change(&held, sign_in.username.as_deref(), &file), file.secret) else { return None };
+    let again = client.fetch_account(&Credential::OAuth(tokens.access_token.clone()), None, now).await;
     if again.result.as_ref().is_err_and(ApiError::is_auth_rejected) {
         return None;
     }

@@ -21,6 +21,10 @@ pub struct SignIn {
     pub renewable: bool,
     /// The HeyGen CLI credentials file it follows (see `cli_link`).
     pub linked: Option<PathBuf>,
+    /// Whose sign-in it is, when known (HeyGen's username): tokens of someone else
+    /// in the file are never taken.
+    #[serde(default)]
+    pub username: Option<String>,
 }
 
 impl SignIn {
@@ -117,6 +121,7 @@ mod tests {
             expires_at: expires_in.map(|d| t0() + d),
             renewable,
             linked: linked.then(|| PathBuf::from("/somewhere/.heygen/credentials")),
+            username: None,
         });
         s
     }
@@ -143,7 +148,7 @@ mod tests {
         assert_eq!(warning(&s, t0() + Duration::days(1)), None);
         let s = snap(None, false, false);
         assert_eq!(describe(&s, t0()), Some(("OAuth sign-in · expiry not known".into(), false)));
-        assert!(SignIn { expires_at: None, renewable: false, linked: None }.how_to_renew().contains("Import from HeyGen CLI"));
+        assert!(SignIn { expires_at: None, renewable: false, linked: None, username: None }.how_to_renew().contains("Import from HeyGen CLI"));
         let mut key = AccountSnapshot::new("k", Default::default());
         assert_eq!(describe(&key, t0()), None);
         key.record(Err(ApiError::new(ErrorKind::Unauthorized, "no")), t0());

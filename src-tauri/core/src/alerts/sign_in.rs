@@ -57,7 +57,7 @@ mod tests {
 
     fn snap(expires: Option<DateTime<Utc>>, renewable: bool) -> AccountSnapshot {
         let mut s = AccountSnapshot::new("web", Default::default());
-        s.sign_in = Some(SignIn { expires_at: expires, renewable, linked: Some(PathBuf::from("/home/u/.heygen/credentials")) });
+        s.sign_in = Some(SignIn { expires_at: expires, renewable, linked: Some(PathBuf::from("/home/u/.heygen/credentials")), username: None });
         s
     }
 

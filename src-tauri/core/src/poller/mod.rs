@@ -86,8 +86,8 @@ pub struct Job {
     now: DateTime<Utc>,
     /// Ask HeyGen about the key itself instead of the balance.
     key_only: bool,
-    /// The HeyGen CLI credentials file the account follows (OAuth only).
-    linked: Option<std::path::PathBuf>,
+    /// The sign-in of an OAuth account (the HeyGen CLI file it may follow).
+    sign_in: Option<SignIn>,
 }
 
 /// A finished request.
@@ -119,10 +119,10 @@ impl Job {
             return Done { name, generation, result: None, new_tokens: None, unsaved: false, key: Some(key) };
         }
         let mut fetched = self.client.fetch_account(&self.credential, self.refresh.as_ref(), self.now).await;
-        if let Some(file) = self.linked.as_ref().filter(|_| fetched.result.as_ref().is_err_and(ApiError::is_auth_rejected)) {
+        if let Some(sign_in) = self.sign_in.as_ref().filter(|_| fetched.result.as_ref().is_err_and(ApiError::is_auth_rejected)) {
             // HeyGen's CLI may have renewed the sign-in a moment ago (the old token
             // stops working at once): its file is read before the sign-in is called over.
-            if let Some(again) = crate::cli_link::retry_with_file(&self.client, file, &self.credential, self.now).await {
+            if let Some(again) = crate::cli_link::retry_with_file(&self.client, sign_in, &self.credential, self.now).await {
                 fetched = again;
             }
         }
@@ -393,7 +393,7 @@ impl Poller {
                 generation: p.generation,
                 credential: p.credential.clone(),
                 refresh: p.refresh.clone(),
-                linked: p.snapshot.sign_in.as_ref().and_then(|s| s.linked.clone()),
+                sign_in: p.snapshot.sign_in.clone(),
                 client: self.client.clone(),
                 now,
             });
