@@ -237,6 +237,31 @@ fn without_a_secret_service_nothing_is_written_and_the_user_is_told() {
 }
 
 #[test]
+fn an_unlock_prompt_nobody_answers_is_given_up_in_time() {
+    require_session();
+    let home = Home::new("http://127.0.0.1:9");
+    // A Secret Service whose unlock prompt never completes (a prompt on a screen nobody looks at).
+    let standin = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/secret_service_standin.py");
+    let setup = format!(
+        "/usr/bin/python3 {standin} 2>/dev/null & \
+         for i in $(seq 100); do busctl --user call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus NameHasOwner s org.freedesktop.secrets 2>/dev/null | grep -q true && break; sleep 0.1; done; \
+         export HEYGEN_TRAY_KEYRING_TIMEOUT=3"
+    );
+    let started = std::time::Instant::now();
+    let out = in_own_session(&home, &[], &setup, &["accounts", "add", "unanswered", "--no-verify"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no answer within 3 s: an unlock prompt may be waiting"), "{}", stderr(&out));
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "gave up in {:?}", started.elapsed());
+    assert!(!home.settings_path().exists(), "nothing written");
+    // Reading is bounded too: `accounts list` of an account whose key would need the prompt.
+    std::fs::create_dir_all(home.settings_path().parent().unwrap()).unwrap();
+    std::fs::write(home.settings_path(), r#"{"schema_version":1,"accounts":[{"name":"unanswered","auth":"api_key"}]}"#).unwrap();
+    let out = in_own_session(&home, &[], &setup, &["accounts", "list"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no answer within 3 s"), "{}", stderr(&out));
+}
+
+#[test]
 fn with_a_locked_keyring_nothing_is_written_and_the_user_is_told() {
     require_session();
     let home = Home::new("http://127.0.0.1:9");

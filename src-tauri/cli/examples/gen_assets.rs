@@ -94,12 +94,13 @@ const COMMON_EXIT: [(&str, &str); 2] = [
     ("3", "The command failed: key rejected, keyring locked or missing, no such account, settings that cannot be written."),
 ];
 
-const ENVIRONMENT: [(&str, &str); 7] = [
+const ENVIRONMENT: [(&str, &str); 8] = [
     ("HEYGEN_API_KEY", "The key status uses when no account is configured (shown as account env)."),
     ("HEYGEN_API_BASE", "The API's base URL (default https://api.heygen.com). Plain http:// is refused except for loopback hosts."),
     ("HEYGEN_OAUTH_BASE", "The OAuth token endpoint's base (default https://api2.heygen.com), same rule."),
     ("HEYGEN_OAUTH_CLIENT_ID", "The OAuth client ID used to renew tokens."),
     ("HEYGEN_CONFIG_DIR", "The folder of the HeyGen CLI's credentials file (default ~/.heygen)."),
+    ("HEYGEN_TRAY_KEYRING_TIMEOUT", "Seconds a command waits for the keyring (default 120), so an unlock prompt nobody answers does not hold it for good."),
     ("HEYGEN_TRAY_LOG", "Log filter for the app's logs on standard error, for example heygen_tray=debug. Keys never appear in logs."),
     ("HTTPS_PROXY, NO_PROXY", "A proxy for HeyGen's HTTPS API, and hosts that bypass it."),
 ];

@@ -63,7 +63,7 @@ pub enum AccountsCommand {
 }
 
 pub fn run(command: AccountsCommand) -> i32 {
-    let accounts = Accounts::open_default();
+    let accounts = Accounts::for_command_line();
     match command {
         AccountsCommand::Add { name, oauth, no_verify } => {
             if let Err(e) = settings::validate_name(&name) {

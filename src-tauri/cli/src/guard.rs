@@ -48,7 +48,7 @@ pub fn run(args: GuardArgs) -> i32 {
         Ok(b) => b,
         Err(e) => return usage_error(&e.to_string()),
     };
-    let store = Accounts::open_default();
+    let store = Accounts::for_command_line();
     let name = match pick(&store, args.account.as_deref()) {
         Ok(n) => n,
         Err(e) => return usage_error(&e),

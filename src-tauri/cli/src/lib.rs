@@ -175,7 +175,7 @@ fn status_command(args: StatusArgs) -> i32 {
         Ok(b) => b,
         Err(e) => return usage_error(&e.to_string()),
     };
-    let store = Accounts::open_default();
+    let store = Accounts::for_command_line();
     let live = if args.fresh { None } else { from_the_app(&store) };
     let report = match live {
         Some(live) => {

@@ -60,6 +60,18 @@ impl Accounts {
         Accounts { settings: settings::Store::default_location(), keystore: Keystore::default() }
     }
 
+    /// The command line's: every keyring call is given up after
+    /// `HEYGEN_TRAY_KEYRING_TIMEOUT` seconds (default [`crate::keystore::COMMAND_LINE_WAIT`]),
+    /// so an unlock prompt nobody answers (a script, CI) does not hold a command for good.
+    pub fn for_command_line() -> Self {
+        let wait = std::env::var(crate::keystore::WAIT_ENV)
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|s| *s > 0)
+            .map_or(crate::keystore::COMMAND_LINE_WAIT, std::time::Duration::from_secs);
+        Accounts { keystore: Keystore::default().answering_within(wait), ..Accounts::open_default() }
+    }
+
     /// Saves a key (keyring first, then settings), with the HeyGen CLI credentials file
     /// it follows from now on (`link`; `None`, a key given by hand, ends a link). A new
     /// account whose settings cannot be written has its keyring entry removed again.

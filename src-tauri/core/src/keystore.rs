@@ -84,13 +84,21 @@ pub struct Keystore {
     /// A stand-in that keeps entries in this process's memory, for tests of the code
     /// above the keyring (never used by the binaries).
     memory: Option<std::sync::Arc<Mutex<MemoryEntries>>>,
+    /// How long one keyring call may take (see [`Keystore::answering_within`]).
+    deadline: Option<std::time::Duration>,
 }
 
 impl Default for Keystore {
     fn default() -> Self {
-        Keystore { service: SERVICE.to_string(), memory: None }
+        Keystore { service: SERVICE.to_string(), memory: None, deadline: None }
     }
 }
+
+/// How long the command line waits for the keyring: enough to answer an unlock
+/// prompt, not forever when nobody is there to answer it (a script, CI).
+pub const COMMAND_LINE_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+/// Seconds the command line waits for the keyring instead.
+pub const WAIT_ENV: &str = "HEYGEN_TRAY_KEYRING_TIMEOUT";
 
 impl Keystore {
     /// Writes an account's key or tokens, updating an existing entry in place.
@@ -110,14 +118,18 @@ impl Keystore {
             memory.lock().unwrap().insert(account.to_string(), raw);
             return Ok(());
         }
-        self.entry(account)?.set_password(&raw).map_err(|e| classify(e, account))
+        let (me, account) = (self.clone(), account.to_string());
+        self.bounded(move || me.entry(&account)?.set_password(&raw).map_err(|e| classify(e, &account)))
     }
 
     /// Reads an account's key or tokens.
     pub fn get(&self, account: &str, kind: AuthKind) -> Result<StoredSecret, KeyringError> {
         let raw = match &self.memory {
             Some(memory) => memory.lock().unwrap().get(account).cloned().ok_or_else(|| KeyringError::NotFound(account.into()))?,
-            None => zeroize::Zeroizing::new(self.entry(account)?.get_password().map_err(|e| classify(e, account))?),
+            None => {
+                let (me, name) = (self.clone(), account.to_string());
+                zeroize::Zeroizing::new(self.bounded(move || me.entry(&name)?.get_password().map_err(|e| classify(e, &name)))?)
+            }
         };
         match kind {
             AuthKind::ApiKey => Ok(StoredSecret::ApiKey(Secret::new(raw.as_str()))),
@@ -138,15 +150,40 @@ impl Keystore {
             memory.lock().unwrap().remove(account);
             return Ok(());
         }
-        match self.entry(account)?.delete_credential() {
+        let (me, account) = (self.clone(), account.to_string());
+        self.bounded(move || match me.entry(&account)?.delete_credential() {
             Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
-            Err(e) => Err(classify(e, account)),
-        }
+            Err(e) => Err(classify(e, &account)),
+        })
+    }
+
+    /// This keystore, with every keyring call given up after `limit` (an unlock prompt
+    /// nobody answers blocks a call for good): the command line's.
+    pub fn answering_within(self, limit: std::time::Duration) -> Keystore {
+        Keystore { deadline: Some(limit), ..self }
+    }
+
+    /// Runs a keyring call, on a thread of its own when there is a deadline, so the
+    /// caller goes on when it passes (the call is left to end on its own).
+    fn bounded<T: Send + 'static>(&self, call: impl FnOnce() -> Result<T, KeyringError> + Send + 'static) -> Result<T, KeyringError> {
+        let Some(limit) = self.deadline else { return call() };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("keyring".into())
+            .spawn(move || drop(tx.send(call())))
+            .map_err(|e| KeyringError::Other(format!("no thread for the keyring call ({e})")))?;
+        rx.recv_timeout(limit).unwrap_or_else(|e| match e {
+            std::sync::mpsc::RecvTimeoutError::Timeout => Err(KeyringError::Locked(format!(
+                "no answer within {} s: an unlock prompt may be waiting with nobody to answer it",
+                limit.as_secs()
+            ))),
+            std::sync::mpsc::RecvTimeoutError::Disconnected => Err(KeyringError::Other("the keyring call ended without an answer".into())),
+        })
     }
 
     /// A keystore that keeps its entries in memory, for tests of the code above the keyring.
     pub fn in_memory() -> Keystore {
-        Keystore { service: SERVICE.to_string(), memory: Some(Default::default()) }
+        Keystore { service: SERVICE.to_string(), memory: Some(Default::default()), deadline: None }
     }
 
     fn entry(&self, account: &str) -> Result<keyring_core::Entry, KeyringError> {
