@@ -2,8 +2,9 @@
 //! `heygen_tray_core::cli_link`). The file's folder is watched — HeyGen's CLI writes a
 //! new file and renames it into place — and a change takes the new tokens into the
 //! keyring; the settings watcher then hands them to the poller, which polls at once.
-//! The files are also looked at every 10 minutes (a folder made after start, a missed
-//! event) and read only when their size or time changed. Never written.
+//! The files are also looked at every 10 minutes (a folder made after start or made
+//! again, a missed event; the folders are watched afresh then) and read only when
+//! their size or time changed. Never written.
 
 use super::TrayProcess;
 use heygen_tray_core::cli_link::Followed;
@@ -37,11 +38,19 @@ pub async fn follow_links(tray: Arc<TrayProcess>) {
     let mut watcher = watcher.map_err(|e| tracing::warn!("HeyGen CLI credentials are looked at every 10 minutes only: {e}")).ok();
     let mut watched: BTreeSet<PathBuf> = BTreeSet::new();
     let mut seen: HashMap<PathBuf, Stamp> = HashMap::new();
+    // Set by the 10-minute look: the folders are watched afresh (a folder removed and
+    // made again keeps no watch).
+    let mut rewatch = false;
     loop {
         let files: BTreeSet<PathBuf> =
             tray.settings.lock().unwrap().accounts.iter().filter_map(|a| a.heygen_cli_credentials.clone()).collect();
         if let Some(w) = watcher.as_mut() {
-            let dirs: BTreeSet<PathBuf> = files.iter().filter_map(|f| f.parent().map(Path::to_path_buf)).collect();
+            if std::mem::take(&mut rewatch) {
+                for dir in std::mem::take(&mut watched) {
+                    let _ = w.unwatch(&dir);
+                }
+            }
+            let dirs: BTreeSet<PathBuf> = files.iter().filter_map(|f| f.parent().filter(|d| d.is_dir()).map(Path::to_path_buf)).collect();
             for gone in watched.difference(&dirs).cloned().collect::<Vec<_>>() {
                 let _ = w.unwatch(&gone);
                 watched.remove(&gone);
@@ -90,7 +99,7 @@ pub async fn follow_links(tray: Arc<TrayProcess>) {
                 while events.try_recv().is_ok() {}
             }
             _ = tray.accounts_changed.notified() => {}
-            _ = tokio::time::sleep(LOOK_EVERY) => {}
+            _ = tokio::time::sleep(LOOK_EVERY) => rewatch = true,
         }
     }
 }
