@@ -4,25 +4,21 @@
 //! keyring; the settings watcher then hands them to the poller, which polls at once.
 //! The files are also looked at every 10 minutes (a folder made after start or made
 //! again, a missed event; the folders are watched afresh then) and read only when
-//! their size or time changed. Never written.
+//! their modification time changed. Never written.
 
 use super::TrayProcess;
-use heygen_tray_core::cli_link::Followed;
+use heygen_tray_core::cli_link::{self, Followed};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// How often the files are looked at without an event.
 const LOOK_EVERY: Duration = Duration::from_secs(600);
 
-/// A file's size and time, or `None` while it is missing.
-type Stamp = Option<(u64, Option<SystemTime>)>;
-
-fn stamp(file: &Path) -> Stamp {
-    std::fs::metadata(file).ok().map(|m| (m.len(), m.modified().ok()))
-}
+/// When a file was last changed, or `None` while it is missing.
+type Stamp = Option<chrono::DateTime<chrono::Utc>>;
 
 pub async fn follow_links(tray: Arc<TrayProcess>) {
     use notify::Watcher;
@@ -63,7 +59,7 @@ pub async fn follow_links(tray: Arc<TrayProcess>) {
             }
         }
         seen.retain(|f, _| files.contains(f));
-        let stamps: Vec<(PathBuf, Stamp)> = files.iter().map(|f| (f.clone(), stamp(f))).collect();
+        let stamps: Vec<(PathBuf, Stamp)> = files.iter().map(|f| (f.clone(), cli_link::modified(f))).collect();
         if stamps.iter().any(|(f, s)| seen.get(f) != Some(s)) && keyring_unlocked().await {
             seen.extend(stamps);
             let t = tray.clone();
