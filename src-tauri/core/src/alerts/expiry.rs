@@ -52,20 +52,11 @@ pub fn decide_expiry(snap: &AccountSnapshot, memory: &AlertMemory, now: DateTime
     let Some(expiry) = snap.key_expiry().filter(|_| !snap.key.as_ref().is_some_and(|k| k.is_dead())) else {
         return (None, memory);
     };
-    if memory.key_expiry_for != Some(expiry) {
-        memory.key_expiry_for = Some(expiry);
-        memory.key_reminded_days = None;
-    }
+    let due = reminder_due(&mut memory, expiry, now, Duration::days(7)).map(|r| match r {
+        Reminder::First => AlertKind::KeyExpiresInAWeek,
+        Reminder::LastDay => AlertKind::KeyExpiresTomorrow,
+    });
     let left = expiry - now;
-    let due = if left <= Duration::zero() {
-        None
-    } else if left <= Duration::days(1) {
-        (memory.key_reminded_days != Some(1)).then_some(AlertKind::KeyExpiresTomorrow)
-    } else if left <= Duration::days(7) {
-        memory.key_reminded_days.is_none().then_some(AlertKind::KeyExpiresInAWeek)
-    } else {
-        None
-    };
     let Some(kind) = due.filter(|_| !paused) else { return (None, memory) };
     let key = snap.key.as_ref().and_then(|k| k.key_name.as_deref()).map_or("the API key".to_string(), |n| format!("the API key “{n}”"));
     let alert = Alert {
@@ -80,6 +71,29 @@ pub fn decide_expiry(snap: &AccountSnapshot, memory: &AlertMemory, now: DateTime
         ),
     };
     (Some(alert), memory)
+}
+
+/// Which of the two reminders before `end` is due.
+pub(super) enum Reminder {
+    /// The first, once within `first` of the end.
+    First,
+    /// The last day's.
+    LastDay,
+}
+
+/// The reminder due `now` before `end`, at most one of each per end (remembered in
+/// `memory`, which a new end starts afresh). Shared by API keys and sign-ins.
+pub(super) fn reminder_due(memory: &mut AlertMemory, end: DateTime<Utc>, now: DateTime<Utc>, first: Duration) -> Option<Reminder> {
+    if memory.key_expiry_for != Some(end) {
+        memory.key_expiry_for = Some(end);
+        memory.key_reminded_days = None;
+    }
+    match end - now {
+        left if left <= Duration::zero() => None,
+        left if left <= Duration::days(1) => (memory.key_reminded_days != Some(1)).then_some(Reminder::LastDay),
+        left if left <= first => memory.key_reminded_days.is_none().then_some(Reminder::First),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -2,32 +2,24 @@
 //! refresh it can make): once 2 days and once 1 day before, saying how to sign in
 //! again. A new expiry (the sign-in renewed, here or by HeyGen's CLI) starts them afresh.
 
+use super::expiry::{reminder_due, Reminder};
 use super::{Alert, AlertKind};
 use crate::alerts::AlertMemory;
 use crate::sign_in::REMIND_BEFORE;
 use crate::snapshot::AccountSnapshot;
 use crate::words::{day, within};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 /// Sends at most one reminder per threshold (2 days, 1 day) and expiry.
 pub fn decide_sign_in(snap: &AccountSnapshot, memory: &AlertMemory, now: DateTime<Utc>, paused: bool) -> (Option<Alert>, AlertMemory) {
     let mut memory = memory.clone();
     let Some(sign_in) = snap.sign_in.as_ref().filter(|_| !snap.needs_new_key()) else { return (None, memory) };
     let Some(end) = sign_in.ends_at() else { return (None, memory) };
-    if memory.key_expiry_for != Some(end) {
-        memory.key_expiry_for = Some(end);
-        memory.key_reminded_days = None;
-    }
+    let due = reminder_due(&mut memory, end, now, REMIND_BEFORE).map(|r| match r {
+        Reminder::First => AlertKind::SignInEndsIn2Days,
+        Reminder::LastDay => AlertKind::SignInEndsTomorrow,
+    });
     let left = end - now;
-    let due = if left <= Duration::zero() {
-        None
-    } else if left <= Duration::days(1) {
-        (memory.key_reminded_days != Some(1)).then_some(AlertKind::SignInEndsTomorrow)
-    } else if left <= REMIND_BEFORE {
-        memory.key_reminded_days.is_none().then_some(AlertKind::SignInEndsIn2Days)
-    } else {
-        None
-    };
     let Some(kind) = due.filter(|_| !paused) else { return (None, memory) };
     let alert = Alert {
         account: snap.name.clone(),
@@ -49,6 +41,7 @@ mod tests {
     use crate::alerts::mark_sent;
     use crate::api::{ApiError, ErrorKind};
     use crate::sign_in::SignIn;
+    use chrono::Duration;
     use std::path::PathBuf;
 
     fn t0() -> DateTime<Utc> {
