@@ -65,15 +65,8 @@ pub async fn follow_links(tray: Arc<TrayProcess>) {
             let t = tray.clone();
             let _ = tauri::async_runtime::spawn_blocking(move || {
                 for (name, followed) in t.service.accounts.follow_links() {
-                    let note = match followed {
-                        Ok(Followed::Unusable(why)) => Some(format!("HeyGen's CLI credentials cannot be used now ({why}); the stored sign-in is used.")),
-                        Ok(Followed::Other(why)) => Some(why),
-                        Ok(f) => {
-                            tracing::debug!("{name}: {f:?}");
-                            None
-                        }
-                        Err(e) => Some(format!("The renewed sign-in could not be taken from HeyGen's CLI: {e}")),
-                    };
+                    tracing::debug!("{name}: {followed:?}");
+                    let note = Followed::note(&followed);
                     let mut notes = t.link_notes.lock().unwrap();
                     match note {
                         Some(n) => {

@@ -146,23 +146,21 @@ pub(crate) fn accounts_to_check(accounts: &Accounts) -> (Vec<AccountConfig>, Vec
         };
         return (env, Vec::new());
     }
-    follow_links(accounts);
-    let loaded = accounts.settings.load();
+    // Linked accounts take what HeyGen's CLI renewed first (the settings change then).
+    let loaded = if follow_links(accounts) { accounts.settings.load() } else { loaded };
     accounts.load_for_polling(&loaded.settings, heygen_tray_core::accounts::Unlock::Once)
 }
 
-/// Takes what HeyGen's CLI renewed into the keyring first, for linked accounts; a
-/// linked file that cannot be read is said on standard error (the stored sign-in serves).
-fn follow_links(accounts: &Accounts) {
-    use heygen_tray_core::cli_link::Followed;
-    for (name, followed) in accounts.follow_links() {
-        match followed {
-            Ok(Followed::Unusable(why)) => eprintln!("warning: \"{name}\" follows HeyGen's CLI, whose credentials cannot be used now ({why}); its stored sign-in is used."),
-            Ok(Followed::Other(why)) => eprintln!("warning: {why}"),
-            Ok(_) => {}
-            Err(e) => eprintln!("warning: the renewed sign-in of \"{name}\" could not be taken from HeyGen's CLI: {e}"),
+/// Follows the linked accounts' HeyGen CLI files, saying on standard error what is
+/// wrong with one (the stored sign-in serves). False when no account is linked.
+fn follow_links(accounts: &Accounts) -> bool {
+    let followed = accounts.follow_links();
+    for (name, f) in &followed {
+        if let Some(note) = heygen_tray_core::cli_link::Followed::note(f) {
+            eprintln!("warning: \"{name}\": {note}");
         }
     }
+    !followed.is_empty()
 }
 
 fn status_command(args: StatusArgs) -> i32 {

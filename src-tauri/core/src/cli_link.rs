@@ -43,6 +43,19 @@ pub enum Followed {
     Unusable(String),
 }
 
+impl Followed {
+    /// What the user is told about an account's link, when there is something to tell
+    /// (the same words in Settings, the log and on the command line's standard error).
+    pub fn note(followed: &Result<Followed, AccountError>) -> Option<String> {
+        match followed {
+            Ok(Followed::Unusable(why)) => Some(format!("HeyGen's CLI credentials cannot be used now ({why}); its stored sign-in is used.")),
+            Ok(Followed::Other(why)) => Some(why.clone()),
+            Ok(Followed::Unchanged | Followed::Renewed) => None,
+            Err(e) => Some(format!("The renewed sign-in could not be taken from HeyGen's CLI: {e}")),
+        }
+    }
+}
+
 /// Compares the file's credential with the stored one. `stored_user` is who the
 /// stored key belonged to when last checked. Tokens are taken unless the file names
 /// another user; another API key only when the file names the same user (a key alone
