@@ -96,9 +96,8 @@ impl TrayProcess {
                     e => e.to_string(),
                 });
                 self.after_change().await;
-                let file = heygen_tray_core::sign_in::shown(&heygen_tray_core::heygen_cli::credentials_path());
                 let said = imported?.0.message("Imported");
-                Ok(Value::String(format!("{}. It follows {file}: when HeyGen's CLI signs in again, the new sign-in is taken.", said.trim_end_matches('.'))))
+                Ok(Value::String(format!("{}. {}", said.trim_end_matches('.'), heygen_tray_core::cli_link::following())))
             }
             Request::OpenWindow { page, account } => {
                 let page = Page::parse(&page).ok_or("unknown window")?;

@@ -115,8 +115,7 @@ pub fn run(command: AccountsCommand) -> i32 {
             let linked = saved.is_ok() && !no_link;
             let code = report(saved, no_verify);
             if linked {
-                let file = heygen_tray_core::sign_in::shown(&heygen_tray_core::heygen_cli::credentials_path());
-                println!("It follows {file}: when HeyGen's CLI signs in again or renews its tokens, the new ones are taken into the keyring.");
+                println!("{}", heygen_tray_core::cli_link::following());
             }
             code
         }

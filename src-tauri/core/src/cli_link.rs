@@ -144,6 +144,12 @@ impl Accounts {
     }
 }
 
+/// What an import that links says (the command line and Settings alike).
+pub fn following() -> String {
+    let file = crate::sign_in::shown(&heygen_cli::credentials_path());
+    format!("It follows {file}: when HeyGen's CLI signs in again or renews its tokens, the new ones are taken into the keyring.")
+}
+
 /// When the file at `path` was last changed, if it exists.
 pub fn modified(path: &Path) -> Option<DateTime<Utc>> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from)

@@ -128,7 +128,8 @@ impl Keystore {
             Some(memory) => memory.lock().unwrap().get(account).cloned().ok_or_else(|| KeyringError::NotFound(account.into()))?,
             None => {
                 let (me, name) = (self.clone(), account.to_string());
-                zeroize::Zeroizing::new(self.bounded(move || me.entry(&name)?.get_password().map_err(|e| classify(e, &name)))?)
+                // Wrapped on the keyring's thread, so a key answered after the deadline is wiped there too.
+                self.bounded(move || me.entry(&name)?.get_password().map(zeroize::Zeroizing::new).map_err(|e| classify(e, &name)))?
             }
         };
         match kind {
