@@ -24,14 +24,15 @@ MAX_DEPTH = 60
 OBJECT = "\ufffc"  # stands for an embedded child in a container's text
 
 
+def pid_of(app):
+    try:
+        return app.get_process_id() if app is not None else None
+    except Exception:  # an application that went away while listed
+        return None
+
+
 def app_of(pid):
-    for app in pyatspi.Registry.getDesktop(0):
-        try:
-            if app is not None and app.get_process_id() == pid:
-                return app
-        except Exception:  # an application that went away while listed
-            continue
-    return None
+    return next((app for app in pyatspi.Registry.getDesktop(0) if pid_of(app) == pid), None)
 
 
 def text_of(node):
@@ -66,7 +67,8 @@ def walk(node, depth=0):
 def nodes(pid):
     app = app_of(pid)
     if app is None:
-        sys.exit(f"atspi: process {pid} shows nothing on the accessibility bus (yet)")
+        listed = sorted(p for p in (pid_of(a) for a in pyatspi.Registry.getDesktop(0)) if p)
+        sys.exit(f"atspi: process {pid} shows nothing on the accessibility bus (yet); it lists processes {listed}")
     return list(walk(app))
 
 

@@ -80,6 +80,14 @@ start_session() {
   # gnome-keyring, started by hand above, must not meet an activated twin.
   dbus-update-activation-environment DISPLAY XDG_RUNTIME_DIR XDG_DATA_HOME XDG_CONFIG_HOME XDG_CACHE_HOME >/dev/null 2>&1 || true
 
+  # A desktop starts the accessibility bus and its registry at login, before any app
+  # (at-spi-dbus-bus.desktop): started here too, so the first window of a test does not
+  # race their start. Where pyatspi is missing (a benchmark-only machine), left to D-Bus.
+  if [ -x /usr/libexec/at-spi-bus-launcher ] && /usr/bin/python3 -c 'import pyatspi' 2>/dev/null; then
+    wait_for "the accessibility registry (org.a11y.atspi.Registry) to list applications" 30 \
+      timeout 10 /usr/bin/python3 -c 'import pyatspi; pyatspi.Registry.getDesktop(0).childCount'
+  fi
+
   export HEYGEN_TRAY_SESSION=1
   # A desktop with no tray host (GNOME without the AppIndicator extension), for a test.
   [ -n "${SESSION_NO_WATCHER:-}" ] && return 0

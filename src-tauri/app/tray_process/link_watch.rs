@@ -2,15 +2,16 @@
 //! `heygen_tray_core::cli_link`). The file's folder is watched — HeyGen's CLI writes a
 //! new file and renames it into place — and a change takes the new tokens into the
 //! keyring; the settings watcher then hands them to the poller, which polls at once.
-//! The files are also looked at every 10 minutes (a folder made after start or made
-//! again, a missed event; the folders are watched afresh then) and read only when
-//! their modification time changed. Never written.
+//! The folder's parent is watched too, so a folder made after start, or removed and
+//! made again, is watched at once. The files are also looked at every 10 minutes (a
+//! missed event; everything is watched afresh then) and read only when their
+//! modification time changed. Never written.
 
 use super::TrayProcess;
 use heygen_tray_core::cli_link::{self, Followed};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -23,40 +24,40 @@ type Stamp = Option<chrono::DateTime<chrono::Utc>>;
 pub async fn follow_links(tray: Arc<TrayProcess>) {
     use notify::Watcher;
     let (tx, mut events) = mpsc::unbounded_channel();
+    // The credentials folders, for the watcher's thread: an event on one of them (made,
+    // removed, renamed) means its watch is to be made afresh.
+    let folders: Arc<Mutex<BTreeSet<PathBuf>>> = Arc::default();
+    let folders_seen = folders.clone();
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(e) = event {
-            let written = matches!(e.kind, notify::EventKind::Create(_) | notify::EventKind::Modify(_) | notify::EventKind::Remove(_));
-            if written && e.paths.iter().any(|p| p.file_name().is_some_and(|n| n == "credentials")) {
-                let _ = tx.send(());
-            }
+        let Ok(e) = event else { return };
+        if !matches!(e.kind, notify::EventKind::Create(_) | notify::EventKind::Modify(_) | notify::EventKind::Remove(_)) {
+            return;
+        }
+        let folders = folders_seen.lock().unwrap();
+        if e.paths.iter().any(|p| folders.contains(p)) {
+            let _ = tx.send(Event::Folder);
+        } else if e.paths.iter().any(|p| p.file_name().is_some_and(|n| n == "credentials") && p.parent().is_some_and(|d| folders.contains(d))) {
+            let _ = tx.send(Event::File);
         }
     });
     let mut watcher = watcher.map_err(|e| tracing::warn!("HeyGen CLI credentials are looked at every 10 minutes only: {e}")).ok();
     let mut watched: BTreeSet<PathBuf> = BTreeSet::new();
     let mut seen: HashMap<PathBuf, Stamp> = HashMap::new();
-    // Set by the 10-minute look: the folders are watched afresh (a folder removed and
-    // made again keeps no watch).
+    // Set by the 10-minute look and by a folder's own event: everything is watched
+    // afresh (a folder removed and made again keeps no watch).
     let mut rewatch = false;
     loop {
         let files: BTreeSet<PathBuf> =
             tray.settings.lock().unwrap().accounts.iter().filter_map(|a| a.heygen_cli_credentials.clone()).collect();
+        let dirs: BTreeSet<PathBuf> = files.iter().filter_map(|f| f.parent().map(Path::to_path_buf)).collect();
         if let Some(w) = watcher.as_mut() {
+            *folders.lock().unwrap() = dirs.clone();
             if std::mem::take(&mut rewatch) {
                 for dir in std::mem::take(&mut watched) {
                     let _ = w.unwatch(&dir);
                 }
             }
-            let dirs: BTreeSet<PathBuf> = files.iter().filter_map(|f| f.parent().filter(|d| d.is_dir()).map(Path::to_path_buf)).collect();
-            for gone in watched.difference(&dirs).cloned().collect::<Vec<_>>() {
-                let _ = w.unwatch(&gone);
-                watched.remove(&gone);
-            }
-            for dir in dirs.difference(&watched).cloned().collect::<Vec<_>>() {
-                match w.watch(&dir, notify::RecursiveMode::NonRecursive) {
-                    Ok(()) => drop(watched.insert(dir)),
-                    Err(e) => tracing::debug!("{} not watched yet: {e}", dir.display()),
-                }
-            }
+            watch(w, &mut watched, &wanted_watches(&dirs));
         }
         seen.retain(|f, _| files.contains(f));
         let stamps: Vec<(PathBuf, Stamp)> = files.iter().map(|f| (f.clone(), cli_link::modified(f))).collect();
@@ -82,13 +83,44 @@ pub async fn follow_links(tray: Arc<TrayProcess>) {
             .await;
         }
         tokio::select! {
-            _ = events.recv() => {
+            Some(event) = events.recv() => {
                 // The CLI's write and rename arrive as a few events.
                 tokio::time::sleep(Duration::from_millis(300)).await;
-                while events.try_recv().is_ok() {}
+                rewatch = event == Event::Folder;
+                while let Ok(more) = events.try_recv() {
+                    rewatch |= more == Event::Folder;
+                }
             }
             _ = tray.accounts_changed.notified() => {}
             _ = tokio::time::sleep(LOOK_EVERY) => rewatch = true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Event {
+    /// In a credentials folder, on its `credentials` file.
+    File,
+    /// On a credentials folder itself, seen from its parent.
+    Folder,
+}
+
+/// The folders to watch: each credentials folder that exists, and its parent (where
+/// the folder is made or removed).
+fn wanted_watches(dirs: &BTreeSet<PathBuf>) -> BTreeSet<PathBuf> {
+    dirs.iter().flat_map(|d| [Some(d.as_path()), d.parent()]).flatten().filter(|d| d.is_dir()).map(Path::to_path_buf).collect()
+}
+
+/// Brings the watches to `wanted`: those no longer wanted are dropped, new ones made.
+fn watch(w: &mut impl notify::Watcher, watched: &mut BTreeSet<PathBuf>, wanted: &BTreeSet<PathBuf>) {
+    for gone in watched.difference(wanted).cloned().collect::<Vec<_>>() {
+        let _ = w.unwatch(&gone);
+        watched.remove(&gone);
+    }
+    for dir in wanted.difference(watched).cloned().collect::<Vec<_>>() {
+        match w.watch(&dir, notify::RecursiveMode::NonRecursive) {
+            Ok(()) => drop(watched.insert(dir)),
+            Err(e) => tracing::debug!("{} not watched yet: {e}", dir.display()),
         }
     }
 }

@@ -3,7 +3,8 @@
 //! sign in again; HeyGen's CLI then writes new tokens to its file → the app takes them
 //! without a click and polls with them, and the low alert it sent before is not sent
 //! again (the same sign-in, renewed). Settings, opened from the tray, shows the link,
-//! and says so when HeyGen's CLI signs in as someone else (not taken).
+//! and says so when HeyGen's CLI signs in as someone else (not taken). A credentials
+//! folder removed and made again (a logout, then a login) is followed at once.
 
 use super::desktop::{expect_notifications, Tray};
 use super::roles::{wait_shown, window_process};
@@ -65,6 +66,16 @@ fn new_tokens_written_by_heygen_cli_are_polled_with_at_once() {
     write_credentials(&creds, "sim-oauth-token-of-joe", now + chrono::Duration::days(10), "joe_other");
     wait_shown(pid, TIMEOUT, "Settings to say the CLI's sign-in is someone else's", |t| t.contains("signed in as joe_other now, not sam_creator"));
     assert!(keyring_items(&name).iter().any(|(_, secret)| secret.contains("sim-oauth-token-new-login")), "kept");
+    // `heygen auth logout` removes the folder; the next login makes it again, and the
+    // app follows at once (not at its 10-minute look).
+    std::fs::remove_dir_all(creds.parent().unwrap()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    sim.set_key("subscription", "sim-oauth-token-after-logout");
+    write_credentials(&creds, "sim-oauth-token-after-logout", now + chrono::Duration::days(10), "sam_creator");
+    wait_for("the app to take the sign-in from the folder made again", || {
+        keyring_items(&name).iter().any(|(_, secret)| secret.contains("sim-oauth-token-after-logout")).then_some(())
+    });
+    wait_shown(pid, TIMEOUT, "Settings to drop the note about someone else", |t| !t.contains("joe_other"));
     drop(app);
     home.run(&[], &["accounts", "remove", &name], None);
 }

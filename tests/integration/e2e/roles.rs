@@ -5,7 +5,7 @@
 //! is replaced under a running app.
 
 use super::desktop::{expect_notifications, startup_wm_class, windows_of, wm_classes, Tray};
-use super::{exclusive, processes, signal, stored_wallet, wait_for, wait_up_to, wallet, within, App};
+use super::{exclusive, processes, signal, stored_wallet, wait_for, wallet, within, App};
 use crate::support::{app_bin, cli_bin, require_session, sim, stderr, stdout, Home, Sim};
 use heygen_tray_core::live;
 use serde_json::{json, Value};
@@ -39,19 +39,33 @@ fn atspi(pid: u32, args: &[&str]) -> Result<String, String> {
 /// Everything the process's window shows (names and text of its accessible
 /// objects, one per line), once it shows a page.
 pub(super) fn shown(pid: u32) -> Option<String> {
-    let dump = atspi(pid, &["dump"]).ok()?;
+    shown_or_why(pid).ok()
+}
+
+/// [`shown`], or why the window could not be read.
+fn shown_or_why(pid: u32) -> Result<String, String> {
+    let dump = atspi(pid, &["dump"])?;
     let lines: Vec<String> = dump
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .flat_map(|n| [n["name"].as_str().unwrap_or_default().to_string(), n["text"].as_str().unwrap_or_default().to_string()])
         .filter(|t| !t.is_empty())
         .collect();
-    Some(lines.join("\n"))
+    Ok(lines.join("\n"))
 }
 
 /// Waits until the window shows `text`; returns all it shows then.
+/// On a timeout, the panic shows what the window showed last.
 pub(super) fn wait_shown(pid: u32, timeout: Duration, what: &str, wanted: impl Fn(&str) -> bool) -> String {
-    wait_up_to(timeout, what, || shown(pid).filter(|t| wanted(t)))
+    let mut last = Err(String::new());
+    let found = within(timeout, || {
+        last = shown_or_why(pid);
+        last.clone().ok().filter(|t| wanted(t))
+    });
+    found.unwrap_or_else(|| match last {
+        Ok(text) => panic!("timed out after {timeout:?} waiting for {what}; the window showed:\n{text}"),
+        Err(why) => panic!("timed out after {timeout:?} waiting for {what}; the window could not be read: {why}"),
+    })
 }
 
 /// Works a control of the window (retried while the page is still loading).
