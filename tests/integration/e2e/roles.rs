@@ -64,7 +64,10 @@ pub(super) fn wait_shown(pid: u32, timeout: Duration, what: &str, wanted: impl F
     });
     found.unwrap_or_else(|| match last {
         Ok(text) => panic!("timed out after {timeout:?} waiting for {what}; the window showed:\n{text}"),
-        Err(why) => panic!("timed out after {timeout:?} waiting for {what}; the window could not be read: {why}"),
+        Err(why) => {
+            let alive = processes().into_iter().find(|p| p.pid == pid).map_or("the process is gone".to_string(), |p| format!("process state {}", p.state));
+            panic!("timed out after {timeout:?} waiting for {what}; the window could not be read ({alive}): {why}")
+        }
     })
 }
 
