@@ -100,7 +100,17 @@ fn guard_interrupts_a_running_job_when_the_balance_reaches_the_line() {
     let script = format!("trap 'echo int > \"{}\"; exit 130' INT; while :; do sleep 0.2; done", marker.display());
     let hits_before = sim.hits(&name);
     let start = Instant::now();
-    let child = home.command(&[], &["guard", "--below", "10", "--", "sh", "-c", &script]).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let mut guard = home.command(&[], &["guard", "--below", "10", "--", "sh", "-c", &script]);
+    // Run as from a terminal: a shell's background job (as this test may be) starts with
+    // SIGINT ignored, and a job that inherits that cannot trap it.
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut guard, || {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        })
+    };
+    let child = guard.stderr(std::process::Stdio::piped()).spawn().unwrap();
     std::thread::sleep(Duration::from_secs(3));
     sim.set_profile(&name, wallet(8.0));
     let out = child.wait_with_output().unwrap();

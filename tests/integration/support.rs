@@ -123,7 +123,10 @@ impl Home {
                     .stderr(std::process::Stdio::piped())
                     .spawn()
                     .unwrap();
-                child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+                // A command that refuses its arguments exits without reading its input.
+                if let Err(e) = child.stdin.take().unwrap().write_all(input.as_bytes()) {
+                    assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "writing to {args:?}: {e}");
+                }
                 child.wait_with_output().unwrap()
             }
         }
