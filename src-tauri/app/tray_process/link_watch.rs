@@ -2,8 +2,8 @@
 //! `heygen_tray_core::cli_link`). The file's folder is watched — HeyGen's CLI writes a
 //! new file and renames it into place — and a change takes the new tokens into the
 //! keyring; the settings watcher then hands them to the poller, which polls at once.
-//! The folder's parent is watched too, so a folder made after start, or removed and
-//! made again, is watched at once. The files are also looked at every 10 minutes (a
+//! While a folder is missing its parent is watched instead, so a folder made after
+//! start, or removed and made again, is watched at once. The files are also looked at every 10 minutes (a
 //! missed event; everything is watched afresh then) and read only when their
 //! modification time changed. Never written.
 
@@ -101,14 +101,16 @@ pub async fn follow_links(tray: Arc<TrayProcess>) {
 enum Event {
     /// In a credentials folder, on its `credentials` file.
     File,
-    /// On a credentials folder itself, seen from its parent.
+    /// On a credentials folder itself: removed or moved away (its own watch), or made
+    /// (its parent's).
     Folder,
 }
 
-/// The folders to watch: each credentials folder that exists, and its parent (where
-/// the folder is made or removed).
+/// The folders to watch: each credentials folder that exists (its own removal is an
+/// event of its watch), or, while one is missing, its parent, where it will be made.
+/// The parent (often the home folder, busy with other files) is watched only then.
 fn wanted_watches(dirs: &BTreeSet<PathBuf>) -> BTreeSet<PathBuf> {
-    dirs.iter().flat_map(|d| [Some(d.as_path()), d.parent()]).flatten().filter(|d| d.is_dir()).map(Path::to_path_buf).collect()
+    dirs.iter().filter_map(|d| if d.is_dir() { Some(d.as_path()) } else { d.parent().filter(|p| p.is_dir()) }).map(Path::to_path_buf).collect()
 }
 
 /// Brings the watches to `wanted`: those no longer wanted are dropped, new ones made.

@@ -12,6 +12,7 @@ use super::{exclusive, wait_for, App, TIMEOUT};
 use crate::cli_link::write_credentials;
 use crate::support::{keyring_items, require_session, sim, stderr, unique, Home};
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 #[test]
 fn new_tokens_written_by_heygen_cli_are_polled_with_at_once() {
@@ -67,15 +68,37 @@ fn new_tokens_written_by_heygen_cli_are_polled_with_at_once() {
     wait_shown(pid, TIMEOUT, "Settings to say the CLI's sign-in is someone else's", |t| t.contains("signed in as joe_other now, not sam_creator"));
     assert!(keyring_items(&name).iter().any(|(_, secret)| secret.contains("sim-oauth-token-new-login")), "kept");
     // `heygen auth logout` removes the folder; the next login makes it again, and the
-    // app follows at once (not at its 10-minute look).
-    std::fs::remove_dir_all(creds.parent().unwrap()).unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // app follows at once (not at its 10-minute look). The folder's parent (often the busy
+    // home folder) is watched only while the folder is missing.
+    let (folder, parent) = (creds.parent().unwrap(), home.dir.path());
+    assert!(watched(app.pid()).contains(&inode(folder)), "the credentials folder is watched");
+    assert!(!watched(app.pid()).contains(&inode(parent)), "its parent is not, while the folder is there");
+    std::fs::remove_dir_all(folder).unwrap();
+    wait_for("the app to watch the parent of the removed folder", || watched(app.pid()).contains(&inode(parent)).then_some(()));
     sim.set_key("subscription", "sim-oauth-token-after-logout");
     write_credentials(&creds, "sim-oauth-token-after-logout", now + chrono::Duration::days(10), "sam_creator");
     wait_for("the app to take the sign-in from the folder made again", || {
         keyring_items(&name).iter().any(|(_, secret)| secret.contains("sim-oauth-token-after-logout")).then_some(())
     });
     wait_shown(pid, TIMEOUT, "Settings to drop the note about someone else", |t| !t.contains("joe_other"));
+    wait_for("the app to let go of the parent folder", || (!watched(app.pid()).contains(&inode(parent))).then_some(()));
     drop(app);
     home.run(&[], &["accounts", "remove", &name], None);
+}
+
+fn inode(path: &std::path::Path) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(path).unwrap())
+}
+
+/// The inodes the process watches through inotify (its fdinfo lists them).
+fn watched(pid: u32) -> BTreeSet<u64> {
+    let mut inodes = BTreeSet::new();
+    for fd in std::fs::read_dir(format!("/proc/{pid}/fd")).into_iter().flatten().flatten() {
+        if std::fs::read_link(fd.path()).is_ok_and(|l| l.to_string_lossy() == "anon_inode:inotify") {
+            let info = std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{}", fd.file_name().to_string_lossy())).unwrap_or_default();
+            let ino = |l: &str| l.split_whitespace().find_map(|w| w.strip_prefix("ino:")).and_then(|h| u64::from_str_radix(h, 16).ok());
+            inodes.extend(info.lines().filter(|l| l.starts_with("inotify ")).filter_map(ino));
+        }
+    }
+    inodes
 }
