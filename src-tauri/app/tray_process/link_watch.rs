@@ -3,9 +3,9 @@
 //! new file and renames it into place — and a change takes the new tokens into the
 //! keyring; the settings watcher then hands them to the poller, which polls at once.
 //! While a folder is missing its parent is watched instead, so a folder made after
-//! start, or removed and made again, is watched at once. The files are also looked at every 10 minutes (a
-//! missed event; everything is watched afresh then) and read only when their
-//! modification time changed. Never written.
+//! start, or removed and made again, is watched at once. The files are also looked at
+//! every 10 minutes (a missed event; everything is watched afresh then) and read only
+//! when their modification time changed. Never written.
 
 use super::TrayProcess;
 use heygen_tray_core::cli_link::{self, Followed};
