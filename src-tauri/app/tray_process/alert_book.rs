@@ -76,7 +76,7 @@ impl AlertBook {
             }
             (book.memory.clone(), book.changed)
         };
-        let written = store.update(|s: &mut Settings| {
+        let written = store.update_if_usable(|s: &mut Settings| {
             let kept = memory.iter().filter(|(name, _)| demo || s.account(name).is_some());
             s.alert_memory = kept.map(|(n, m)| (n.clone(), m.clone())).collect();
         });

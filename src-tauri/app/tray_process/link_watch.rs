@@ -65,7 +65,9 @@ pub async fn follow_links(tray: Arc<TrayProcess>) {
             seen.extend(stamps);
             let t = tray.clone();
             let _ = tauri::async_runtime::spawn_blocking(move || {
-                for (name, followed) in t.service.accounts.follow_links() {
+                let (client, runtime) = (t.service.client.clone(), tauri::async_runtime::handle());
+                let whose = |c: &heygen_tray_core::api::Credential| runtime.block_on(client.users_me(c)).ok().map(|me| me.username);
+                for (name, followed) in t.service.accounts.follow_links(&whose) {
                     tracing::debug!("{name}: {followed:?}");
                     let note = Followed::note(&followed);
                     let mut notes = t.link_notes.lock().unwrap();

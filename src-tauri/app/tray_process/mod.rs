@@ -208,7 +208,7 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
                 return EXIT_FAILURE;
             }
         };
-        let store = Accounts { settings: heygen_tray_core::settings::Store::at(sim.dir()), keystore: Default::default() };
+        let store = Accounts::at(sim.dir(), Default::default());
         let base = sim.base.clone();
         (Some(sim), base, Some(demo::configs()), store)
     } else {
@@ -246,7 +246,7 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
     if demo {
         poller = poller.with_fast_interval(Duration::from_secs(3));
     }
-    let first_run = !demo && loaded.settings.accounts.is_empty();
+    let first_run = !demo && loaded.usable && loaded.settings.accounts.is_empty();
     // Start at login names this binary: written again at each start, so it follows an
     // app that was moved or reinstalled elsewhere.
     if !demo && loaded.settings.start_at_login {

@@ -5,7 +5,6 @@
 
 use super::TrayProcess;
 use heygen_tray_core::accounts::Unlock;
-use heygen_tray_core::api::ErrorKind;
 use heygen_tray_core::poller::Command;
 use heygen_tray_core::settings::{Account, Polling, Settings};
 use heygen_tray_core::snapshot::AccountSnapshot;
@@ -15,6 +14,8 @@ use heygen_tray_core::snapshot::AccountSnapshot;
 pub struct Told {
     accounts: Option<(Vec<Account>, Option<String>)>,
     polling: Option<Polling>,
+    /// The newest `settings.json.bad-…` seen, so one set aside since is told.
+    set_aside: Option<std::path::PathBuf>,
 }
 
 impl TrayProcess {
@@ -23,13 +24,36 @@ impl TrayProcess {
     /// says whether reading keys may show an unlock prompt (at start and on the user's
     /// request) or must not (automatic reloads). An account the poller already polls
     /// whose key cannot be read now (a keyring locked since) keeps its key in memory
-    /// and its figures on screen. Serialised, so the latest file always wins.
+    /// and its figures on screen. A file that cannot be used (an editor halfway through
+    /// a save, a damaged file) changes nothing: what the poller was told stays, and the
+    /// notice says why. Serialised, so the latest file always wins.
     /// Blocking (keyring): call from a blocking thread.
     pub fn reconcile(&self, force: bool, unlock: Unlock) {
         let mut told = self.told.lock().unwrap();
-        let loaded = self.service.accounts.settings.load();
-        if loaded.notice.is_some() {
-            *self.notice.lock().unwrap() = loaded.notice.clone();
+        let store = &self.service.accounts.settings;
+        let loaded = store.load();
+        if !loaded.usable {
+            *self.notice.lock().unwrap() = loaded.notice;
+            drop(told);
+            self.redraw.notify_one();
+            return;
+        }
+        let aside = store.newest_set_aside();
+        if aside.is_some() && aside != told.set_aside {
+            // Set aside by another process (a command, a window): said here too.
+            if told.set_aside.is_some() || told.accounts.is_some() {
+                let path = aside.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+                *self.notice.lock().unwrap() = Some(format!(
+                    "The settings file {} could not be used and was kept as {path}; default settings are in use and accounts need to be added again (their keys are still in the keyring).",
+                    store.path().display()
+                ));
+            }
+            told.set_aside = aside;
+        } else if let Some(n) = loaded.notice {
+            *self.notice.lock().unwrap() = Some(n);
+        } else if self.notice.lock().unwrap().as_deref().is_some_and(|n| n.contains("was left as it is")) {
+            // The file is usable again: the notice that said it was not goes.
+            *self.notice.lock().unwrap() = None;
         }
         let settings = loaded.settings;
         *self.settings.lock().unwrap() = settings.clone();
@@ -57,10 +81,12 @@ impl TrayProcess {
             None => self.service.accounts.load_for_polling(settings, unlock),
         };
         let polled: Vec<String> = self.snapshots.borrow().iter().map(|s| s.name.clone()).collect();
+        // Locked or not running: the key a running poller has is kept. A key the
+        // keyring no longer has (removed) is never polled again.
         let (kept, problems): (Vec<AccountSnapshot>, Vec<AccountSnapshot>) =
-            problems.into_iter().partition(|p| is_keyring_error(p) && polled.contains(&p.name));
+            problems.into_iter().partition(|p| is_keyring_refusal(p) && polled.contains(&p.name));
         let keep: Vec<_> = kept.into_iter().map(|p| (p.name, p.thresholds)).collect();
-        let trouble = problems.iter().any(is_keyring_error);
+        let trouble = problems.iter().any(is_keyring_refusal);
         tracing::debug!("poller told: {} accounts, {} kept polling, {} unreadable", ok.len(), keep.len(), problems.len());
         *self.problems.lock().unwrap() = problems;
         let _ = self.commands.send(Command::SetAccountsKeeping(ok, keep));
@@ -71,10 +97,10 @@ impl TrayProcess {
 
     /// Accounts whose key the keyring would not give (locked, or not running yet).
     pub fn keyring_trouble(&self) -> bool {
-        self.problems.lock().unwrap().iter().any(is_keyring_error)
+        self.problems.lock().unwrap().iter().any(is_keyring_refusal)
     }
 }
 
-fn is_keyring_error(p: &AccountSnapshot) -> bool {
-    p.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Keyring)
+fn is_keyring_refusal(p: &AccountSnapshot) -> bool {
+    p.error.as_ref().is_some_and(heygen_tray_core::accounts::keyring_refused)
 }

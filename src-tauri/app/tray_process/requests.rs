@@ -70,10 +70,8 @@ impl TrayProcess {
                     return Err(DEMO_ACCOUNTS.into());
                 }
                 self.blocking(move |t| {
+                    // Its history goes with it (the core's remove, as on the command line).
                     t.service.remove(&name).map_err(|e| e.to_string())?;
-                    if let Some(h) = t.history.lock().unwrap().as_ref() {
-                        let _ = h.forget(&name);
-                    }
                     t.reconcile(false, Unlock::Once);
                     Ok(Value::Null)
                 })

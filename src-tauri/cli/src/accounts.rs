@@ -211,13 +211,16 @@ fn thresholds_text(t: &ThresholdOverride) -> String {
 }
 
 fn list(accounts: &Accounts, as_json: bool) -> i32 {
-    let loaded = accounts.settings.load();
-    if let Some(n) = &loaded.notice {
-        eprintln!("warning: {n}");
-    }
+    let settings = match accounts.settings.load().into_usable() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILURE;
+        }
+    };
     let mut code = 0;
     let mut rows = Vec::new();
-    for a in &loaded.settings.accounts {
+    for a in &settings.accounts {
         let key = match accounts.keystore.get(&a.name, a.auth) {
             Ok(s) => Ok(s.mask()),
             Err(e) => {

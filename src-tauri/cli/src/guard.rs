@@ -5,11 +5,17 @@
 //! and, when the balance reaches X, interrupts COMMAND (SIGINT, then SIGTERM after a
 //! grace period) and says why on standard error. Needs no display; `HEYGEN_API_KEY`
 //! serves when no account is configured.
+//!
+//! COMMAND runs in a process group of its own, so the background workers a script
+//! starts get the same signals as the script. Guard hands it the terminal when guard
+//! has it (Ctrl-C and terminal reads reach the job, as without guard) and passes on
+//! SIGINT, SIGTERM and SIGHUP that reach guard itself (`kill`, a closed terminal).
 
 use crate::{accounts_to_check, from_the_app, record_history, runtime, usage_error};
 use heygen_tray_core::accounts::Accounts;
 use heygen_tray_core::api::{ApiBase, Client};
 use heygen_tray_core::billing::ThresholdOverride;
+use heygen_tray_core::process_group::Group;
 use heygen_tray_core::snapshot::AccountSnapshot;
 use heygen_tray_core::EXIT_FAILURE;
 use std::process::{Child, Command};
@@ -49,7 +55,14 @@ pub fn run(args: GuardArgs) -> i32 {
         Err(e) => return usage_error(&e.to_string()),
     };
     let store = Accounts::for_command_line();
-    let name = match pick(&store, args.account.as_deref()) {
+    let configured = match store.settings.load().into_usable() {
+        Ok(s) => s.accounts.into_iter().map(|a| a.name).collect::<Vec<_>>(),
+        Err(e) => {
+            eprintln!("guard: {e}; not starting {}", args.command[0]);
+            return EXIT_FAILURE;
+        }
+    };
+    let name = match pick(&configured, args.account.as_deref()) {
         Ok(n) => n,
         Err(e) => return usage_error(&e),
     };
@@ -71,13 +84,24 @@ pub fn run(args: GuardArgs) -> i32 {
         );
         return EXIT_REFUSED;
     }
-    let mut child = match Command::new(&args.command[0]).args(&args.command[1..]).spawn() {
+    #[cfg(unix)]
+    passed_on::install();
+    let mut command = Command::new(&args.command[0]);
+    let mut child = match heygen_tray_core::process_group::own_group(command.args(&args.command[1..])).spawn() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("guard: could not start {}: {e}", args.command[0]);
             return 127;
         }
     };
+    let group = Group::of(&child);
+    #[cfg(unix)]
+    let _terminal = passed_on::Terminal::hand_to(group);
+    watch_job(&watch, &mut child, group, &args.command[0])
+}
+
+/// Waits for the job, checking the balance, until it ends or is stopped.
+fn watch_job(watch: &Watch, child: &mut Child, group: Group, program: &str) -> i32 {
     let from_app = from_the_app(&watch.store).is_some();
     let every = if from_app { EVERY_FROM_APP } else { EVERY };
     let mut next = Instant::now() + every;
@@ -86,10 +110,12 @@ pub fn run(args: GuardArgs) -> i32 {
             Ok(Some(status)) => return code_of(status),
             Ok(None) => {}
             Err(e) => {
-                eprintln!("guard: lost {}: {e}", args.command[0]);
+                eprintln!("guard: lost {program}: {e}");
                 return EXIT_FAILURE;
             }
         }
+        #[cfg(unix)]
+        passed_on::forward(group);
         if Instant::now() >= next {
             next = Instant::now() + every;
             match watch.balance() {
@@ -99,14 +125,14 @@ pub fn run(args: GuardArgs) -> i32 {
                         watch.name,
                         amount(remaining, &unit),
                         amount(watch.below, &unit),
-                        args.command[0]
+                        program
                     );
-                    stop(&mut child);
+                    stop(child, group);
                     return EXIT_STOPPED;
                 }
                 Ok(_) => {}
                 // A failed check is not a reason to stop a job: try again next time.
-                Err(e) => eprintln!("guard: could not check \"{}\" ({e}); {} goes on", watch.name, args.command[0]),
+                Err(e) => eprintln!("guard: could not check \"{}\" ({e}); {program} goes on", watch.name),
             }
         }
         std::thread::sleep(Duration::from_millis(200));
@@ -114,9 +140,8 @@ pub fn run(args: GuardArgs) -> i32 {
 }
 
 /// The account to watch: the one named, the only one configured, or `env`.
-fn pick(store: &Accounts, named: Option<&str>) -> Result<String, String> {
-    let accounts: Vec<String> = store.settings.load().settings.accounts.into_iter().map(|a| a.name).collect();
-    match (named, accounts.as_slice()) {
+fn pick(accounts: &[String], named: Option<&str>) -> Result<String, String> {
+    match (named, accounts) {
         (Some(n), _) if accounts.iter().any(|a| a == n) => Ok(n.to_string()),
         (Some("env"), []) => Ok("env".into()),
         (Some(n), _) => Err(format!("no account named \"{n}\" (see `heygen-tray accounts list`)")),
@@ -145,7 +170,7 @@ impl Watch {
                 }
             }
         }
-        let (accounts, problems) = accounts_to_check(&self.store);
+        let (accounts, problems) = accounts_to_check(&self.store)?;
         if let Some(p) = problems.iter().find(|p| p.name == self.name) {
             return Err(p.error.as_ref().map(|e| e.to_string()).unwrap_or_else(|| "the key could not be read".into()));
         }
@@ -175,26 +200,14 @@ fn amount(value: f64, unit: &str) -> String {
     heygen_tray_core::spend::amount(value, unit)
 }
 
-/// SIGINT, then SIGTERM after [`GRACE`], then SIGKILL: a job gets the chance to stop cleanly.
-fn stop(child: &mut Child) {
+/// SIGINT, then SIGTERM after [`GRACE`], then SIGKILL, each to the job's whole process
+/// group: a job gets the chance to stop cleanly, and none of its workers is left.
+fn stop(child: &mut Child, group: Group) {
     #[cfg(unix)]
-    {
-        let pid = child.id() as i32;
-        for signal in [libc::SIGINT, libc::SIGTERM] {
-            // SAFETY: signalling the child this process started and has not reaped.
-            unsafe { libc::kill(pid, signal) };
-            let until = Instant::now() + GRACE;
-            while Instant::now() < until {
-                if matches!(child.try_wait(), Ok(Some(_))) {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        }
-    }
+    group.stop(child, &[libc::SIGINT, libc::SIGTERM], GRACE);
     // Windows has no SIGINT for another process: it is ended at once.
-    let _ = child.kill();
-    let _ = child.wait();
+    #[cfg(not(unix))]
+    group.kill(child);
 }
 
 fn code_of(status: std::process::ExitStatus) -> i32 {
@@ -203,4 +216,84 @@ fn code_of(status: std::process::ExitStatus) -> i32 {
         return 128 + signal;
     }
     status.code().unwrap_or(EXIT_FAILURE)
+}
+
+/// Signals that reach guard, passed on to the job's group, and the terminal lent to it.
+#[cfg(unix)]
+mod passed_on {
+    use heygen_tray_core::process_group::Group;
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    /// The last signal caught and not passed on yet.
+    static PENDING: AtomicI32 = AtomicI32::new(0);
+
+    extern "C" fn note(signal: libc::c_int) {
+        PENDING.store(signal, Ordering::SeqCst);
+    }
+
+    /// Catches SIGINT, SIGTERM and SIGHUP, each unless guard was started with it
+    /// ignored (the job then inherits it ignored, as it would without guard).
+    pub fn install() {
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            // SAFETY: sigaction with zeroed structs and a handler that only stores an atomic.
+            unsafe {
+                let mut old: libc::sigaction = std::mem::zeroed();
+                libc::sigaction(signal, std::ptr::null(), &mut old);
+                if old.sa_sigaction == libc::SIG_IGN {
+                    continue;
+                }
+                let mut new: libc::sigaction = std::mem::zeroed();
+                new.sa_sigaction = note as *const () as usize;
+                libc::sigemptyset(&mut new.sa_mask);
+                new.sa_flags = libc::SA_RESTART;
+                libc::sigaction(signal, &new, std::ptr::null_mut());
+            }
+        }
+    }
+
+    /// Passes a caught signal on to the job's group.
+    pub fn forward(group: Group) {
+        let signal = PENDING.swap(0, Ordering::SeqCst);
+        if signal != 0 {
+            group.signal(signal);
+        }
+    }
+
+    /// The terminal, lent to the job's group while guard had it in the foreground,
+    /// and taken back when dropped.
+    pub struct Terminal {
+        own: libc::pid_t,
+    }
+
+    impl Terminal {
+        pub fn hand_to(group: Group) -> Option<Terminal> {
+            // SAFETY: plain calls on standard input, which this process holds.
+            unsafe {
+                let own = libc::getpgrp();
+                if libc::isatty(0) == 0 || libc::tcgetpgrp(0) != own {
+                    return None;
+                }
+                set_foreground(group.leader());
+                // A job that read the terminal before it was its own was stopped.
+                group.signal(libc::SIGCONT);
+                Some(Terminal { own })
+            }
+        }
+    }
+
+    impl Drop for Terminal {
+        fn drop(&mut self) {
+            set_foreground(self.own);
+        }
+    }
+
+    /// tcsetpgrp on standard input with SIGTTOU held off (guard may be in the background).
+    fn set_foreground(group: libc::pid_t) {
+        // SAFETY: SIGTTOU is ignored only around the call and put back after.
+        unsafe {
+            let old = libc::signal(libc::SIGTTOU, libc::SIG_IGN);
+            libc::tcsetpgrp(0, group);
+            libc::signal(libc::SIGTTOU, old);
+        }
+    }
 }

@@ -127,13 +127,12 @@ pub(crate) fn usage_error(message: &str) -> i32 {
 
 /// What `status` checks: the stored, enabled accounts; with none configured, the key
 /// in `HEYGEN_API_KEY` as account `env`. Accounts whose key cannot be read come back
-/// as snapshots that already hold the keyring error.
-pub(crate) fn accounts_to_check(accounts: &Accounts) -> (Vec<AccountConfig>, Vec<AccountSnapshot>) {
+/// as snapshots that already hold the keyring error. A settings file that cannot be
+/// used is an error (its words), never "no account".
+pub(crate) fn accounts_to_check(accounts: &Accounts) -> Result<(Vec<AccountConfig>, Vec<AccountSnapshot>), String> {
     let loaded = accounts.settings.load();
-    if let Some(n) = &loaded.notice {
-        eprintln!("warning: {n}");
-    }
-    if loaded.settings.accounts.is_empty() {
+    let settings = loaded.into_usable()?;
+    if settings.accounts.is_empty() {
         let env = match std::env::var("HEYGEN_API_KEY") {
             Ok(k) if !k.trim().is_empty() => vec![AccountConfig {
                 name: "env".into(),
@@ -144,17 +143,19 @@ pub(crate) fn accounts_to_check(accounts: &Accounts) -> (Vec<AccountConfig>, Vec
             }],
             _ => Vec::new(),
         };
-        return (env, Vec::new());
+        return Ok((env, Vec::new()));
     }
     // Linked accounts take what HeyGen's CLI renewed first (the settings change then).
-    let loaded = if follow_links(accounts) { accounts.settings.load() } else { loaded };
-    accounts.load_for_polling(&loaded.settings, heygen_tray_core::accounts::Unlock::Once)
+    let settings = if follow_links(accounts) { accounts.settings.load().into_usable()? } else { settings };
+    Ok(accounts.load_for_polling(&settings, heygen_tray_core::accounts::Unlock::Once))
 }
 
 /// Follows the linked accounts' HeyGen CLI files, saying on standard error what is
 /// wrong with one (the stored sign-in serves). False when no account is linked.
 fn follow_links(accounts: &Accounts) -> bool {
-    let followed = accounts.follow_links();
+    let client = Client::new(ApiBase::from_env().unwrap_or_default());
+    let whose = |c: &Credential| runtime().block_on(client.users_me(c)).ok().map(|me| me.username);
+    let followed = accounts.follow_links(&whose);
     for (name, f) in &followed {
         if let Some(note) = heygen_tray_core::cli_link::Followed::note(f) {
             eprintln!("warning: \"{name}\": {note}");
@@ -223,7 +224,13 @@ fn from_the_api(base: ApiBase, store: &Accounts, run_override: &ThresholdOverrid
     }
     let client = client.with_token_keeper(std::sync::Arc::new(store.clone()));
     // Keyring calls block: they run here, outside the async runtime.
-    let (accounts, mut snapshots) = accounts_to_check(store);
+    let (accounts, mut snapshots) = match accounts_to_check(store) {
+        Ok(found) => found,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(EXIT_FAILURE);
+        }
+    };
     let fetched = runtime().block_on(futures_util::future::join_all(accounts.into_iter().map(|a| {
         let client = client.clone();
         async move {

@@ -56,7 +56,13 @@ impl Row {
 }
 
 pub fn run(args: SpendArgs) -> i32 {
-    let settings = Store::default_location().load().settings;
+    let settings = match Store::default_location().load().into_usable() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_FAILURE;
+        }
+    };
     let mut names: Vec<String> = settings.accounts.iter().map(|a| a.name.clone()).collect();
     if let Some(n) = &args.name {
         if !names.contains(n) {

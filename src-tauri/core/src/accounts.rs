@@ -1,6 +1,12 @@
 //! Account lifecycle over settings and keyring: add (after verification), update in
 //! place, remove, thresholds, and loading credentials for polling. No secret is ever
 //! written to settings; a key that the keyring cannot take is not saved at all.
+//!
+//! An account lives in two stores (keyring, settings file) and its history, changed by
+//! several processes. Every add, replace, import and remove is one transaction across
+//! them, under the settings folder's account lock (then the token lock): the keyring is
+//! written first and put back as it was when the settings cannot be written, and a
+//! remove deletes the settings entry, the key and the history together or none of them.
 
 use crate::api::oauth::{OAuthTokens, Refresh, TokenKeeper, CLIENT_ID_ENV};
 use crate::api::{ApiError, Client, Credential, ErrorKind};
@@ -34,11 +40,32 @@ pub enum Unlock {
     Once,
 }
 
-/// Settings plus keyring.
+/// Settings plus keyring, and the history database an account's rows are kept in.
 #[derive(Debug, Clone)]
 pub struct Accounts {
     pub settings: settings::Store,
     pub keystore: Keystore,
+    /// `None`: no history to keep in step (tests of the stores alone).
+    pub history: Option<std::path::PathBuf>,
+}
+
+/// The `code` of a keyring error that means the key is not there (removed, or an entry
+/// that cannot be read): polling that account stops. Any other keyring error (locked,
+/// no service) keeps the key a running app already has.
+pub const KEY_MISSING: &str = "key_missing";
+
+/// A keyring error as an account's fetch error.
+pub fn keyring_error(e: &KeyringError) -> ApiError {
+    let mut error = ApiError::new(ErrorKind::Keyring, e.to_string());
+    if matches!(e, KeyringError::NotFound(_) | KeyringError::Corrupt(_)) {
+        error.code = Some(KEY_MISSING.into());
+    }
+    error
+}
+
+/// The keyring would not answer (locked, not running): the key itself may be there.
+pub fn keyring_refused(e: &ApiError) -> bool {
+    e.kind == ErrorKind::Keyring && e.code.as_deref() != Some(KEY_MISSING)
 }
 
 /// The result of an add.
@@ -57,7 +84,28 @@ pub async fn verify(client: &Client, credential: &Credential) -> Result<Summary,
 
 impl Accounts {
     pub fn open_default() -> Self {
-        Accounts { settings: settings::Store::default_location(), keystore: Keystore::default() }
+        Accounts { settings: settings::Store::default_location(), keystore: Keystore::default(), history: Some(crate::history::History::default_path()) }
+    }
+
+    /// Stores in `dir` (the settings and `history.sqlite3`) with `keystore`: the demo's, tests'.
+    pub fn at(dir: &std::path::Path, keystore: Keystore) -> Self {
+        Accounts { settings: settings::Store::at(dir), keystore, history: Some(dir.join("history.sqlite3")) }
+    }
+
+    fn save_error(&self) -> impl Fn(std::io::Error) -> AccountError + '_ {
+        |source| AccountError::Save(SaveError { path: self.settings.path(), source })
+    }
+
+    /// The history database, open for a change, when there is one. One written by a
+    /// newer version is left alone (history is off until an update); any other failure
+    /// (busy beyond its wait, a full disk) stops the change before anything changed.
+    fn history_for_change(&self) -> Result<Option<crate::history::History>, AccountError> {
+        let Some(path) = self.history.as_ref().filter(|p| p.exists()) else { return Ok(None) };
+        match crate::history::History::open(path) {
+            Ok((h, _)) => Ok(Some(h)),
+            Err(e) if e.is_newer() => Ok(None),
+            Err(e) => Err(AccountError::Invalid(format!("The account's history could not be changed ({e}); nothing was changed. Try again."))),
+        }
     }
 
     /// The command line's: every keyring call is given up after
@@ -81,7 +129,10 @@ impl Accounts {
             StoredSecret::ApiKey(_) => AuthKind::ApiKey,
             StoredSecret::OAuth(_) => AuthKind::Oauth,
         };
-        let existed = self.settings.load().settings.account(name).is_some();
+        let _change = self.settings.accounts_lock().map_err(self.save_error())?;
+        // Under the token lock too, so a renewal in flight cannot write old tokens back.
+        let _tokens = self.settings.token_lock().map_err(self.save_error())?;
+        let before = self.keystore.held(name)?;
         self.keystore.set(name, secret)?;
         let saved = self.settings.update(|s| {
             let updated = s.account(name).is_some();
@@ -93,6 +144,7 @@ impl Accounts {
             a.key_changed_at = Some(chrono::Utc::now());
             a.heygen_cli_credentials = link.map(std::path::Path::to_path_buf);
             a.heygen_cli_seen = link.and_then(crate::cli_link::modified);
+            a.heygen_cli_hash = link.and_then(crate::cli_link::hash_of);
             a.token_expires_at = match secret {
                 StoredSecret::OAuth(t) => t.expires_at,
                 StoredSecret::ApiKey(_) => None,
@@ -105,28 +157,69 @@ impl Accounts {
             updated
         });
         match saved {
-            Ok((_, updated, notice)) => Ok(Added { updated, notice }),
-            Err(e) => {
-                if !existed {
-                    let _ = self.keystore.delete(name);
+            Ok((_, updated, notice)) => {
+                if !updated {
+                    // A new account of an old name starts with no history of its own.
+                    self.forget_leftover_history(name);
                 }
-                Err(e.into())
+                Ok(Added { updated, notice })
             }
+            Err(e) => Err(self.undo_key(name, before.as_ref(), e)),
         }
     }
 
-    /// Removes the keyring entry, then the account. If the keyring refuses, nothing changes.
+    /// Puts the keyring entry back as it was after the settings could not be written,
+    /// so "nothing was changed" is true; says so when even that fails.
+    fn undo_key(&self, name: &str, before: Option<&crate::keystore::Held>, failed: SaveError) -> AccountError {
+        match self.keystore.restore(name, before) {
+            Ok(()) => failed.into(),
+            Err(e) => AccountError::Invalid(format!(
+                "could not save settings to {} ({}), and the keyring entry of \"{name}\" could not be put back as it was ({e})",
+                failed.path.display(),
+                failed.source
+            )),
+        }
+    }
+
+    fn forget_leftover_history(&self, name: &str) {
+        let forgotten = self.history_for_change().and_then(|h| match h {
+            Some(h) => h.forget(name).map_err(|e| AccountError::Invalid(e.to_string())),
+            None => Ok(()),
+        });
+        if let Err(e) = forgotten {
+            tracing::warn!("rows left in the history under \"{name}\" could not be removed: {e}");
+        }
+    }
+
+    /// Removes the account: its settings entry, keyring entry and history, together
+    /// or not at all. If the keyring refuses, or the settings cannot be written,
+    /// nothing changes.
     pub fn remove(&self, name: &str) -> Result<(), AccountError> {
-        if self.settings.load().settings.account(name).is_none() {
+        let _change = self.settings.accounts_lock().map_err(self.save_error())?;
+        // Under the token lock, so a renewal in flight cannot write the entry back.
+        let _tokens = self.settings.token_lock().map_err(self.save_error())?;
+        let settings = self.settings.load().into_usable().map_err(AccountError::Invalid)?;
+        if settings.account(name).is_none() {
             return Err(AccountError::NotFound(name.into()));
         }
-        // Under the token lock, so a renewal in flight cannot write the entry back.
-        let _tokens = self.settings.token_lock().map_err(|source| SaveError { path: self.settings.path(), source })?;
+        let before = self.keystore.held(name)?;
+        let history = self.history_for_change()?;
+        let forgetting = match &history {
+            Some(h) => Some(h.forgetting(name).map_err(|e| AccountError::Invalid(format!("The account's history could not be changed ({e}); nothing was changed. Try again.")))?),
+            None => None,
+        };
         self.keystore.delete(name)?;
-        self.settings.update(|s| {
+        if let Err(e) = self.settings.update_if_usable(|s| {
             s.accounts.retain(|a| a.name != name);
             s.alert_memory.remove(name);
-        })?;
+        }) {
+            return Err(self.undo_key(name, before.as_ref(), e));
+        }
+        if let Some(f) = forgetting {
+            if let Err(e) = f.commit() {
+                tracing::warn!("the history of \"{name}\" could not be removed: {e}");
+            }
+        }
         Ok(())
     }
 
@@ -150,8 +243,8 @@ impl Accounts {
     /// Saves tokens renewed earlier that could not be stored then, under the token
     /// lock; an account removed since is left alone (`Ok(false)`).
     pub fn save_tokens(&self, name: &str, tokens: &OAuthTokens) -> Result<bool, AccountError> {
-        let _tokens = self.settings.token_lock().map_err(|source| SaveError { path: self.settings.path(), source })?;
-        if self.settings.load().settings.account(name).is_none() {
+        let _tokens = self.settings.token_lock().map_err(self.save_error())?;
+        if self.settings.load().into_usable().map_err(AccountError::Invalid)?.account(name).is_none() {
             return Ok(false);
         }
         self.store_tokens(name, tokens)?;
@@ -167,7 +260,7 @@ impl Accounts {
     /// then marks the account renewed (not replaced: its alerts are remembered).
     pub(crate) fn store_renewed(&self, name: &str, secret: &StoredSecret) -> Result<(), AccountError> {
         self.keystore.set(name, secret)?;
-        self.settings.update(|s| {
+        self.settings.update_if_usable(|s| {
             if let Some(a) = s.account_mut(name) {
                 if let StoredSecret::OAuth(t) = secret {
                     a.token_expires_at = t.expires_at;
@@ -202,7 +295,6 @@ impl Accounts {
                 None
             }
         };
-        let keyring_error = |e: &KeyringError| ApiError::new(ErrorKind::Keyring, e.to_string());
         let mut out = Vec::new();
         for a in settings.accounts.iter().filter(|a| a.enabled) {
             if let Some(e) = &refused {
@@ -272,13 +364,14 @@ impl TokenKeeper for Accounts {
     }
 
     fn stored(&self, account: &str) -> Result<Option<OAuthTokens>, ApiError> {
-        if self.settings.load().settings.account(account).is_none() {
+        let settings = self.settings.load().into_usable().map_err(|e| ApiError::new(ErrorKind::Keyring, e))?;
+        if settings.account(account).is_none() {
             return Ok(None);
         }
         match self.keystore.get(account, AuthKind::Oauth) {
             Ok(StoredSecret::OAuth(t)) => Ok(Some(t)),
             Ok(StoredSecret::ApiKey(_)) => Ok(None),
-            Err(e) => Err(ApiError::new(ErrorKind::Keyring, e.to_string())),
+            Err(e) => Err(keyring_error(&e)),
         }
     }
 

@@ -84,34 +84,65 @@ fn older(file: Option<DateTime<Utc>>, stored: Option<DateTime<Utc>>) -> bool {
     matches!((file, stored), (Some(f), Some(s)) if f < s)
 }
 
+/// Who a credential belongs to, as `/v3/users/me` answers with it (`None`: HeyGen
+/// could not be asked). The link asks before it takes tokens whose file names nobody.
+pub type WhoseIs<'a> = &'a (dyn Fn(&Credential) -> Option<String> + Sync);
+
+/// A linked file as read (outside any lock: reading may block on a slow home folder).
+struct Read {
+    modified: Option<DateTime<Utc>>,
+    hash: Option<String>,
+    file: Result<Imported, String>,
+}
+
 impl Accounts {
     /// Follows every linked account's file (see the module's doc); blocking (files,
-    /// the keyring). Runs under the token lock, so a renewal by this app and one
-    /// taken from the file never cross.
-    pub fn follow_links(&self) -> Vec<(String, Result<Followed, AccountError>)> {
-        let linked: Vec<Account> = self.settings.load().settings.accounts.into_iter().filter(|a| a.heygen_cli_credentials.is_some()).collect();
+    /// the keyring, HeyGen for tokens whose file names nobody). The files are read
+    /// first, then compared and stored under the token lock, so a renewal by this app
+    /// and one taken from the file never cross, and no lock waits on a file.
+    pub fn follow_links(&self, whose: WhoseIs<'_>) -> Vec<(String, Result<Followed, AccountError>)> {
+        let Ok(settings) = self.settings.load().into_usable() else { return Vec::new() };
+        let linked: Vec<Account> = settings.accounts.into_iter().filter(|a| a.heygen_cli_credentials.is_some()).collect();
         if linked.is_empty() {
             return Vec::new();
         }
+        let read: Vec<(Account, Read)> = linked
+            .into_iter()
+            .map(|a| {
+                let path = a.heygen_cli_credentials.clone().unwrap_or_default();
+                // Looked at before it is read: a change made while reading is seen next time.
+                let modified = modified(&path);
+                let raw = heygen_cli::read_raw(&path);
+                let hash = raw.as_ref().ok().map(|t| content_hash(t.as_bytes()));
+                let file = raw.and_then(|t| heygen_cli::parse_from(&path, &t));
+                (a, Read { modified, hash, file })
+            })
+            .collect();
         let lock = self.settings.token_lock().map_err(|source| SaveError { path: self.settings.path(), source });
         let _lock = match lock {
             Ok(l) => l,
             Err(e) => {
                 let e = AccountError::from(e);
-                return linked.into_iter().map(|a| (a.name, Err(AccountError::Invalid(e.to_string())))).collect();
+                return read.into_iter().map(|(a, _)| (a.name, Err(AccountError::Invalid(e.to_string())))).collect();
             }
         };
-        linked.into_iter().map(|a| (a.name.clone(), self.follow(&a))).collect()
+        read.into_iter().map(|(a, r)| (a.name.clone(), self.follow(&a, r, whose))).collect()
     }
 
-    fn follow(&self, account: &Account) -> Result<Followed, AccountError> {
+    fn follow(&self, account: &Account, read: Read, whose: WhoseIs<'_>) -> Result<Followed, AccountError> {
         let Some(path) = account.heygen_cli_credentials.as_deref() else { return Ok(Followed::Unchanged) };
-        // Looked at before it is read: a change made while reading is seen next time.
-        let modified = modified(path);
-        if modified.is_some() && modified == account.heygen_cli_seen {
+        let Read { modified, hash, file } = read;
+        // The same content as last taken (or, from an older version's settings, the
+        // same modification time): nothing to do, nothing read from the keyring.
+        let unchanged = match (&account.heygen_cli_hash, &hash) {
+            (Some(seen), Some(now)) => seen == now,
+            (None, _) => modified.is_some() && modified == account.heygen_cli_seen,
+            (Some(_), None) => false,
+        };
+        if unchanged {
             return Ok(Followed::Unchanged);
         }
-        let file = match heygen_cli::read_from(path) {
+        let file = match file {
             Ok(f) => f,
             Err(why) => return Ok(Followed::Unusable(why)),
         };
@@ -119,16 +150,21 @@ impl Accounts {
         let seen = |s: &mut crate::settings::Settings| {
             if let Some(a) = s.account_mut(&account.name) {
                 a.heygen_cli_seen = modified;
+                a.heygen_cli_hash = hash.clone();
             }
         };
-        match change(&stored, account.username.as_deref(), &file) {
+        let mut verdict = change(&stored, account.username.as_deref(), &file);
+        if verdict == Change::Renewed {
+            verdict = confirmed(account, &file, whose);
+        }
+        match verdict {
             Change::Same => {
-                self.settings.update(seen)?;
+                self.settings.update_if_usable(seen)?;
                 Ok(Followed::Unchanged)
             }
             Change::Renewed => {
                 self.store_renewed(&account.name, &file.secret)?;
-                self.settings.update(seen)?;
+                self.settings.update_if_usable(seen)?;
                 tracing::info!("took the renewed sign-in of {} from {}", account.name, path.display());
                 Ok(Followed::Renewed)
             }
@@ -142,6 +178,28 @@ impl Accounts {
             }
         }
     }
+}
+
+/// A renewal whose file names no user, while the account's user is known, is taken
+/// only once HeyGen says the new credential is that user's.
+fn confirmed(account: &Account, file: &Imported, whose: WhoseIs<'_>) -> Change {
+    let (Some(user), None) = (account.username.as_deref(), file.username.as_deref()) else { return Change::Renewed };
+    match whose(&file.secret.credential()) {
+        Some(u) if u == user => Change::Renewed,
+        Some(u) => Change::Other(format!("HeyGen's CLI is signed in as {u} now, not {user}")),
+        None => Change::Other(format!("HeyGen's CLI holds a sign-in whose file names nobody, and HeyGen could not be asked whether it is {user}'s")),
+    }
+}
+
+/// The SHA-256 of a file's content, in hex: what is kept to tell a changed file.
+pub fn content_hash(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The hash of the file at `path` now, when it can be read.
+pub fn hash_of(path: &Path) -> Option<String> {
+    heygen_cli::read_raw(path).ok().map(|t| content_hash(t.as_bytes()))
 }
 
 /// What an import that links says (the command line and Settings alike).
@@ -162,10 +220,17 @@ pub async fn retry_with_file(client: &Client, sign_in: &SignIn, rejected: &Crede
     let path = sign_in.linked.clone()?;
     let file = tokio::task::spawn_blocking(move || heygen_cli::read_from(&path)).await.ok()?.ok()?;
     let held = StoredSecret::OAuth(OAuthTokens { access_token: rejected.secret().clone(), refresh_token: None, expires_at: sign_in.expires_at });
+    let names_nobody = file.username.is_none();
     let (Change::Renewed, StoredSecret::OAuth(tokens)) = (change(&held, sign_in.username.as_deref(), &file), file.secret) else { return None };
     let again = client.fetch_account(&Credential::OAuth(tokens.access_token.clone()), None, now).await;
     if again.result.as_ref().is_err_and(ApiError::is_auth_rejected) {
         return None;
+    }
+    // A file that names nobody is taken only when HeyGen says whose it is: this user's.
+    if let (true, Some(user)) = (names_nobody, sign_in.username.as_deref()) {
+        if !again.result.as_ref().is_ok_and(|me| me.username == user) {
+            return None;
+        }
     }
     tracing::info!("HeyGen's CLI had renewed the sign-in: its new token is used");
     Some(Fetched { result: again.result, new_tokens: Some(tokens), unsaved: true })

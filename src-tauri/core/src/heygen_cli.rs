@@ -36,14 +36,28 @@ pub fn read() -> Result<Imported, String> {
 
 /// Reads and parses the credentials file at `path`.
 pub fn read_from(path: &std::path::Path) -> Result<Imported, String> {
-    let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| match e.kind() {
+    parse_from(path, &read_raw(path)?)
+}
+
+/// The file's bytes as text. Only a regular file is read, and it is opened without
+/// waiting (a FIFO or a device in its place is refused, never read from).
+pub fn read_raw(path: &std::path::Path) -> Result<zeroize::Zeroizing<String>, String> {
+    let bytes = zeroize::Zeroizing::new(crate::settings::read_regular(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => format!(
             "No HeyGen CLI credentials at {}. Sign in with HeyGen's CLI first, or set {CONFIG_DIR_ENV}.",
             path.display()
         ),
         _ => format!("Could not read {}: {e}", path.display()),
     })?);
-    parse(&text).map_err(|why| format!("{} is not a HeyGen CLI credentials file: {why}", path.display()))
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => Ok(zeroize::Zeroizing::new(text.to_string())),
+        Err(_) => Err(format!("{} is not a HeyGen CLI credentials file: it is not text", path.display())),
+    }
+}
+
+/// Parses text read from `path` (named in the error).
+pub fn parse_from(path: &std::path::Path, text: &str) -> Result<Imported, String> {
+    parse(text).map_err(|why| format!("{} is not a HeyGen CLI credentials file: {why}", path.display()))
 }
 
 pub fn parse(text: &str) -> Result<Imported, String> {

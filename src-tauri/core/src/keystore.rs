@@ -74,6 +74,15 @@ pub enum KeyringError {
     Other(String),
 }
 
+/// An entry's content as the keyring holds it, to put back (wiped when dropped).
+pub struct Held(zeroize::Zeroizing<String>);
+
+impl std::fmt::Debug for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Held(…)")
+    }
+}
+
 /// The in-memory stand-in's entries (account → what the keyring would hold).
 type MemoryEntries = std::collections::BTreeMap<String, zeroize::Zeroizing<String>>;
 
@@ -143,6 +152,34 @@ impl Keystore {
                 }))
             }
         }
+    }
+
+    /// What an account's entry holds now, exactly (`None`: no entry), so a change can
+    /// be undone with [`Keystore::restore`].
+    pub fn held(&self, account: &str) -> Result<Option<Held>, KeyringError> {
+        let raw = match &self.memory {
+            Some(memory) => Ok(memory.lock().unwrap().get(account).cloned()),
+            None => {
+                let (me, name) = (self.clone(), account.to_string());
+                self.bounded(move || match me.entry(&name)?.get_password() {
+                    Ok(p) => Ok(Some(zeroize::Zeroizing::new(p))),
+                    Err(keyring_core::Error::NoEntry) => Ok(None),
+                    Err(e) => Err(classify(e, &name)),
+                })
+            }
+        }?;
+        Ok(raw.map(Held))
+    }
+
+    /// Puts back what [`Keystore::held`] found: the same entry, or none.
+    pub fn restore(&self, account: &str, held: Option<&Held>) -> Result<(), KeyringError> {
+        let Some(Held(raw)) = held else { return self.delete(account) };
+        if let Some(memory) = &self.memory {
+            memory.lock().unwrap().insert(account.to_string(), raw.clone());
+            return Ok(());
+        }
+        let (me, account, raw) = (self.clone(), account.to_string(), raw.clone());
+        self.bounded(move || me.entry(&account)?.set_password(&raw).map_err(|e| classify(e, &account)))
     }
 
     /// Removes an account's entry; an entry that is already gone is fine.

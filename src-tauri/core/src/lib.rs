@@ -21,6 +21,7 @@ pub mod hooks;
 pub mod keystore;
 pub mod live;
 pub mod poller;
+pub mod process_group;
 pub mod secret;
 pub mod service;
 pub mod settings;

@@ -1,25 +1,20 @@
 //! Settings on disk: accounts (without their keys), poll interval, notifications and
 //! the state later features keep (alert memory, snooze, start at login).
 //!
-//! One small JSON file in the platform's config directory, with a schema version,
-//! written atomically (temp file, fsync, rename) under an exclusive lock so the app and
-//! a CLI command never lose each other's change. A corrupt, unreadable or newer-version
-//! file is moved aside (never deleted) and defaults are used, with a notice for the user.
-//! No secret is ever stored here: keys live in the OS keyring (`keystore`).
+//! One small JSON file in the platform's config directory, with a schema version; how
+//! it is read, written and set aside is `settings::file`. No secret is ever stored
+//! here: keys live in the OS keyring (`keystore`).
 
 use crate::alerts::AlertMemory;
 use crate::billing::ThresholdOverride;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 pub const SCHEMA_VERSION: u32 = 1;
 pub const FILE_NAME: &str = "settings.json";
-const APP_DIR: &str = "heygen-tray";
 
 /// How an account authenticates; the secret itself is in the keyring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +64,10 @@ pub struct Account {
     /// time), so an unchanged file is not read again and never undoes a renewal here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heygen_cli_seen: Option<DateTime<Utc>>,
+    /// The SHA-256 of that file's content as last taken: a change is its content
+    /// changing, whatever its modification time says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heygen_cli_hash: Option<String>,
 }
 
 impl Account {
@@ -85,6 +84,7 @@ impl Account {
             key_renewed_at: None,
             heygen_cli_credentials: None,
             heygen_cli_seen: None,
+            heygen_cli_hash: None,
         }
     }
 }
@@ -268,163 +268,8 @@ impl Settings {
     }
 }
 
-/// The settings file could not be written.
-#[derive(Debug, thiserror::Error)]
-#[error("could not save settings to {path}: {source}; nothing was changed (check that the folder can be written and the disk is not full)")]
-pub struct SaveError {
-    pub path: PathBuf,
-    #[source]
-    pub source: io::Error,
-}
-
-/// The settings file and its lock.
-#[derive(Debug, Clone)]
-pub struct Store {
-    dir: PathBuf,
-}
-
-/// What loading found, besides the settings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Loaded {
-    pub settings: Settings,
-    /// Set when the file was unusable and moved aside: words for the user.
-    pub notice: Option<String>,
-}
-
-impl Store {
-    /// `$XDG_CONFIG_HOME/heygen-tray` (or the platform's equivalent).
-    pub fn default_location() -> Store {
-        let base = dirs::config_dir().unwrap_or_else(|| PathBuf::from("."));
-        Store { dir: base.join(APP_DIR) }
-    }
-
-    pub fn at(dir: impl Into<PathBuf>) -> Store {
-        Store { dir: dir.into() }
-    }
-
-    pub fn path(&self) -> PathBuf {
-        self.dir.join(FILE_NAME)
-    }
-
-    /// The folder of the settings file (and of the app's other state).
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    /// Reads the settings; never fails: an unusable file is moved aside. Creates nothing
-    /// when there is no settings file yet.
-    pub fn load(&self) -> Loaded {
-        if !self.path().exists() {
-            return Loaded { settings: Settings::default(), notice: None };
-        }
-        match self.lock() {
-            Ok(_guard) => self.load_unlocked(),
-            // A folder this process cannot write (read-only, full, the lock file not
-            // ours): the file is only ever replaced whole (written aside, then renamed),
-            // so reading it without the lock still sees one complete version.
-            Err(e) => {
-                tracing::debug!("settings read without their lock ({e})");
-                self.load_unlocked()
-            }
-        }
-    }
-
-    /// Reads, changes and writes the settings under the lock, so concurrent writers
-    /// (the app and the CLI) each see the other's change. Returns the new settings.
-    pub fn update<T>(&self, change: impl FnOnce(&mut Settings) -> T) -> Result<(Settings, T, Option<String>), SaveError> {
-        let err = |source| SaveError { path: self.path(), source };
-        let _guard = self.lock().map_err(err)?;
-        let Loaded { mut settings, notice } = self.load_unlocked();
-        let out = change(&mut settings);
-        settings.schema_version = SCHEMA_VERSION;
-        self.write_unlocked(&settings).map_err(err)?;
-        Ok((settings, out, notice))
-    }
-
-    fn lock(&self) -> io::Result<FileLock> {
-        self.lock_named(".settings.lock")
-    }
-
-    /// The lock every process of this user takes to renew or store OAuth tokens, so a
-    /// refresh token is used once and a removed account is never written back.
-    /// Blocking; held until the guard drops.
-    pub fn token_lock(&self) -> io::Result<impl Send> {
-        self.lock_named(".tokens.lock")
-    }
-
-    fn lock_named(&self, name: &str) -> io::Result<FileLock> {
-        create_private_dir(&self.dir)?;
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(self.dir.join(name))?;
-        file.lock()?;
-        Ok(FileLock(file))
-    }
-
-    fn load_unlocked(&self) -> Loaded {
-        let path = self.path();
-        let bytes = match fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Loaded { settings: Settings::default(), notice: None },
-            Err(e) => return self.set_aside(&format!("it could not be read ({e})")),
-        };
-        let value: serde_json::Value = match serde_json::from_slice(&bytes) {
-            Ok(v) => v,
-            Err(e) => return self.set_aside(&format!("it is damaged ({e})")),
-        };
-        match value.get("schema_version").and_then(|v| v.as_u64()) {
-            Some(v) if v > SCHEMA_VERSION as u64 => {
-                return self.set_aside(&format!("it was written by a newer version of heygen-tray (schema {v}, this one reads {SCHEMA_VERSION})"))
-            }
-            Some(_) => {}
-            None => return self.set_aside("it has no schema version"),
-        }
-        match serde_json::from_value::<Settings>(value) {
-            Ok(settings) => match validate(&settings) {
-                Ok(()) => Loaded { settings, notice: None },
-                Err(why) => self.set_aside(&why),
-            },
-            Err(e) => self.set_aside(&format!("it is damaged ({e})")),
-        }
-    }
-
-    /// Moves an unusable file aside as `settings.json.bad-<time>` and returns defaults.
-    fn set_aside(&self, why: &str) -> Loaded {
-        let path = self.path();
-        let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-        let aside = self.dir.join(format!("{FILE_NAME}.bad-{stamp}"));
-        let notice = match fs::rename(&path, &aside) {
-            Ok(()) => format!(
-                "The settings file {} could not be used because {why}. It was kept as {} and default settings are in use; accounts need to be added again (their keys are still in the keyring).",
-                path.display(),
-                aside.display()
-            ),
-            Err(e) => format!("The settings file {} could not be used because {why}, and could not be moved aside ({e}). Default settings are in use.", path.display()),
-        };
-        tracing::warn!("{notice}");
-        Loaded { settings: Settings::default(), notice: Some(notice) }
-    }
-
-    fn write_unlocked(&self, settings: &Settings) -> io::Result<()> {
-        let path = self.path();
-        let tmp = self.dir.join(format!(".{FILE_NAME}.tmp-{}", std::process::id()));
-        let json = serde_json::to_vec_pretty(settings).map_err(io::Error::other)?;
-        let result = (|| {
-            let mut f = private_file(&tmp)?;
-            f.write_all(&json)?;
-            f.write_all(b"\n")?;
-            f.sync_all()?;
-            fs::rename(&tmp, &path)?;
-            // Make the rename itself durable.
-            if let Ok(dir) = File::open(&self.dir) {
-                let _ = dir.sync_all();
-            }
-            Ok(())
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result
-    }
-}
+mod file;
+pub use file::{read_regular, Loaded, SaveError, Store};
 
 /// Names must be unique and sane; a file that breaks this is treated as damaged.
 fn validate(s: &Settings) -> Result<(), String> {
@@ -456,38 +301,6 @@ pub fn validate_name(name: &str) -> Result<(), String> {
         return Err(format!("an account name can hold letters, digits, spaces, '.', '_' and '-', not {c:?}"));
     }
     Ok(())
-}
-
-struct FileLock(File);
-
-impl Drop for FileLock {
-    fn drop(&mut self) {
-        let _ = self.0.unlock();
-    }
-}
-
-/// 0700 on Unix. On Windows the folder, under the user's profile (%APPDATA%), inherits
-/// its ACL: only the user, SYSTEM and administrators can open it; no mode to set.
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
-}
-
-/// A new file only this user can read. Whatever stands at `path` (a stale temp file,
-/// or a symlink planted by someone else) is removed, never followed or reused.
-fn private_file(path: &Path) -> io::Result<File> {
-    match fs::remove_file(path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-        _ => {}
-    }
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
 }
 
 #[cfg(test)]

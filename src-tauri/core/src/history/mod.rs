@@ -304,9 +304,35 @@ impl History {
         self.conn.execute("DELETE FROM samples WHERE account = ?1", params![account]).map_err(|e| self.err(e))?;
         Ok(())
     }
+
+    /// Forgets an account in a transaction left open, for a change across stores:
+    /// done by [`Forgetting::commit`], undone when dropped.
+    pub fn forgetting(&self, account: &str) -> Result<Forgetting<'_>, HistoryError> {
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate).map_err(|e| self.err(e))?;
+        tx.execute("DELETE FROM samples WHERE account = ?1", params![account]).map_err(|e| self.err(e))?;
+        Ok(Forgetting { tx, path: &self.path })
+    }
+}
+
+/// An account's rows deleted, not yet for good (see [`History::forgetting`]).
+pub struct Forgetting<'a> {
+    tx: rusqlite::Transaction<'a>,
+    path: &'a Path,
+}
+
+impl Forgetting<'_> {
+    pub fn commit(self) -> Result<(), HistoryError> {
+        let path = self.path.to_path_buf();
+        self.tx.commit().map_err(|source| HistoryError { path, source })
+    }
 }
 
 impl HistoryError {
+    /// The database was written by a newer version (left untouched, history is off).
+    pub fn is_newer(&self) -> bool {
+        matches!(self.source.sqlite_error_code(), Some(rusqlite::ErrorCode::TypeMismatch))
+    }
+
     /// SQLite says the file is damaged or is not a database: the one case where the
     /// file may be set aside.
     pub fn is_corrupt(&self) -> bool {

@@ -45,7 +45,50 @@ fn a_hook_that_hangs_is_killed_in_time() {
     let out = run(&sh("sleep 20", &[]), &event(), Duration::from_millis(400));
     assert!(out.timed_out && out.code.is_none(), "{out:?}");
     assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
-    assert_eq!(out.describe(), format!("killed after {} s", TIMEOUT.as_secs()));
+    assert_eq!(out.describe(), "killed after 0.4 s", "the bound it had, not the default");
+}
+
+/// The process is no more, or only a zombie waiting for a parent that may not reap it.
+fn gone(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')),
+        Err(_) => true,
+    }
+}
+
+fn wait_gone(pid: i32, within: Duration) -> bool {
+    let until = Instant::now() + within;
+    while Instant::now() < until {
+        if gone(pid) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+#[test]
+fn a_hook_that_leaves_a_child_in_the_background_is_done_when_it_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let start = Instant::now();
+    // The background child keeps the hook's output open for 30 s.
+    let out = run(&sh("sleep 30 & echo $! > \"$1\"; echo started", &[pidfile.to_str().unwrap()]), &event(), TIMEOUT);
+    assert!(start.elapsed() < Duration::from_secs(3), "waited for the background child: {:?}", start.elapsed());
+    assert_eq!((out.code, out.output.as_str()), (Some(0), "started"), "{out:?}");
+    let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    assert!(!gone(pid), "a hook that ended by itself leaves what it started alone");
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+}
+
+#[test]
+fn a_hook_killed_at_its_bound_takes_its_workers_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let out = run(&sh("sleep 30 & echo $! > \"$1\"; sleep 30", &[pidfile.to_str().unwrap()]), &event(), Duration::from_millis(500));
+    assert!(out.timed_out, "{out:?}");
+    let pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    assert!(wait_gone(pid, Duration::from_secs(2)), "the hook's background worker {pid} outlived the kill");
 }
 
 #[test]

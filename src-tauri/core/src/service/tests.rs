@@ -5,7 +5,7 @@ use super::*;
 use crate::alerts::AlertMemory;
 use crate::api::ApiBase;
 use crate::keystore::Keystore;
-use crate::settings::{AuthKind, Store};
+use crate::settings::AuthKind;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 struct Fixture {
@@ -15,7 +15,7 @@ struct Fixture {
 
 fn fixture(base: &str) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let accounts = Accounts { settings: Store::at(dir.path()), keystore: Keystore::in_memory() };
+    let accounts = Accounts::at(dir.path(), Keystore::in_memory());
     let service = Service::new(accounts, Client::new(ApiBase::parse(base).unwrap()));
     Fixture { _dir: dir, service }
 }
@@ -246,7 +246,7 @@ fn cli_file(path: &Path, access: &str, expires: &str, username: &str) {
 
 /// What following the links did, per account, in words.
 fn follow(f: &Fixture) -> Vec<(String, String)> {
-    f.service.accounts.follow_links().into_iter().map(|(n, r)| (n, format!("{r:?}"))).collect()
+    f.service.accounts.follow_links(&|_| None).into_iter().map(|(n, r)| (n, format!("{r:?}"))).collect()
 }
 
 #[tokio::test]

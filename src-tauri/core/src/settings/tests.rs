@@ -1,13 +1,17 @@
 use super::*;
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+#[cfg(unix)]
+use std::os::unix::fs::FileTypeExt;
 
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::at(dir.path().join("heygen-tray"));
+    let store = Store::at(dir.path().join("heygen-tray")).settling_for(Duration::from_millis(200));
     (dir, store)
 }
 
 fn aside_files(store: &Store) -> Vec<PathBuf> {
-    fs::read_dir(&store.dir)
+    fs::read_dir(store.dir())
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("settings.json.bad-"))
@@ -30,7 +34,7 @@ fn updates_round_trip_and_leave_no_temp_files() {
     let s = store.load().settings;
     assert_eq!(s.accounts[0].name, "work");
     assert_eq!(s.poll_interval_secs, 600);
-    let names: Vec<String> = fs::read_dir(&store.dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    let names: Vec<String> = fs::read_dir(store.dir()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
     assert!(names.iter().all(|n| !n.contains(".tmp-")), "{names:?}");
     #[cfg(unix)]
     {
@@ -39,19 +43,32 @@ fn updates_round_trip_and_leave_no_temp_files() {
     }
 }
 
+/// A reader leaves a bad file alone and says so; a writer the user asked for sets it
+/// aside (kept byte for byte) and says where.
 fn assert_set_aside(store: &Store, content: &[u8], says: &str) {
-    fs::create_dir_all(&store.dir).unwrap();
+    fs::create_dir_all(store.dir()).unwrap();
     fs::write(store.path(), content).unwrap();
     let loaded = store.load();
+    assert!(!loaded.usable);
     assert_eq!(loaded.settings, Settings::default());
-    let notice = loaded.notice.expect("the user is told");
+    let notice = loaded.notice.expect("the reader tells");
+    assert!(notice.contains(says) && notice.contains("left as it is"), "{notice}");
+    assert!(aside_files(store).is_empty(), "a reader never sets a file aside");
+    assert_eq!(fs::read(store.path()).unwrap(), content);
+    let err = store.update_if_usable(|s| s.notifications = false).unwrap_err().to_string();
+    assert!(err.contains(says), "{err}");
+    assert_eq!(fs::read(store.path()).unwrap(), content, "a background writer leaves it too");
+    let (settings, (), notice) = store.update(|s| s.notifications = false).unwrap();
+    assert!(!settings.notifications);
+    let notice = notice.expect("the writer tells");
     assert!(notice.contains(says), "{notice}");
     let aside = aside_files(store);
     assert_eq!(aside.len(), 1, "the bad file is kept");
     assert_eq!(fs::read(&aside[0]).unwrap(), content, "kept byte for byte");
     assert!(notice.contains(&aside[0].display().to_string()));
-    assert!(!store.path().exists());
+    assert_eq!(store.newest_set_aside().as_ref(), Some(&aside[0]));
     fs::remove_file(&aside[0]).unwrap();
+    fs::remove_file(store.path()).unwrap();
 }
 
 #[test]
@@ -77,7 +94,7 @@ fn a_newer_schema_is_kept_aside_not_overwritten() {
 #[test]
 fn an_update_after_a_corrupt_file_keeps_the_bad_file_and_reports_it() {
     let (_d, store) = store();
-    fs::create_dir_all(&store.dir).unwrap();
+    fs::create_dir_all(store.dir()).unwrap();
     fs::write(store.path(), b"{{{{").unwrap();
     let (settings, _, notice) = store.update(|s| s.notifications = false).unwrap();
     assert!(!settings.notifications);
@@ -86,10 +103,71 @@ fn an_update_after_a_corrupt_file_keeps_the_bad_file_and_reports_it() {
     assert!(!store.load().settings.notifications);
 }
 
+/// An editor that saves in place (truncate, then write 30 ms later) while readers and
+/// a background writer run in a loop: nobody ever sees the file as damaged, nothing is
+/// set aside, and the account is never lost.
+#[test]
+fn an_editor_saving_in_place_never_costs_the_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::at(dir.path().join("heygen-tray"));
+    store.update(|s| s.accounts.push(Account::new("work", AuthKind::ApiKey))).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let editor = {
+        let (store, stop) = (store.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut saves = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let content = fs::read(store.path()).unwrap();
+                let mut f = OpenOptions::new().write(true).truncate(true).open(store.path()).unwrap();
+                std::thread::sleep(Duration::from_millis(30));
+                f.write_all(&content).unwrap();
+                drop(f);
+                saves += 1;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            saves
+        })
+    };
+    let started = std::time::Instant::now();
+    let mut reads = 0;
+    while started.elapsed() < Duration::from_secs(3) {
+        let loaded = store.load();
+        assert!(loaded.usable && loaded.notice.is_none(), "{:?}", loaded.notice);
+        assert_eq!(loaded.settings.accounts.len(), 1, "the account is always there");
+        if reads % 10 == 0 {
+            store.update_if_usable(|s| s.alert_memory.entry("work".into()).or_default().low_sent ^= true).unwrap();
+        }
+        reads += 1;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let saves = editor.join().unwrap();
+    assert!(saves > 20 && reads > 20, "{saves} saves, {reads} reads");
+    assert!(aside_files(&store).is_empty());
+    assert_eq!(store.load().settings.accounts[0].name, "work");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_place_of_the_file_is_refused_without_waiting() {
+    let (_d, store) = store();
+    fs::create_dir_all(store.dir()).unwrap();
+    let path = std::ffi::CString::new(store.path().to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    let started = std::time::Instant::now();
+    let loaded = store.load();
+    assert!(!loaded.usable);
+    assert!(loaded.notice.unwrap().contains("not a regular file"));
+    let err = store.update(|s| s.notifications = false).unwrap_err().to_string();
+    assert!(err.contains("not a regular file"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(fs::symlink_metadata(store.path()).unwrap().file_type().is_fifo(), "left as it is");
+    assert!(aside_files(&store).is_empty());
+}
+
 #[test]
 fn unknown_fields_from_the_same_schema_are_ignored() {
     let (_d, store) = store();
-    fs::create_dir_all(&store.dir).unwrap();
+    fs::create_dir_all(store.dir()).unwrap();
     fs::write(store.path(), br#"{"schema_version":1,"accounts":[{"name":"a","auth":"oauth","future":1}],"extra":{}}"#).unwrap();
     let loaded = store.load();
     assert_eq!(loaded.notice, None);
@@ -150,8 +228,8 @@ fn settings_are_read_where_the_lock_cannot_be_taken_and_a_write_says_why() {
     store.update(|s| s.accounts.push(Account::new("work", AuthKind::ApiKey))).unwrap();
     // The lock file cannot be opened for writing (as in a read-only folder; a folder in
     // its place refuses even root, who ignores permissions).
-    fs::remove_file(store.dir.join(".settings.lock")).unwrap();
-    fs::create_dir(store.dir.join(".settings.lock")).unwrap();
+    fs::remove_file(store.dir().join(".settings.lock")).unwrap();
+    fs::create_dir(store.dir().join(".settings.lock")).unwrap();
     let loaded = store.load();
     assert_eq!(loaded.notice, None);
     assert_eq!(loaded.settings.accounts.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), ["work"]);
@@ -163,7 +241,7 @@ fn settings_are_read_where_the_lock_cannot_be_taken_and_a_write_says_why() {
 #[test]
 fn huge_durations_in_the_file_are_clamped() {
     let (_d, store) = store();
-    fs::create_dir_all(&store.dir).unwrap();
+    fs::create_dir_all(store.dir()).unwrap();
     fs::write(
         store.path(),
         r#"{"schema_version": 1, "poll_interval_secs": 18446744073709551615, "poll_automatic": false,
