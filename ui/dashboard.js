@@ -151,6 +151,10 @@ function showRange(block) {
   else block.box.setAttribute("aria-label", `Balance history of ${block.name}, ${RANGE_WORDS[range]}: loading`);
 }
 
+// A request that fails (the app busy, its history held by another process) is asked
+// again with a growing pause, so a chart never stays "loading" while the figures are
+// steady; a reply older than one already drawn is dropped.
+let chartRetry = null, chartPause = 1000;
 async function fetchCharts(state) {
   if (!state) return;
   const rev = state.history_rev;
@@ -158,9 +162,15 @@ async function fetchCharts(state) {
     .filter((w) => { const k = charts[chartKey(w.account, w.range)]; return !k || k.rev !== rev; });
   if (wanted.length === 0) return;
   let got;
-  try { got = await invoke("get_charts", { charts: wanted }); } catch (_) { return; }
+  try { got = await invoke("get_charts", { charts: wanted }); } catch (_) {
+    if (!chartRetry) chartRetry = setTimeout(() => { chartRetry = null; fetchCharts(last); }, chartPause);
+    chartPause = Math.min(chartPause * 2, 30000);
+    return;
+  }
+  chartPause = 1000;
   wanted.forEach((w, i) => {
     const key = chartKey(w.account, w.range);
+    if (charts[key] && charts[key].rev > rev) return;
     charts[key] = { rev, data: got[i] };
     const entry = cards.get(w.account);
     if (entry && entry.parts.history.box.dataset.key === key) drawChart(entry.parts.history, got[i], w.range);

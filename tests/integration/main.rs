@@ -22,3 +22,4 @@ mod spend_guard;
 mod untrusted;
 mod support;
 mod tls;
+mod two_stores;

@@ -87,22 +87,18 @@ fn a_settings_folder_that_cannot_be_written_lists_its_accounts_and_add_says_why(
     let out = home.run(&[], &["accounts", "add", &name, "--no-verify"], Some("hg_ro_key_for_a_test"));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let dir = home.settings_path().parent().unwrap().to_path_buf();
-    // Read-only for this user: a read-only bind mount where root may mount (root
-    // ignores permissions), else the folder's mode.
-    let mounted = std::process::Command::new("mount").args(["--bind", "-o", "ro"]).arg(&dir).arg(&dir).status().is_ok_and(|s| s.success())
-        && std::process::Command::new("mount").args(["-o", "remount,ro,bind"]).arg(&dir).status().is_ok_and(|s| s.success());
+    // Read-only for this user: for root (who ignores permissions) a read-only mount, a
+    // bind mount or else a read-only tmpfs holding the same files; never skipped.
+    let root = unsafe { libc::geteuid() } == 0;
+    let mounted = root && read_only_mount(&dir);
     let unmount = || {
         let _ = std::process::Command::new("umount").arg(&dir).status();
     };
+    assert!(mounted || !root, "root could not make {} read-only (neither a bind mount nor a tmpfs)", dir.display());
     if !mounted {
-        unmount();
-        if unsafe { libc::geteuid() } == 0 {
-            eprintln!("note: no read-only bind mount here and root ignores modes; skipping the read-only part");
-            home.run(&[], &["accounts", "remove", &name], None);
-            return;
-        }
         std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o500)).unwrap();
     }
+    assert!(std::fs::write(dir.join("probe"), "x").is_err(), "the folder is still writable");
     let list = home.run(&[], &["accounts", "list", "--json"], None);
     let other = unique("ro-other");
     let add = home.run(&[], &["accounts", "add", &other, "--no-verify"], Some("hg_ro_other_key"));
@@ -121,4 +117,30 @@ fn a_settings_folder_that_cannot_be_written_lists_its_accounts_and_add_says_why(
     assert_eq!(after["accounts"].as_array().unwrap().len(), 1, "nothing half-added: {after}");
     assert!(crate::support::keyring_items(&other).is_empty(), "no key left behind in the keyring");
     home.run(&[], &["accounts", "remove", &name], None);
+}
+
+/// Makes `dir` read-only with a mount: a read-only bind mount of itself, or, where that
+/// is refused, a tmpfs with a copy of its files, remounted read-only.
+fn read_only_mount(dir: &std::path::Path) -> bool {
+    let mount = |args: &[&str], target: &std::path::Path| std::process::Command::new("mount").args(args).arg(target).status().is_ok_and(|s| s.success());
+    let bound = std::process::Command::new("mount").args(["--bind", "-o", "ro"]).arg(dir).arg(dir).status().is_ok_and(|s| s.success())
+        && mount(&["-o", "remount,ro,bind"], dir);
+    if bound {
+        return true;
+    }
+    let _ = std::process::Command::new("umount").arg(dir).status();
+    let copy = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        std::fs::copy(e.path(), copy.path().join(e.file_name())).unwrap();
+    }
+    if !mount(&["-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs"], dir) {
+        return false;
+    }
+    for e in std::fs::read_dir(copy.path()).unwrap().flatten() {
+        std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+    }
+    mount(&["-o", "remount,ro"], dir) || {
+        let _ = std::process::Command::new("umount").arg(dir).status();
+        false
+    }
 }

@@ -96,8 +96,14 @@ fn guard_interrupts_a_running_job_when_the_balance_reaches_the_line() {
     let home = Home::new(&sim.base_url());
     let name = account(&sim, &home, "guard-stop", 40.0);
     let marker = home.dir.path().join("interrupted");
-    // A job that notes the SIGINT it gets, then ends as a job does.
-    let script = format!("trap 'echo int > \"{}\"; exit 130' INT; while :; do sleep 0.2; done", marker.display());
+    let worker = home.dir.path().join("worker");
+    // A job that starts a worker in the background (which, started by a script, ignores
+    // SIGINT), notes the SIGINT it gets itself, then ends as a job does.
+    let script = format!(
+        "sleep 300 & echo $! > \"{}\"; trap 'echo int > \"{}\"; exit 130' INT; while :; do sleep 0.2; done",
+        worker.display(),
+        marker.display()
+    );
     let hits_before = sim.hits(&name);
     let start = Instant::now();
     let mut guard = home.command(&[], &["guard", "--below", "10", "--", "sh", "-c", &script]);
@@ -118,8 +124,55 @@ fn guard_interrupts_a_running_job_when_the_balance_reaches_the_line() {
     assert_eq!(out.status.code(), Some(74), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is down to $8.00, at or below $10.00: stopping sh"), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(std::fs::read_to_string(&marker).unwrap().trim(), "int", "the job got SIGINT first");
+    let worker: i32 = std::fs::read_to_string(&worker).unwrap().trim().parse().unwrap();
+    assert!(gone(worker), "the job's background worker {worker} was left running");
     // One request to HeyGen a minute: the check that saw the drop came a minute after the
-    // first one, none in between.
-    assert!(took >= Duration::from_secs(59) && took < Duration::from_secs(90), "{took:?}");
+    // first one, none in between; the worker ignored SIGINT and ended at SIGTERM, 10 s on.
+    assert!(took >= Duration::from_secs(59) && took < Duration::from_secs(100), "{took:?}");
     assert_eq!(sim.hits(&name) - hits_before, 2, "the check at the start and one a minute later");
+}
+
+/// The process is no more, or only a zombie its new parent has not reaped.
+fn gone(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat.rsplit(')').next().is_some_and(|rest| rest.trim_start().starts_with('Z')),
+        Err(_) => true,
+    }
+}
+
+/// SIGTERM sent to guard (a `kill`, a job scheduler stopping it) reaches the whole job,
+/// workers started in the background included, and guard ends with the job.
+#[test]
+fn a_signal_to_guard_reaches_the_jobs_whole_process_tree() {
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let name = account(&sim, &home, "guard-tree", 40.0);
+    let pids = home.dir.path().join("pids");
+    // The script and two workers of its own (one a script that starts another).
+    let script = format!("sleep 300 & echo $! >> \"{0}\"; sh -c 'sleep 300 & echo $! >> \"{0}\"; wait' & wait", pids.display());
+    let mut child = home.command(&[], &["guard", "--account", &name, "--below", "10", "--", "sh", "-c", &script]).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let until = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&pids).map_or(0, |p| p.lines().count()) < 2 {
+        assert!(Instant::now() < until, "timed out after 20 s waiting for the job to start its two workers");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let workers: Vec<i32> = std::fs::read_to_string(&pids).unwrap().lines().map(|l| l.trim().parse().unwrap()).collect();
+    // SAFETY: signalling the guard process this test started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let until = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < until, "timed out after 10 s waiting for guard to end with its job");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(128 + libc::SIGTERM), "guard ends as its job did");
+    let until = Instant::now() + Duration::from_secs(5);
+    while !workers.iter().all(|w| gone(*w)) && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for w in workers {
+        assert!(gone(w), "worker {w} outlived the SIGTERM sent to guard");
+    }
 }

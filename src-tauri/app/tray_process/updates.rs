@@ -10,15 +10,35 @@ use heygen_tray_core::view::{Forecasts, TrayOptions};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 use tauri::{AppHandle, Emitter};
+use tokio::task::JoinHandle;
+
+/// How long a redraw waits for the history (another process may hold it): past this
+/// the tray, windows and notifications go on with the forecasts they had, and take the
+/// new ones when the history answers.
+const HISTORY_WAIT: Duration = Duration::from_millis(300);
 
 pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tray::Handle>) {
     let mut snapshots = tray.snapshots.clone();
-    let mut computed = Computed::new();
+    // The history round in flight (at most one), and the alert-memory save in flight:
+    // neither is ever waited for past its bound before the user is told.
+    let mut recording: Option<JoinHandle<(Forecasts, Computed)>> = None;
+    let mut computed = Some(Computed::new());
+    let mut saving: Option<JoinHandle<bool>> = None;
+    let mut retry_save_at: Option<tokio::time::Instant> = None;
     loop {
         let snaps = tray.current();
-        let forecasts;
-        (forecasts, computed) = record_and_forecast(&tray, &snaps, computed).await;
+        if recording.is_none() {
+            recording = Some(record_and_forecast(&tray, &snaps, computed.take().unwrap_or_default()));
+        }
+        if let Some(round) = recording.as_mut() {
+            if let Ok(joined) = tokio::time::timeout(HISTORY_WAIT, round).await {
+                recording = None;
+                computed = Some(took(&tray, joined));
+            }
+        }
+        let forecasts = tray.forecasts.lock().unwrap().clone();
         let settings = tray.settings.lock().unwrap().clone();
         let paused_until = settings.alerts_paused_until;
         if let Some(icon) = &icon {
@@ -32,19 +52,32 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
         let paused = paused_until.is_some_and(|t| t > now) || !settings.notifications;
         let spikes = if settings.spike_alerts { tray.spikes.lock().unwrap().clone() } else { Default::default() };
         tray.alerts.send_due(&snaps, &forecasts, &spikes, &settings, paused, &tray.hooks).await;
-        // Most redraws change no alert memory: only a change goes to a blocking thread.
-        let saved = !tray.alerts.unsaved() || {
+        // Most redraws change no alert memory: only a change goes to a blocking thread,
+        // and the next redraw does not wait for it (another process may hold the file).
+        if saving.is_none() && tray.alerts.unsaved() && retry_save_at.is_none_or(|t| t <= tokio::time::Instant::now()) {
+            retry_save_at = None;
             let tray = tray.clone();
-            tauri::async_runtime::spawn_blocking(move || tray.alerts.save(&tray.service.accounts.settings, tray.demo.is_some())).await.unwrap_or(false)
-        };
+            saving = Some(tokio::task::spawn_blocking(move || tray.alerts.save(&tray.service.accounts.settings, tray.demo.is_some())));
+        }
         let pause_ends = paused_until.filter(|t| *t > now).and_then(|t| (t - now).to_std().ok());
-        let wake_in = match (pause_ends, saved) {
-            (p, true) => p,
-            (p, false) => Some(p.map_or(SAVE_RETRY, |p| p.min(SAVE_RETRY))),
+        let retry_in = retry_save_at.map(|t| t.saturating_duration_since(tokio::time::Instant::now()));
+        let wake_in = match (pause_ends, retry_in) {
+            (Some(p), Some(r)) => Some(p.min(r)),
+            (p, r) => p.or(r),
         };
         tokio::select! {
             changed = snapshots.changed() => if changed.is_err() { return },
             _ = tray.redraw.notified() => {}
+            joined = async { recording.as_mut().expect("guarded").await }, if recording.is_some() => {
+                recording = None;
+                computed = Some(took(&tray, joined));
+            }
+            saved = async { saving.as_mut().expect("guarded").await }, if saving.is_some() => {
+                saving = None;
+                if !saved.unwrap_or(false) {
+                    retry_save_at = Some(tokio::time::Instant::now() + SAVE_RETRY);
+                }
+            }
             _ = async {
                 match wake_in {
                     Some(d) => tokio::time::sleep(d).await,
@@ -55,19 +88,37 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
     }
 }
 
+/// Keeps what a history round derived; a failed round forgets it all, so everything
+/// is derived again next time.
+fn took(tray: &TrayProcess, joined: Result<(Forecasts, Computed), tokio::task::JoinError>) -> Computed {
+    let (forecasts, computed) = joined.unwrap_or_else(|_| (Forecasts::new(), Computed::new()));
+    *tray.forecasts.lock().unwrap() = forecasts;
+    computed
+}
+
 /// For each account, the fetch (and auto-reload state) its forecast was derived from:
 /// a forecast is derived again only after a new fetch, not on every redraw.
 type Computed = HashMap<String, (Option<DateTime<Utc>>, bool)>;
 
 /// Writes new figures to the history and derives the forecasts of newly fetched
 /// accounts from it (one indexed read each, which also gives their spend totals and
-/// spike check); the others keep theirs.
-async fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot], computed: Computed) -> (Forecasts, Computed) {
+/// spike check); the others keep theirs. A history file deleted or replaced since it
+/// was opened is opened again first, so no row goes into a file nobody will read.
+fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot], computed: Computed) -> JoinHandle<(Forecasts, Computed)> {
     let (this, snaps) = (tray.clone(), snaps.to_vec());
     let mut forecasts = tray.forecasts.lock().unwrap().clone();
-    let done = tauri::async_runtime::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let mut computed = computed;
-        let history = this.history.lock().unwrap();
+        let mut history = this.history.lock().unwrap();
+        if let Some(path) = history.as_ref().filter(|h| h.is_replaced()).map(|h| h.path().to_path_buf()) {
+            tracing::warn!("the history file {} was deleted or replaced while open: opened again", path.display());
+            *history = None;
+            match heygen_tray_core::history::History::open(&path) {
+                Ok((h, _)) => *history = Some(h),
+                Err(e) => tracing::warn!("history is off: {e}"),
+            }
+            computed.clear();
+        }
         let Some(h) = history.as_ref() else { return (Forecasts::new(), Computed::new()) };
         for s in &snaps {
             match h.record_snapshot(s) {
@@ -117,9 +168,4 @@ async fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot],
         }
         (forecasts, computed)
     })
-    .await;
-    // A failed thread forgets what was derived: everything is derived again next time.
-    let (forecasts, computed) = done.unwrap_or_else(|_| (Forecasts::new(), Computed::new()));
-    *tray.forecasts.lock().unwrap() = forecasts.clone();
-    (forecasts, computed)
 }

@@ -224,8 +224,9 @@ impl Accounts {
     }
 
     /// Changes an account's thresholds and enabled flag (`None` leaves a value alone).
+    /// A file that cannot be used is left as it is (an error), not replaced.
     pub fn configure(&self, name: &str, thresholds: ThresholdOverride, reset: bool, enabled: Option<bool>) -> Result<Account, AccountError> {
-        let (_, result, _) = self.settings.update(|s| {
+        let (_, result) = self.settings.update_if_usable(|s| {
             let Some(a) = s.account_mut(name) else {
                 return Err(AccountError::NotFound(name.into()));
             };
@@ -379,3 +380,6 @@ impl TokenKeeper for Accounts {
         self.store_tokens(account, tokens).map_err(|e| ApiError::new(ErrorKind::Keyring, e.to_string()))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -163,9 +163,8 @@ fn the_dashboard_from_the_tray_shows_what_the_in_process_one_shows() {
     let in_process = {
         let app = App::start(&home, &["--open", "dashboard"]);
         wait_shown(app.pid(), super::TIMEOUT, "the in-process dashboard", ready);
-        // Its chart arrives a moment after the card.
-        std::thread::sleep(Duration::from_secs(2));
-        shown(app.pid()).unwrap()
+        // Its chart arrives a moment after the card: read once it is there.
+        wait_shown(app.pid(), super::TIMEOUT, "the in-process dashboard's chart", |t| ready(t) && t.contains("Not enough history yet for a chart."))
     };
     let steady: Vec<String> = in_process.lines().filter(|l| !moving(l)).map(str::to_string).collect();
     let app = App::start(&home, &[]);

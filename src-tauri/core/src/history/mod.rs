@@ -54,6 +54,8 @@ pub struct ChartPoint {
 pub struct History {
     conn: Connection,
     path: PathBuf,
+    /// The file opened (device, inode), to notice one deleted or replaced since.
+    identity: Option<(u64, u64)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -153,7 +155,13 @@ impl History {
             conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
             schema::migrate(&mut conn).map_err(err)?;
         }
-        Ok(History { conn, path: path.to_path_buf() })
+        Ok(History { conn, path: path.to_path_buf(), identity: identity(path) })
+    }
+
+    /// The file at the path is no longer the one open (deleted, or replaced by another):
+    /// rows written here would be lost, so the owner opens the path again.
+    pub fn is_replaced(&self) -> bool {
+        self.identity.is_some() && identity(&self.path) != self.identity
     }
 
     pub fn path(&self) -> &Path {
@@ -340,6 +348,20 @@ impl HistoryError {
             self.source.sqlite_error_code(),
             Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
         )
+    }
+}
+
+/// The file's device and inode (Unix); `None` where there are none to compare.
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
     }
 }
 

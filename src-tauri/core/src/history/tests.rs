@@ -302,3 +302,20 @@ fn a_chart_draws_at_most_its_points_and_ends_on_the_latest_figure() {
     let chart = h.chart("a", now - Duration::days(1), now, 300).unwrap();
     assert_eq!(chart.points.last().map(|p| p.remaining), Some(120.5));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_history_file_deleted_or_replaced_while_open_is_noticed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    let (h, _) = History::open(&path).unwrap();
+    assert!(!h.is_replaced());
+    std::fs::remove_file(&path).unwrap();
+    assert!(h.is_replaced(), "deleted");
+    let (again, _) = History::open(&path).unwrap();
+    assert!(!again.is_replaced());
+    let other = dir.path().join("other.sqlite3");
+    drop(History::open(&other).unwrap());
+    std::fs::rename(&other, &path).unwrap();
+    assert!(again.is_replaced(), "replaced by another file");
+}
