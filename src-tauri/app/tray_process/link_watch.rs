@@ -5,7 +5,8 @@
 //! While a folder is missing its parent is watched instead, so a folder made after
 //! start, or removed and made again, is watched at once. The files are also looked at
 //! every 10 minutes (a missed event; everything is watched afresh then) and read only
-//! when their modification time changed. Never written.
+//! when their modification time changed, once a burst of rewrites has settled; the
+//! core takes a file only when its content changed. Never written.
 
 use super::TrayProcess;
 use heygen_tray_core::cli_link::{self, Followed};
@@ -15,6 +16,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
+/// How long a credentials folder must be quiet before its file is read, and the
+/// longest a burst of rewrites delays that read.
+const QUIET: Duration = Duration::from_millis(300);
+const SETTLE_AT_MOST: Duration = Duration::from_secs(5);
 /// How often the files are looked at without an event.
 const LOOK_EVERY: Duration = Duration::from_secs(600);
 
@@ -86,11 +91,20 @@ pub async fn follow_links(tray: Arc<TrayProcess>) {
         }
         tokio::select! {
             Some(event) = events.recv() => {
-                // The CLI's write and rename arrive as a few events.
-                tokio::time::sleep(Duration::from_millis(300)).await;
+                // The CLI's write and rename arrive as a few events; a file rewritten in
+                // a burst is read once it has been quiet for a moment (at most every 5 s).
                 rewatch = event == Event::Folder;
-                while let Ok(more) = events.try_recv() {
-                    rewatch |= more == Event::Folder;
+                let until = tokio::time::Instant::now() + SETTLE_AT_MOST;
+                loop {
+                    tokio::time::sleep(QUIET).await;
+                    let mut more = false;
+                    while let Ok(e) = events.try_recv() {
+                        rewatch |= e == Event::Folder;
+                        more = true;
+                    }
+                    if !more || tokio::time::Instant::now() >= until {
+                        break;
+                    }
                 }
             }
             _ = tray.accounts_changed.notified() => {}

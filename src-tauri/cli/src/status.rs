@@ -66,6 +66,9 @@ fn error_headline(s: &AccountSnapshot, e: &heygen_tray_core::api::ApiError) -> S
     if e.lacks_scope() {
         return "Key lacks account:read scope".into();
     }
+    if e.key_missing() {
+        return "No key stored".into();
+    }
     match e.kind {
         Unauthorized => "Key rejected",
         Forbidden => "Access denied",

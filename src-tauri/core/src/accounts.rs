@@ -49,10 +49,7 @@ pub struct Accounts {
     pub history: Option<std::path::PathBuf>,
 }
 
-/// The `code` of a keyring error that means the key is not there (removed, or an entry
-/// that cannot be read): polling that account stops. Any other keyring error (locked,
-/// no service) keeps the key a running app already has.
-pub const KEY_MISSING: &str = "key_missing";
+pub use crate::api::KEY_MISSING;
 
 /// A keyring error as an account's fetch error.
 pub fn keyring_error(e: &KeyringError) -> ApiError {
@@ -65,7 +62,7 @@ pub fn keyring_error(e: &KeyringError) -> ApiError {
 
 /// The keyring would not answer (locked, not running): the key itself may be there.
 pub fn keyring_refused(e: &ApiError) -> bool {
-    e.kind == ErrorKind::Keyring && e.code.as_deref() != Some(KEY_MISSING)
+    e.kind == ErrorKind::Keyring && !e.key_missing()
 }
 
 /// The result of an add.

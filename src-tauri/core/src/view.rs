@@ -62,6 +62,9 @@ pub fn problem(e: &ApiError) -> &'static str {
     if e.lacks_scope() {
         return "key lacks account:read";
     }
+    if e.key_missing() {
+        return "no key stored";
+    }
     match e.kind {
         ErrorKind::Unauthorized => "key rejected",
         ErrorKind::Forbidden => "access denied",
@@ -256,6 +259,7 @@ pub fn cards(snaps: &[AccountSnapshot], forecasts: &Forecasts, now: DateTime<Utc
                         true,
                     ),
                     ErrorKind::Forbidden => ("Access denied — check the key's permissions, or replace it in Settings".to_string(), true),
+                    ErrorKind::Keyring if e.key_missing() => ("No key is stored for this account — add it again in Settings".to_string(), true),
                     ErrorKind::Keyring => ("Unlock your keyring, then press Refresh".to_string(), false),
                     ErrorKind::RateLimited => (
                         match e.retry_after {

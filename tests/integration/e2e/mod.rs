@@ -24,6 +24,7 @@ mod settings;
 mod spike;
 mod tauri_tray;
 mod tray;
+mod two_stores;
 mod wake;
 mod webdriver;
 mod windows;

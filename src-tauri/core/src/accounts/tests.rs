@@ -139,3 +139,19 @@ fn adds_and_removes_of_one_name_raced_never_split_the_stores() {
     assert_eq!(a.settings.load().settings.account("gamma").is_some(), key_of(&a, "gamma").is_some());
     assert!(checks > 10, "{checks}");
 }
+
+#[test]
+fn a_key_the_keyring_lacks_is_told_apart_from_a_locked_keyring() {
+    let (_d, a) = accounts();
+    a.add("work", &key("hg_work"), None, None).unwrap();
+    a.keystore.delete("work").unwrap();
+    let settings = a.settings.load().settings;
+    let (ok, problems) = a.load_for_polling(&settings, Unlock::Once);
+    assert!(ok.is_empty());
+    let e = problems[0].error.clone().unwrap();
+    assert!(e.key_missing() && !keyring_refused(&e), "{e:?}");
+    assert_eq!(crate::view::problem(&e), "no key stored");
+    let locked = keyring_error(&KeyringError::Locked("locked".into()));
+    assert!(keyring_refused(&locked) && !locked.key_missing());
+    assert_eq!(crate::view::problem(&locked), "keyring locked");
+}

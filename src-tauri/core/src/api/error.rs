@@ -71,11 +71,20 @@ impl ApiError {
         self.kind == ErrorKind::Unauthorized
     }
 
+    /// The keyring has no key (or an unreadable one) for the account: polling it stops
+    /// until a key is added again. Other keyring errors (locked, not running) pass.
+    pub fn key_missing(&self) -> bool {
+        self.kind == ErrorKind::Keyring && self.code.as_deref() == Some(KEY_MISSING)
+    }
+
     /// 403 `insufficient_api_key_scope`: a valid key made without `account:read`.
     pub fn lacks_scope(&self) -> bool {
         self.kind == ErrorKind::Forbidden && self.code.as_deref() == Some(SCOPE_CODE)
     }
 }
+
+/// The `code` of a keyring error that means the key is not there (see [`ApiError::key_missing`]).
+pub const KEY_MISSING: &str = "key_missing";
 
 /// HeyGen's error code for a key without the scope a call needs.
 pub const SCOPE_CODE: &str = "insufficient_api_key_scope";

@@ -7,7 +7,7 @@ pub mod oauth;
 pub mod schema;
 
 pub use key_info::KeyInfo;
-pub use error::{ApiError, ErrorKind};
+pub use error::{ApiError, ErrorKind, KEY_MISSING};
 pub use schema::UserMe;
 
 use crate::secret::Secret;
