@@ -148,7 +148,10 @@ function showRange(block) {
   block.box.dataset.range = range;
   const known = charts[block.box.dataset.key];
   if (known) drawChart(block, known.data, range);
-  else block.box.setAttribute("aria-label", `Balance history of ${block.name}, ${RANGE_WORDS[range]}: loading`);
+  else {
+    block.box.setAttribute("role", "img");
+    block.box.setAttribute("aria-label", `Balance history of ${block.name}, ${RANGE_WORDS[range]}: loading`);
+  }
 }
 
 // A request that fails (the app busy, its history held by another process) is asked
@@ -188,8 +191,11 @@ function drawChart(block, h, range) {
   const pts = h.points;
   const fmt = (v) => h.unit === "usd" ? `$${v.toFixed(2)}` : `${Math.round(v)} credits`;
   if (pts.length < 2) {
+    // Words, not a picture: outside role="img", whose content assistive technology
+    // may or may not read (WebKit exposed it in one process and not in another).
+    box.removeAttribute("role");
+    box.removeAttribute("aria-label");
     box.replaceChildren(el("p", { class: "muted" }, "Not enough history yet for a chart."));
-    box.setAttribute("aria-label", `Balance history of ${block.name}, ${RANGE_WORDS[range]}: not enough history yet`);
     readout.textContent = "";
     return;
   }
@@ -230,6 +236,7 @@ function drawChart(block, h, range) {
   const legend = `${fmt(Math.min(...vals))} – ${fmt(Math.max(...vals))}${topups.length ? ` · ▲ top-up${topups.length > 1 ? "s" : ""}` : ""}`;
   box.replaceChildren(chart, axis);
   readout.textContent = legend;
+  box.setAttribute("role", "img");
   box.setAttribute("aria-label", `Balance history of ${block.name}, ${RANGE_WORDS[range]}: from ${fmt(first)} to ${fmt(lastV)}, ` +
     `lowest ${fmt(Math.min(...vals))}, highest ${fmt(Math.max(...vals))}` +
     (topups.length ? `, ${topups.length} top-up${topups.length > 1 ? "s" : ""} (${fmt(topups.reduce((s, p) => s + p.added, 0))})` : "") + ".");

@@ -31,14 +31,17 @@ pub fn open_window(tray: &Arc<TrayProcess>, page: Page) {
 /// Refresh now: keys that could not be read are read again first (the user asked, so
 /// one unlock prompt may show), then every account (or `account`) is polled.
 pub fn refresh(tray: &Arc<TrayProcess>, account: Option<String>) {
-    if !tray.keyring_trouble() {
-        let _ = tray.commands.send(Command::RefreshNow(account));
-        return;
-    }
     let tray = tray.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        tracing::info!("refresh: reading the keys that could not be read");
-        tray.reconcile(true, heygen_tray_core::accounts::Unlock::Once);
+        // The keys are read again, so one deleted from the keyring since is not polled
+        // any more. Only keys that could not be read may ask to unlock the keyring; a
+        // keyring locked since start keeps the keys already read, without a prompt.
+        let unlock = match tray.keyring_trouble() {
+            true => heygen_tray_core::accounts::Unlock::Once,
+            false => heygen_tray_core::accounts::Unlock::Never,
+        };
+        tracing::info!("refresh: reading the keys again ({unlock:?})");
+        tray.reconcile(true, unlock);
         let _ = tray.commands.send(Command::RefreshNow(account));
     });
 }

@@ -66,7 +66,13 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
             (p, r) => p.or(r),
         };
         tokio::select! {
-            changed = snapshots.changed() => if changed.is_err() { return },
+            changed = snapshots.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                // New figures: a failed save is tried again with them, not a minute later.
+                retry_save_at = None;
+            }
             _ = tray.redraw.notified() => {}
             joined = async { recording.as_mut().expect("guarded").await }, if recording.is_some() => {
                 recording = None;

@@ -126,6 +126,9 @@ impl Accounts {
             StoredSecret::ApiKey(_) => AuthKind::ApiKey,
             StoredSecret::OAuth(_) => AuthKind::Oauth,
         };
+        // A keyring that cannot answer stops the add before anything is made on disk
+        // (the settings folder, its locks); what it holds counts only under the lock.
+        self.keystore.held(name)?;
         let _change = self.settings.accounts_lock().map_err(self.save_error())?;
         // Under the token lock too, so a renewal in flight cannot write old tokens back.
         let _tokens = self.settings.token_lock().map_err(self.save_error())?;
