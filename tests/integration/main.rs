@@ -22,4 +22,5 @@ mod spend_guard;
 mod untrusted;
 mod support;
 mod tls;
+#[cfg(target_os = "linux")]
 mod two_stores;

@@ -65,3 +65,59 @@ fn a_key_deleted_from_the_keyring_is_not_polled_and_the_tray_says_so() {
     std::thread::sleep(Duration::from_secs(3));
     assert_eq!(sim.hits(&name), hits, "the deleted key was polled again");
 }
+
+/// Another process holds the history database (a write transaction) and the settings
+/// lock (a command stalled inside its write) for a minute: the tray and the low
+/// notification still come within seconds of the new figure, and the alert is
+/// remembered in the file once the lock is let go.
+#[test]
+fn alerts_wait_on_no_other_process_holding_the_history_or_the_settings() {
+    require_session();
+    let _one_app = exclusive();
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let (name, _key) = stored_wallet(&sim, &home, "held", "u", 42.5);
+    let low = format!("HeyGen balance low: {name}");
+    let app = App::start(&home, &[]);
+    let tray = super::desktop::Tray::of(app.pid());
+    tray.wait_tooltip(&format!("{name}: $42.50"));
+    // The history in a write transaction, the settings lock taken: both for 60 s.
+    let held_db = std::process::Command::new("python3")
+        .args(["-c", "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN IMMEDIATE'); print('held', flush=True); time.sleep(60)"])
+        .arg(home.history_path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut db = held_db;
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(db.stdout.take().unwrap()), &mut line).unwrap();
+    assert_eq!(line.trim(), "held", "the history could not be held");
+    let lock = home.settings_path().with_file_name(".settings.lock");
+    let mut held_lock = std::process::Command::new("flock").arg(&lock).args(["sleep", "60"]).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    sim.set_profile(&name, super::wallet("u", 8.0));
+    let asked = Instant::now();
+    tray.click("Refresh now");
+    let drawn = within(TIMEOUT, || tray.tooltip().1.contains(&format!("{name}: $8.00")).then(|| asked.elapsed()));
+    let drawn = drawn.unwrap_or_else(|| panic!("the tray did not show $8.00: {:?}", tray.tooltip()));
+    let told = within(TIMEOUT, || (super::desktop::notifications(&low) >= 1).then(|| asked.elapsed()));
+    let told = told.expect("no low notification while the history and settings were held");
+    eprintln!("with the history and the settings lock held: tray after {drawn:?}, notification after {told:?}");
+    assert!(drawn < Duration::from_secs(10) && told < Duration::from_secs(10), "tray {drawn:?}, notification {told:?}");
+    let remembered = |h: &Home| {
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(h.settings_path()).unwrap_or_default()).unwrap_or_default();
+        v["alert_memory"][&name]["low_sent"] == serde_json::json!(true)
+    };
+    assert!(!remembered(&home), "saved through a held lock?");
+    let _ = held_lock.kill();
+    let _ = held_lock.wait();
+    let _ = db.kill();
+    let _ = db.wait();
+    // Let go: the memory reaches the file with the next figures.
+    sim.set_profile(&name, super::wallet("u", 7.5));
+    tray.refresh_until(&format!("{name}: $7.50"));
+    let saved = within(TIMEOUT, || remembered(&home).then_some(()));
+    assert!(saved.is_some(), "the sent alert was never remembered in the settings file");
+    super::desktop::expect_notifications(&low, 1);
+    let _ = home.run(&[], &["accounts", "remove", &name], None);
+}
