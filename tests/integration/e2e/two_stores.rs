@@ -77,23 +77,32 @@ fn alerts_wait_on_no_other_process_holding_the_history_or_the_settings() {
     let sim = sim();
     let home = Home::new(&sim.base_url());
     let (name, _key) = stored_wallet(&sim, &home, "held", "u", 42.5);
+    // Three more accounts: a history wait per account (5 s each) would add up past the bound.
+    let others: Vec<String> = (0..3).map(|i| stored_wallet(&sim, &home, &format!("held-other{i}"), "u", 42.5).0).collect();
     let low = format!("HeyGen balance low: {name}");
     let app = App::start(&home, &[]);
     let tray = super::desktop::Tray::of(app.pid());
     tray.wait_tooltip(&format!("{name}: $42.50"));
-    // The history in a write transaction, the settings lock taken: both for 60 s.
-    let held_db = std::process::Command::new("python3")
-        .args(["-c", "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN IMMEDIATE'); print('held', flush=True); time.sleep(60)"])
+    for o in &others {
+        tray.wait_tooltip(&format!("{o}: $42.50"));
+    }
+    // One process holds the history in a write transaction and the settings lock, for
+    // 60 s (killing it lets go of both).
+    let lock = home.settings_path().with_file_name(".settings.lock");
+    let hold = "import fcntl,sqlite3,sys,time\n\
+c=sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN IMMEDIATE')\n\
+f=open(sys.argv[2], 'a'); fcntl.flock(f, fcntl.LOCK_EX)\n\
+print('held', flush=True); time.sleep(60)";
+    let mut holder = std::process::Command::new("python3")
+        .args(["-c", hold])
         .arg(home.history_path())
+        .arg(&lock)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut db = held_db;
     let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(db.stdout.take().unwrap()), &mut line).unwrap();
-    assert_eq!(line.trim(), "held", "the history could not be held");
-    let lock = home.settings_path().with_file_name(".settings.lock");
-    let mut held_lock = std::process::Command::new("flock").arg(&lock).args(["sleep", "60"]).spawn().unwrap();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(holder.stdout.take().unwrap()), &mut line).unwrap();
+    assert_eq!(line.trim(), "held", "the history and the settings lock could not be held");
     std::thread::sleep(Duration::from_millis(300));
     sim.set_profile(&name, super::wallet("u", 8.0));
     let asked = Instant::now();
@@ -109,15 +118,15 @@ fn alerts_wait_on_no_other_process_holding_the_history_or_the_settings() {
         v["alert_memory"][&name]["low_sent"] == serde_json::json!(true)
     };
     assert!(!remembered(&home), "saved through a held lock?");
-    let _ = held_lock.kill();
-    let _ = held_lock.wait();
-    let _ = db.kill();
-    let _ = db.wait();
+    let _ = holder.kill();
+    let _ = holder.wait();
     // Let go: the memory reaches the file with the next figures.
     sim.set_profile(&name, super::wallet("u", 7.5));
     tray.refresh_until(&format!("{name}: $7.50"));
     let saved = within(TIMEOUT, || remembered(&home).then_some(()));
     assert!(saved.is_some(), "the sent alert was never remembered in the settings file");
     super::desktop::expect_notifications(&low, 1);
-    let _ = home.run(&[], &["accounts", "remove", &name], None);
+    for n in others.iter().chain([&name]) {
+        let _ = home.run(&[], &["accounts", "remove", n], None);
+    }
 }
