@@ -135,14 +135,14 @@ pub fn run(argv: &[String], event: &HookEvent, timeout: Duration) -> Outcome {
     // Each stream is read on a thread into a buffer kept here, so what came is there
     // to take even when a background child keeps the stream open after the hook ended.
     let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-    let streams: Vec<(std::sync::Arc<std::sync::Mutex<Vec<u8>>>, std::thread::JoinHandle<()>)> =
+    let streams: Vec<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> =
         [child.stdout.take().map(|o| Box::new(o) as Box<dyn Read + Send>), child.stderr.take().map(|e| Box::new(e) as Box<dyn Read + Send>)]
             .into_iter()
             .flatten()
             .map(|mut r| {
                 let kept = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
                 let (into, done) = (kept.clone(), done_tx.clone());
-                let reader = std::thread::spawn(move || {
+                std::thread::spawn(move || {
                     let mut buf = [0u8; 4096];
                     while let Ok(n) = r.read(&mut buf) {
                         if n == 0 {
@@ -154,7 +154,7 @@ pub fn run(argv: &[String], event: &HookEvent, timeout: Duration) -> Outcome {
                     }
                     let _ = done.send(());
                 });
-                (kept, reader)
+                kept
             })
             .collect();
     drop(done_tx);
@@ -182,7 +182,7 @@ pub fn run(argv: &[String], event: &HookEvent, timeout: Duration) -> Outcome {
     // The first lines of each stream (standard output, then standard error).
     let output = streams
         .iter()
-        .map(|(kept, _)| kept.lock().unwrap().clone())
+        .map(|kept| kept.lock().unwrap().clone())
         .collect::<Vec<_>>()
         .iter()
         .flat_map(|b| String::from_utf8_lossy(b).lines().take(3).map(|l| crate::text::clean(l).into_owned()).collect::<Vec<_>>())
