@@ -23,6 +23,8 @@ fn set_aside_files(home: &Home) -> Vec<String> {
 #[test]
 fn commands_reading_while_an_editor_saves_in_place_lose_nothing() {
     require_session();
+    // Hundreds of processes on the keyring: not beside an app under test on two cores.
+    let _no_app = crate::e2e::exclusive();
     let home = Home::new("http://127.0.0.1:9");
     let name = unique("edited");
     assert_eq!(add(&home, &name, "hg_edited_key_1234").status.code(), Some(0));
@@ -145,6 +147,8 @@ fn a_full_settings_folder_changes_nothing_in_the_keyring_either() {
 #[test]
 fn add_and_remove_of_one_name_at_once_never_split_the_stores() {
     require_session();
+    // Hundreds of processes on the keyring: not beside an app under test on two cores.
+    let _no_app = crate::e2e::exclusive();
     let home = Home::new("http://127.0.0.1:9");
     let name = unique("raced");
     let spawn = |args: &[&str], input: Option<&str>| {
