@@ -27,9 +27,12 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
     let mut computed = Some(Computed::new());
     let mut saving: Option<JoinHandle<bool>> = None;
     let mut retry_save_at: Option<tokio::time::Instant> = None;
+    // A round is started for each wake-up but the one a round's own end brings (which
+    // only draws its forecasts): otherwise rounds would follow each other for ever.
+    let mut record_next = true;
     loop {
         let snaps = tray.current();
-        if recording.is_none() {
+        if recording.is_none() && std::mem::take(&mut record_next) {
             recording = Some(record_and_forecast(&tray, &snaps, computed.take().unwrap_or_default()));
         }
         if let Some(round) = recording.as_mut() {
@@ -72,8 +75,9 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
                 }
                 // New figures: a failed save is tried again with them, not a minute later.
                 retry_save_at = None;
+                record_next = true;
             }
-            _ = tray.redraw.notified() => {}
+            _ = tray.redraw.notified() => record_next = true,
             joined = async { recording.as_mut().expect("guarded").await }, if recording.is_some() => {
                 recording = None;
                 computed = Some(took(&tray, joined));
@@ -89,7 +93,7 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
                     Some(d) => tokio::time::sleep(d).await,
                     None => std::future::pending().await,
                 }
-            } => {}
+            } => record_next = true,
         }
     }
 }
