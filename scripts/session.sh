@@ -29,11 +29,14 @@ keyring_locked() {
   busctl --user get-property org.freedesktop.secrets /org/freedesktop/secrets/collection/login \
     org.freedesktop.Secret.Collection Locked 2>/dev/null | grep -q true
 }
+# A keyring found gone or locked is replaced by an unlocked one (`--replace`: a daemon
+# D-Bus started meanwhile, or one whose control socket was lost, is not unlocked by
+# `--unlock` alone). Each time is logged and the log shown when the session ends.
 keyring_watch() {
   while sleep 1; do
     if ! bus_has org.freedesktop.secrets || keyring_locked; then
-      echo "$(date +%T) the keyring was gone or locked: started and unlocked again"
-      printf 'test-session' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+      echo "$(date +%T) the keyring was gone or locked (daemons: $(pgrep -a gnome-keyring | tr '\n' ';')): replaced by an unlocked one"
+      printf 'test-session' | timeout 20 gnome-keyring-daemon --replace --unlock --components=secrets >/dev/null 2>&1
     fi
   done
 }
@@ -41,6 +44,10 @@ keyring_watch() {
 session_cleanup() {
   local pids; pids=$(jobs -p)
   [ -n "$pids" ] && kill $pids 2>/dev/null || true
+  if [ -s "${SESSION_TMP:-/nonexistent}/keyring-watch.log" ]; then
+    echo "session: the test keyring had to be brought back:" >&2
+    cat "$SESSION_TMP/keyring-watch.log" >&2
+  fi
   [ -n "${SESSION_TMP:-}" ] && rm -rf "$SESSION_TMP"
 }
 

@@ -25,4 +25,7 @@ TARGET="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
 cargo build --locked -p heygen-tray --features tauri-tray
 cp "$TARGET/heygen-tray-app" "$TARGET/heygen-tray-app-tauri-tray"
 cargo build --locked --workspace
+# A keyring prompt nobody answers fails its test in 20 s, not the default 120 s each
+# (a test session's keyring that went wrong would otherwise hold CI for hours).
+export HEYGEN_TRAY_KEYRING_TIMEOUT=20
 cargo test --locked --workspace "$@"

@@ -207,12 +207,15 @@ fn import_from_the_heygen_cli_api_key_and_oauth_with_refresh() {
     }
 }
 
-/// Runs the binary in a D-Bus session of its own, set up by `setup` (shell).
+/// Runs the binary in a D-Bus session of its own, set up by `setup` (shell), with
+/// folders of its own too: a keyring daemon started there must not take over (and,
+/// ending, delete) the control socket of the test session's keyring in
+/// `$XDG_RUNTIME_DIR/keyring`.
 fn in_own_session(home: &Home, dbus_args: &[&str], setup: &str, args: &[&str]) -> std::process::Output {
     let bin = crate::support::cli_bin();
     let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
     let script = format!(
-        "export XDG_DATA_HOME=$(mktemp -d); {setup}; echo hg_live_never_stored_123456 | '{bin}' {}",
+        "export XDG_DATA_HOME=$(mktemp -d) XDG_RUNTIME_DIR=$(mktemp -d); {setup}; echo hg_live_never_stored_123456 | '{bin}' {}",
         quoted.join(" ")
     );
     let mut cmd = std::process::Command::new("dbus-run-session");
