@@ -26,6 +26,8 @@ function announce(text) {
 }
 
 function updatedText(card) {
+  // An account no longer watched: what it last had, not "showing the last good figures".
+  if (card.last_seen) return card.last_seen.charAt(0).toUpperCase() + card.last_seen.slice(1);
   const updated = card.fetched_at ? `Updated ${ago(card.fetched_at)}` : card.error ? "Never updated" : "Updating…";
   return card.stale ? `${updated} — showing the last good figures` : updated;
 }
@@ -37,7 +39,9 @@ function nextText(card) {
 function makeCard(name) {
   const p = {
     name: el("span", { class: "name" }, name),
-    badge: el("span", { class: "badge" }),
+    // A status (not a live region: changes are announced once, below), so assistive
+    // technology lists the card's state.
+    badge: el("span", { class: "badge", role: "status", "aria-live": "off" }),
     headline: el("div", { class: "headline" }),
     what: el("div", { class: "what" }),
     details: el("ul", { class: "details" }),
@@ -63,12 +67,12 @@ function makeCard(name) {
 
 function updateCard(entry, card) {
   const p = entry.parts, before = entry.card;
-  const cls = card.error && !card.stale ? "error" : card.level;
-  setClass(entry.root, `card ${cls}${card.stale ? " stale" : ""}`);
+  // The state and its words come from the core, as the icon's colour does.
+  setClass(entry.root, `card ${card.state === "stale" ? card.level : card.state}${card.stale ? " stale" : ""}`);
   entry.root.setAttribute("aria-label", `${card.name}: ${card.headline}`);
-  const errorBadge = card.error && !card.stale;
-  setClass(p.badge, `badge ${errorBadge ? "error" : card.level}`);
-  setText(p.badge, errorBadge ? "error" : card.stale ? `${card.level} · stale` : card.level);
+  setClass(p.badge, `badge ${card.state}`);
+  setText(p.badge, card.badge);
+  p.badge.setAttribute("aria-label", `State: ${card.badge}`);
   setText(p.headline, card.headline);
   setText(p.what, card.what || "");
   show(p.what, card.what);

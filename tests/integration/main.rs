@@ -15,6 +15,8 @@ mod launch;
 mod oauth;
 mod keyring;
 mod poller;
+// The monitor over days on a clock the test moves (core::monitor).
+mod scenarios;
 #[cfg(target_os = "linux")]
 mod scale;
 #[cfg(target_os = "linux")]

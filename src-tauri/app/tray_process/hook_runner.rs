@@ -3,42 +3,15 @@
 //! exit status and first lines of output go to the log; the latest failure of each
 //! event is kept for Settings (and cleared by a run that works).
 
-use heygen_tray_core::alerts::{Alert, AlertKind};
+use heygen_tray_core::alerts::Alert;
 use heygen_tray_core::hooks::{self, HookEvent, Hooks, Outcome};
 use heygen_tray_core::snapshot::AccountSnapshot;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-/// The hook event an alert is, if any.
-pub fn event_of(kind: AlertKind) -> &'static str {
-    match kind {
-        AlertKind::Low => "low",
-        AlertKind::Critical => "critical",
-        AlertKind::KeyRejected | AlertKind::SignInEnded => "key_rejected",
-        AlertKind::ReloadMissed => "reload_failed",
-        AlertKind::KeyExpiresInAWeek | AlertKind::KeyExpiresTomorrow | AlertKind::SignInEndsIn2Days | AlertKind::SignInEndsTomorrow => "key_expiring",
-        AlertKind::Spike => "spike",
-        AlertKind::Forecast => "forecast",
-    }
-}
-
-/// What a hook is told about an account now.
+/// What a hook is told about an account now (see `heygen_tray_core::monitor::plan`).
 pub fn event_for(name: &str, snap: Option<&AccountSnapshot>, alert: Option<&Alert>, test: bool) -> HookEvent {
-    let summary = snap.and_then(|s| s.summary.as_ref());
-    let thresholds = snap.zip(summary.and_then(|s| s.unit)).map(|(s, unit)| s.thresholds.resolve(unit));
-    HookEvent {
-        event: name.to_string(),
-        account: snap.map(|s| s.name.clone()).or_else(|| alert.map(|a| a.account.clone())).unwrap_or_default(),
-        billing_type: summary.and_then(|s| s.billing_type.clone()),
-        remaining: summary.and_then(|s| s.remaining),
-        unit: summary.and_then(|s| s.unit).map(|u| u.as_str().to_string()),
-        level: snap.map(|s| s.level().as_str().to_string()).unwrap_or_else(|| "unknown".into()),
-        low: thresholds.map(|t| t.low),
-        critical: thresholds.map(|t| t.critical),
-        at: chrono::Utc::now(),
-        message: alert.map(|a| format!("{}: {}", a.summary, a.body)),
-        test,
-    }
+    heygen_tray_core::monitor::plan::event_for(name, snap, alert, test, chrono::Utc::now())
 }
 
 #[derive(Default)]

@@ -53,7 +53,7 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
         let _ = app.emit("state", state);
         let now = Utc::now();
         let paused = paused_until.is_some_and(|t| t > now) || !settings.notifications;
-        let spikes = if settings.spike_alerts { tray.spikes.lock().unwrap().clone() } else { Default::default() };
+        let spikes = tray.spikes.lock().unwrap().clone();
         tray.alerts.send_due(&snaps, &forecasts, &spikes, &settings, paused, &tray.hooks).await;
         // Most redraws change no alert memory: only a change goes to a blocking thread,
         // and the next redraw does not wait for it (another process may hold the file).
@@ -98,11 +98,14 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
     }
 }
 
-/// Keeps what a history round derived; a failed round forgets it all, so everything
-/// is derived again next time.
+/// Keeps what a history round derived (a failed round forgets it all, so everything
+/// is derived again next time), and tells the poller which accounts spend far above
+/// their pace (polled at the floor until it is normal again).
 fn took(tray: &TrayProcess, joined: Result<(Forecasts, Computed), tokio::task::JoinError>) -> Computed {
     let (forecasts, computed) = joined.unwrap_or_else(|_| (Forecasts::new(), Computed::new()));
     *tray.forecasts.lock().unwrap() = forecasts;
+    let spiking = tray.spikes.lock().unwrap().keys().cloned().collect();
+    let _ = tray.commands.send(heygen_tray_core::poller::Command::Spiking(spiking));
     computed
 }
 
@@ -144,7 +147,7 @@ fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot], compu
         this.spikes.lock().unwrap().retain(|name, _| snaps.iter().any(|s| &s.name == name));
         computed.retain(|name, _| snaps.iter().any(|s| &s.name == name));
         let now = Utc::now();
-        let since = heygen_tray_core::spend::starts(now).into_iter().min().unwrap_or(now) - heygen_tray_core::forecast::GAP - chrono::Duration::hours(1);
+        let since = heygen_tray_core::monitor::reads_since(now);
         let rule = this.settings.lock().unwrap().spike_rule();
         for s in &snaps {
             let basis = (s.fetched_at, this.alerts.reload_failing(&s.name));
@@ -152,25 +155,25 @@ fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot], compu
                 continue;
             }
             // One indexed read serves the forecast (7 days), the spike check (7 days) and
-            // the spend totals (this month); each takes its own window of it.
-            let samples = h.samples(Some(&s.name), Some(since.min(now - heygen_tray_core::forecast::WINDOW))).ok();
-            let forecast = samples.as_ref().zip(s.summary.as_ref()).map(|(samples, summary)| heygen_tray_core::forecast::forecast_trusting_reload(samples, summary, now, !basis.1));
-            match forecast {
+            // the spend totals (this month): see `heygen_tray_core::monitor::derive`.
+            let derived = h
+                .samples(Some(&s.name), Some(since))
+                .ok()
+                .map(|samples| heygen_tray_core::monitor::derive(&samples, s.summary.as_ref(), now, &rule, basis.1))
+                .unwrap_or_default();
+            match derived.forecast {
                 Some(f) => forecasts.insert(s.name.clone(), f),
                 None => forecasts.remove(&s.name),
             };
-            // Spend totals change with new figures only.
-            let totals = samples.as_deref().and_then(|samples| heygen_tray_core::spend::totals(samples, now));
             let mut spend = this.spend.lock().unwrap();
-            match totals {
+            match derived.spend {
                 Some(t) => spend.insert(s.name.clone(), t),
                 None => spend.remove(&s.name),
             };
             drop(spend);
-            // A runaway spend, from the same fresh figures (told by the alert book).
-            let burst = samples.as_deref().and_then(|samples| heygen_tray_core::alerts::spike::detect(samples, now, &rule));
+            // A runaway spend (told by the alert book, and polled at the floor meanwhile).
             let mut spikes = this.spikes.lock().unwrap();
-            match burst {
+            match derived.spike {
                 Some(b) => spikes.insert(s.name.clone(), b),
                 None => spikes.remove(&s.name),
             };

@@ -20,6 +20,7 @@ pub mod history;
 pub mod hooks;
 pub mod keystore;
 pub mod live;
+pub mod monitor;
 pub mod poller;
 pub mod process_group;
 pub mod secret;

@@ -238,6 +238,10 @@ impl Settings {
             factor: ok(self.spike_factor, 1.5, d.factor),
             floor_usd: ok(self.spike_floor_usd, 0.0, d.floor_usd),
             floor_credits: ok(self.spike_floor_credits, 0.0, d.floor_credits),
+            longest_gap: match self.polling() {
+                Polling::Automatic => d.longest_gap,
+                Polling::Fixed(every) => chrono::Duration::from_std(every).unwrap_or(d.longest_gap),
+            },
         }
     }
 

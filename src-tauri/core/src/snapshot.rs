@@ -34,17 +34,22 @@ impl IconState {
     }
 }
 
-/// One account's state for the icon.
+/// One account's state, the one every surface shows (the icon, the card's badge,
+/// the tooltip's words): an account that is not watched any more ([`AccountSnapshot::is_broken`])
+/// or has no figures and a failure is an error, whatever figures it had; a passing
+/// failure (network, server, rate limit) leaves the last figures stale (grey).
 pub fn icon_state(s: &AccountSnapshot) -> IconState {
-    let rejected = s.needs_new_key() || s.error.as_ref().is_some_and(|e| e.kind == crate::api::ErrorKind::Keyring);
-    if rejected || (s.error.is_some() && s.summary.is_none()) {
+    if s.is_broken() || (s.error.is_some() && s.summary.is_none()) {
         return IconState::Error;
+    }
+    if s.error.is_some() {
+        return IconState::Stale;
     }
     match s.level() {
         Level::Critical => IconState::Critical,
         Level::Low => IconState::Low,
-        Level::Ok if s.error.is_none() => IconState::Ok,
-        _ => IconState::Stale,
+        Level::Ok => IconState::Ok,
+        Level::Unknown => IconState::Stale,
     }
 }
 
@@ -161,6 +166,14 @@ impl AccountSnapshot {
     /// The key was rejected; polling waits for new credentials.
     pub fn needs_new_key(&self) -> bool {
         self.error.as_ref().is_some_and(ApiError::is_auth_rejected)
+    }
+
+    /// The balance is not watched any more until the user acts: the key was rejected,
+    /// revoked or lacks a scope, the sign-in expired, or the keyring gave no key. Its
+    /// last figures are history, not a balance to call ok.
+    pub fn is_broken(&self) -> bool {
+        use crate::api::ErrorKind;
+        self.error.as_ref().is_some_and(|e| matches!(e.kind, ErrorKind::Unauthorized | ErrorKind::Forbidden | ErrorKind::Keyring))
     }
 
     /// The level of the last good figures (even when stale).

@@ -36,11 +36,31 @@ pub fn updated(s: &AccountSnapshot, now: DateTime<Utc>) -> String {
     }
 }
 
+/// The account's headline: its figure, or its problem when there is no figure or the
+/// account is not watched any more (a rejected key reads "key rejected", not "$42.00").
 fn short_headline(s: &AccountSnapshot) -> String {
     match (&s.summary, &s.error) {
+        (_, Some(e)) if s.is_broken() => account_problem(s, e),
         (Some(x), _) => x.headline.clone(),
         (None, Some(e)) => account_problem(s, e),
         (None, None) => "…".into(),
+    }
+}
+
+/// "last seen $42.00 2 min ago": the figures of an account no longer watched.
+fn last_seen(s: &AccountSnapshot, now: DateTime<Utc>) -> Option<String> {
+    let x = s.summary.as_ref()?;
+    let when = s.fetched_at.map(|t| format!(" {}", format::relative(t, now))).unwrap_or_default();
+    Some(format!("last seen {}{when}", x.headline))
+}
+
+/// The card's badge: its class (`ok`, `low`, `critical`, `unknown`, `stale`, `error`)
+/// and words, from [`icon_state`] like the icon's colour.
+pub fn badge(s: &AccountSnapshot) -> (&'static str, String) {
+    match (icon_state(s), &s.error) {
+        (IconState::Error, Some(e)) => ("error", account_problem(s, e)),
+        (IconState::Stale, Some(_)) => ("stale", format!("{} · stale", s.level().as_str())),
+        _ => (s.level().as_str(), s.level().as_str().to_string()),
     }
 }
 
@@ -115,6 +135,11 @@ pub fn shown_account<'a>(snaps: &'a [AccountSnapshot], pinned: Option<&str>) -> 
 /// The icon's drawing for one account.
 pub fn drawing(s: &AccountSnapshot, display: TrayDisplay) -> Option<Drawing> {
     let state = icon_state(s);
+    if state == IconState::Error && display != TrayDisplay::Icon {
+        // Not watched, or nothing to show: the red "!", never a figure in red (which
+        // reads as a critical balance).
+        return Some(Drawing::Figure { text: "!".into(), state });
+    }
     let figure = s.summary.as_ref().and_then(|x| Some((x.remaining?, x.unit?, x.spend.as_ref().and_then(|sp| sp.cap_usd))));
     match (display, figure) {
         (TrayDisplay::Icon, _) => None,
@@ -157,13 +182,15 @@ pub fn tray_view_with(snaps: &[AccountSnapshot], forecasts: &Forecasts, paused_u
     let mut tooltip_lines: Vec<String> = snaps
         .iter()
         .map(|s| {
-            // Each thing once: with no figure yet, the problem is the headline.
+            // Each thing once: with no figure yet, the problem is the headline; an account
+            // no longer watched says so first, then what it last had.
             let line = match (&s.summary, &s.error) {
+                (Some(_), Some(_)) if s.is_broken() => format!("{}: {} · {}", s.name, short_headline(s), last_seen(s, now).unwrap_or_default()),
                 (None, Some(_)) => format!("{}: {} · {}", s.name, short_headline(s), updated(s, now)),
                 _ => format!("{}: {} · {} · {}", s.name, short_headline(s), state_words(s), updated(s, now)),
             };
             let key_words = crate::alerts::key_warning(s, now).filter(|_| dead_key(s).is_none());
-            let extra = [forecast_words(forecasts, &s.name, now), key_words];
+            let extra = [forecast_words(forecasts, &s.name, now).filter(|_| !s.is_broken()), key_words];
             extra.into_iter().flatten().fold(line, |line, more| format!("{line} · {more}"))
         })
         .collect();
@@ -180,6 +207,7 @@ pub fn tray_view_with(snaps: &[AccountSnapshot], forecasts: &Forecasts, paused_u
         account_lines: snaps
             .iter()
             .map(|s| match &s.summary {
+                Some(_) if s.is_broken() => format!("{}: {} — {}", s.name, short_headline(s), last_seen(s, now).unwrap_or_default()),
                 Some(x) => format!("{}: {} — {}", s.name, x.headline, x.what()),
                 None => format!("{}: {}", s.name, short_headline(s)),
             })
@@ -196,6 +224,11 @@ pub struct Card {
     /// `ok`, `low`, `critical`, `unknown` (level of the last figures).
     pub level: Level,
     pub icon: IconState,
+    /// The badge's class and words ([`badge`]): what the card's state is, once.
+    pub state: &'static str,
+    pub badge: String,
+    /// "last seen $42.00 2 min ago" for an account no longer watched.
+    pub last_seen: Option<String>,
     pub stale: bool,
     pub what: Option<String>,
     pub details: Vec<String>,
@@ -243,6 +276,9 @@ pub fn cards(snaps: &[AccountSnapshot], forecasts: &Forecasts, now: DateTime<Utc
             headline: crate::words::capitalised(&short_headline(s)),
             level: s.level(),
             icon: icon_state(s),
+            state: badge(s).0,
+            badge: badge(s).1,
+            last_seen: last_seen(s, now).filter(|_| s.is_broken()),
             stale: s.is_stale(),
             what: s.summary.as_ref().map(|x| x.what()),
             details: s.summary.as_ref().map(|x| x.details.clone()).unwrap_or_default(),
@@ -329,8 +365,21 @@ mod tests {
         let v = tray_view(std::slice::from_ref(&s), &Forecasts::new(), None, now);
         assert_eq!(v.icon, IconState::Stale);
         assert_eq!(v.tooltip_lines[0], "main: $42.50 · ok · stale (offline) · updated 2 hours ago");
+        let c = &cards(std::slice::from_ref(&s), &Forecasts::new(), now)[0];
+        assert_eq!((c.state, c.badge.as_str(), c.headline.as_str()), ("stale", "ok · stale", "$42.50"));
+        // A low balance gone stale is grey too: its figure is not current.
+        let mut low = snap("main", 5.0, now - chrono::Duration::hours(2));
+        low.record(Err(ApiError::new(ErrorKind::Server, "503")), now);
+        assert_eq!(tray_view(&[low], &Forecasts::new(), None, now).icon, IconState::Stale);
         s.record(Err(ApiError::new(ErrorKind::Unauthorized, "no")), now);
-        assert_eq!(tray_view(&[s], &Forecasts::new(), None, now).icon, IconState::Error);
+        let v = tray_view(std::slice::from_ref(&s), &Forecasts::new(), None, now);
+        assert_eq!(v.icon, IconState::Error);
+        assert_eq!(v.title, "key rejected");
+        assert_eq!(v.tooltip_lines[0], "main: key rejected · last seen $42.50 2 hours ago");
+        assert_eq!(v.account_lines[0], "main: key rejected — last seen $42.50 2 hours ago");
+        // Its icon is the red "!", never a figure (a red figure reads as a critical balance).
+        let figure = drawing(&s, TrayDisplay::Figure);
+        assert_eq!(figure, Some(Drawing::Figure { text: "!".into(), state: IconState::Error }));
         let empty = tray_view(&[], &Forecasts::new(), Some(now + chrono::Duration::hours(1)), now);
         assert_eq!(empty.icon, IconState::NoAccount);
         assert!(empty.paused.unwrap().starts_with("Alerts paused until"));
@@ -342,8 +391,10 @@ mod tests {
         let mut s = snap("main", 42.5, now);
         s.record(Err(ApiError::new(ErrorKind::Unauthorized, "rejected")), now);
         let c = &cards(&[s], &Forecasts::new(), now)[0];
-        assert_eq!(c.headline, "$42.50");
-        assert!(c.stale);
+        // Not watched any more: the error first, the figure as what it last had.
+        assert_eq!(c.headline, "Key rejected");
+        assert_eq!((c.state, c.badge.as_str(), c.icon), ("error", "key rejected", IconState::Error));
+        assert!(c.last_seen.as_deref().is_some_and(|l| l.starts_with("last seen $42.50")), "{:?}", c.last_seen);
         let e = c.error.as_ref().unwrap();
         assert_eq!((e.action.as_str(), e.fix_in_settings), ("Key rejected — replace it in Settings", true));
     }

@@ -46,9 +46,13 @@ fn the_tauri_tray_build_shows_the_figure_and_serves_its_menu() {
         assert!(all.iter().any(|l| l == want), "menu lacks {want:?}: {all:?}");
     }
 
-    // Quit from the menu ends the app cleanly.
-    let quit = items.iter().find(|i| i.label == "Quit").unwrap().id.to_string();
-    busctl(&["call", &bus, &menu_path, "com.canonical.dbusmenu", "Event", "isvu", &quit, "clicked", "s", "", "0"]).unwrap();
+    // Quit from the menu ends the app cleanly. The menu is built anew when its words
+    // change (an "updated" time), and its ids with it: an id gone by the time of the
+    // click is looked up again.
+    wait_for("a click on Quit that the menu takes", || {
+        let quit = layout().ok()?.iter().find(|i| i.label == "Quit")?.id.to_string();
+        busctl(&["call", &bus, &menu_path, "com.canonical.dbusmenu", "Event", "isvu", &quit, "clicked", "s", "", "0"]).ok()
+    });
     let status = wait_for("the app to quit from its menu", || app.child.try_wait().ok().flatten());
     assert_eq!(status.code(), Some(0));
     home.run(&[], &["accounts", "remove", &name], None);

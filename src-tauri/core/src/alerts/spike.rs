@@ -1,10 +1,16 @@
 //! A runaway-spend alert: a render loop that burns through a wallet in minutes. The
-//! recent pace (the last 10 minutes, at least three samples) is compared with the
-//! usual one (the median hourly spend of the past week's watched hours); when it is
-//! far above it (5× by default) and the amount is not trivial (a floor in money or
-//! credits, or a quarter of what the account had), one notification per episode. Re-armed once the
-//! pace is back to normal. Too little history says nothing. Pure: samples, the
-//! account's memory and the clock go in.
+//! recent pace is compared with the usual one (the median hourly spend of the past
+//! week's watched hours); when it is far above it (5× by default) and the amount is
+//! not trivial (a floor in money or credits, or a quarter of what the account had), one
+//! notification per episode. Re-armed once the pace is back to normal. Too little
+//! history says nothing. Pure: samples, the account's memory and the clock go in.
+//!
+//! "Recent" follows the polls actually taken: the samples of the last 10 minutes, and
+//! at least the last two (so a fixed interval of 5 or 30 minutes, or an account polled
+//! seldom because it was quiet, sees a spike at the second poll after it began). The
+//! history writes a figure only when it changes (or hourly), so the spend of a sample
+//! is counted from at most one poll interval before it ([`Rule::longest_gap`]): the
+//! poll before saw the old figure. The pace runs up to now, the time of the poll.
 
 use super::{Alert, AlertKind, AlertMemory};
 use crate::history::Sample;
@@ -17,18 +23,24 @@ pub const USUAL: Duration = Duration::days(7);
 /// Watched hours needed before the usual pace means anything.
 const MIN_HOURS: usize = 12;
 
+/// Recent samples needed at least, however far apart the polls are.
+const MIN_RECENT: usize = 2;
+
 /// What counts as a spike (the settings file's `spike_factor`, `spike_floor_usd`,
-/// `spike_floor_credits`).
+/// `spike_floor_credits`), and the longest time between two polls (the fixed interval,
+/// or automatic polling's slowest).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rule {
     pub factor: f64,
     pub floor_usd: f64,
     pub floor_credits: f64,
+    pub longest_gap: Duration,
 }
 
 impl Default for Rule {
     fn default() -> Self {
-        Rule { factor: 5.0, floor_usd: 5.0, floor_credits: 50.0 }
+        let slowest = Duration::from_std(crate::poller::adaptive::SLOWEST).unwrap_or(Duration::minutes(30));
+        Rule { factor: 5.0, floor_usd: 5.0, floor_credits: 50.0, longest_gap: slowest }
     }
 }
 
@@ -46,26 +58,28 @@ pub struct Burst {
 pub fn detect(samples: &[Sample], now: DateTime<Utc>, rule: &Rule) -> Option<Burst> {
     let unit = samples.last()?.unit.clone();
     let same: Vec<&Sample> = samples.iter().filter(|s| s.unit == unit && s.at <= now && s.at >= now - USUAL).collect();
-    let start = now - RECENT;
-    let recent: Vec<&&Sample> = same.iter().filter(|s| s.at > start).collect();
-    if recent.len() < 3 {
-        return None;
-    }
+    let in_window = same.iter().rev().take_while(|s| s.at > now - RECENT).count();
+    let n = in_window.max(MIN_RECENT);
+    // The recent samples, and the one before them (where their spend starts).
+    let before = *same.len().checked_sub(n + 1).and_then(|i| same.get(i))?;
+    let recent = &same[same.len() - n..];
+    let last = recent.last()?;
     let spent: f64 = recent.iter().map(|s| s.spent).sum();
     let floor = if unit == "usd" { rule.floor_usd } else { rule.floor_credits };
     // Not trivial: at least the floor, or a quarter of what the account had.
-    let had = recent.last().map_or(0.0, |s| s.remaining.max(0.0)) + spent;
+    let had = last.remaining.max(0.0) + spent;
     if spent <= 0.0 || (spent < floor && spent < 0.25 * had) {
         return None;
     }
-    let first = same.iter().rev().find(|s| s.at <= start).map_or(recent[0].at, |s| s.at.max(start - RECENT));
-    let minutes = ((recent.last()?.at - first).num_seconds() as f64 / 60.0).max(1.0);
-    let usual = usual_hourly(&same, start)?;
+    let first = before.at.max(recent[0].at - rule.longest_gap.max(Duration::minutes(1)));
+    // Up to now (a poll's time): a figure unchanged since the last sample spent nothing more.
+    let minutes = ((now - first).num_seconds() as f64 / 60.0).max(1.0);
+    let usual = usual_hourly(&same, first)?;
     let hourly = spent / minutes * 60.0;
     if usual > 0.0 && hourly < rule.factor * usual {
         return None;
     }
-    Some(Burst { spent, minutes: (now - first).num_seconds() as f64 / 60.0, times: (usual > 0.0).then(|| hourly / usual), unit })
+    Some(Burst { spent, minutes, times: (usual > 0.0).then(|| hourly / usual), unit })
 }
 
 /// The median spend of the watched hours before `until` (an hour with a sample is

@@ -105,3 +105,60 @@ fn too_little_history_says_nothing_and_an_idle_account_that_bursts_is_told() {
     let (alert, _) = decide("idle", Some(&burst), &AlertMemory::default(), false);
     assert!(alert.unwrap().body.contains("where it usually spends nothing"));
 }
+
+/// A steady week polled every `every` (a row per poll: the figure changes each time),
+/// then a burst of $1.50 a minute that began `began` before now, polled on the same grid.
+fn burst_at_fixed_interval(every: Duration, began: Duration, now: DateTime<Utc>) -> Vec<Sample> {
+    let per_poll = 0.5 * every.num_minutes() as f64 / 60.0;
+    let mut out: Vec<Sample> = Vec::new();
+    let mut at = now - Duration::days(7);
+    let start = now - began;
+    while at <= now {
+        let burst_minutes = ((at - start).num_seconds() as f64 / 60.0).clamp(0.0, every.num_minutes() as f64);
+        let spent = if out.is_empty() { 0.0 } else { per_poll + 1.5 * burst_minutes };
+        let remaining = out.last().map_or(5000.0, |s| s.remaining) - spent;
+        out.push(Sample { account: "a".into(), at, remaining, unit: "usd".into(), spent, added: 0.0 });
+        at += every;
+    }
+    out
+}
+
+#[test]
+fn a_fixed_interval_of_five_to_thirty_minutes_sees_a_spike_within_two_polls() {
+    for minutes in [5, 10, 15, 30] {
+        let every = Duration::minutes(minutes);
+        let rule = Rule { longest_gap: every, ..Rule::default() };
+        // The burst began just after a poll: the second poll after it is now.
+        let began = every + every - Duration::minutes(1);
+        let s = burst_at_fixed_interval(every, began, now());
+        let burst = detect(&s, now(), &rule).unwrap_or_else(|| panic!("every {minutes} min: no spike at the second poll"));
+        assert!(burst.times.unwrap() > 5.0, "every {minutes} min: {burst:?}");
+        assert!(burst.minutes <= 2.0 * every.num_minutes() as f64, "every {minutes} min: {burst:?}");
+        // Without the burst: nothing.
+        let calm = burst_at_fixed_interval(every, Duration::days(-1), now());
+        assert_eq!(detect(&calm, now(), &rule), None, "every {minutes} min, calm");
+    }
+}
+
+#[test]
+fn a_quiet_account_polled_every_half_hour_is_told_at_the_second_poll() {
+    // Unchanged for a week: the history holds a row an hour (its heartbeat).
+    let mut s = Vec::new();
+    series(&mut s, Duration::days(7), Duration::minutes(60), Duration::minutes(60), 0.0);
+    // A loop starts 45 minutes ago; polls 30 minutes ago and now see $22.50 and $45.
+    let remaining = s.last().unwrap().remaining;
+    s.push(Sample { account: "a".into(), at: now() - Duration::minutes(30), remaining: remaining - 22.5, unit: "usd".into(), spent: 22.5, added: 0.0 });
+    s.push(Sample { account: "a".into(), at: now(), remaining: remaining - 67.5, unit: "usd".into(), spent: 45.0, added: 0.0 });
+    let burst = detect(&s, now(), &Rule::default()).expect("a spike");
+    assert!((burst.spent - 67.5).abs() < 1e-9 && burst.times.is_none(), "{burst:?}");
+    let (alert, _) = decide("quiet", Some(&burst), &AlertMemory::default(), false);
+    assert!(alert.unwrap().body.starts_with("$67.50 in the last 60 min"));
+}
+
+#[test]
+fn a_burst_long_over_is_no_spike_now() {
+    let mut s = steady_week(Duration::hours(6));
+    series(&mut s, Duration::minutes(355), Duration::minutes(350), Duration::minutes(1), 3.0);
+    // The figure has not changed for almost six hours (no rows): the pace up to now is low.
+    assert_eq!(detect(&s, now(), &Rule::default()), None);
+}

@@ -1,5 +1,6 @@
 //! The "Automatic" poll interval: more often when the figure is near a threshold or
-//! falling fast, less often when it has not changed for hours, stretched on battery.
+//! falling fast, less often when it has not changed for hours, stretched on battery;
+//! at the floor while the account spends far above its usual pace (`Command::Spiking`).
 //! Always between 1 and 30 minutes. Pure: recent figures, thresholds and the time go in.
 
 use crate::billing::{Thresholds, Unit};
@@ -22,6 +23,8 @@ pub enum Why {
     NearThreshold,
     /// Unchanged for hours.
     Quiet,
+    /// Spending far above its usual pace (a spike): the floor until it is normal again.
+    Spending,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +42,7 @@ impl Choice {
             Why::FallingFast => Some("falling fast"),
             Why::NearThreshold => Some("near a threshold"),
             Why::Quiet => Some("unchanged for hours"),
+            Why::Spending => Some("spending far above its usual pace"),
         };
         let every = format!("every {} min", self.interval.as_secs() / 60);
         std::iter::once(every.as_str()).chain(why).chain(self.on_battery.then_some("on battery")).collect::<Vec<_>>().join(", ")

@@ -64,6 +64,8 @@ struct Polled {
     /// When the latest request for this account (balance or key) started.
     last_request: Option<DateTime<Utc>>,
     key_in_flight: bool,
+    /// Spending far above its usual pace (see [`Command::Spiking`]).
+    spiking: bool,
 }
 
 impl Polled {
@@ -183,6 +185,10 @@ pub enum Command {
     /// Recent figures from the history at start, so automatic polling goes on from
     /// where it was before a restart.
     Recall(Vec<crate::history::Sample>),
+    /// The accounts spending far above their usual pace now (`alerts::spike`): with
+    /// automatic polling they are polled at the one-minute floor until the pace is
+    /// normal again, battery or not.
+    Spiking(Vec<String>),
 }
 
 impl From<crate::settings::Polling> for Command {
@@ -280,6 +286,7 @@ impl Poller {
                     recalled: Vec::new(),
                     last_request: None,
                     key_in_flight: false,
+                    spiking: false,
                     key_check_at: key_check_from(&config.credential, now).filter(|_| self.key_checks),
                     credential: config.credential,
                     refresh: config.refresh,
@@ -356,6 +363,22 @@ impl Poller {
             Command::SetAutomatic => self.set_automatic(),
             Command::SetOnBattery(b) => self.set_on_battery(b),
             Command::Recall(samples) => self.recall(samples),
+            Command::Spiking(names) => self.set_spiking(&names),
+        }
+    }
+
+    /// See [`Command::Spiking`].
+    fn set_spiking(&mut self, names: &[String]) {
+        let now = self.now();
+        let adapts = self.automatic && self.fast.is_none();
+        for (name, p) in &mut self.accounts {
+            let spiking = names.contains(name);
+            if p.spiking != spiking {
+                p.spiking = spiking;
+                if adapts {
+                    adapt(p, self.on_battery, now);
+                }
+            }
         }
     }
 
@@ -520,7 +543,10 @@ impl Poller {
 /// Sets an account's automatic interval from its recent figures and thresholds.
 fn adapt(p: &mut Polled, on_battery: bool, now: DateTime<Utc>) {
     let unit = p.snapshot.summary.as_ref().and_then(|s| s.unit).unwrap_or(crate::billing::Unit::Usd);
-    let choice = adaptive::choose(&p.recent, p.snapshot.thresholds.resolve(unit), unit, on_battery, now);
+    let choice = match p.spiking {
+        true => adaptive::Choice { interval: adaptive::FASTEST, why: adaptive::Why::Spending, on_battery },
+        false => adaptive::choose(&p.recent, p.snapshot.thresholds.resolve(unit), unit, on_battery, now),
+    };
     p.schedule.set_interval(choice.interval, now);
     p.choice = Some(choice);
 }
