@@ -50,7 +50,11 @@ fn short_headline(s: &AccountSnapshot) -> String {
 /// "last seen $42.00 2 min ago": the figures of an account no longer watched.
 fn last_seen(s: &AccountSnapshot, now: DateTime<Utc>) -> Option<String> {
     let x = s.summary.as_ref()?;
-    let when = s.fetched_at.map(|t| format!(" {}", format::relative(t, now))).unwrap_or_default();
+    let when = match s.fetched_at {
+        Some(t) if (now - t).num_seconds() < 60 => " just now".to_string(),
+        Some(t) => format!(" {}", format::relative(t, now)),
+        None => String::new(),
+    };
     Some(format!("last seen {}{when}", x.headline))
 }
 
@@ -394,7 +398,7 @@ mod tests {
         // Not watched any more: the error first, the figure as what it last had.
         assert_eq!(c.headline, "Key rejected");
         assert_eq!((c.state, c.badge.as_str(), c.icon), ("error", "key rejected", IconState::Error));
-        assert!(c.last_seen.as_deref().is_some_and(|l| l.starts_with("last seen $42.50")), "{:?}", c.last_seen);
+        assert_eq!(c.last_seen.as_deref(), Some("last seen $42.50 just now"));
         let e = c.error.as_ref().unwrap();
         assert_eq!((e.action.as_str(), e.fix_in_settings), ("Key rejected — replace it in Settings", true));
     }

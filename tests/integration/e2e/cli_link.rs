@@ -37,7 +37,8 @@ fn new_tokens_written_by_heygen_cli_are_polled_with_at_once() {
 
     // Signed out elsewhere: the old token stops working.
     sim.set_key("subscription", "sim-oauth-token-new-login");
-    tray.refresh_until("stale (sign-in revoked)");
+    // Not watched any more: the error first, the figure as what it last had.
+    tray.refresh_until(&format!("{name}: sign-in revoked · last seen 200 credits"));
     let revoked = format!("HeyGen sign-in revoked: {name}");
     expect_notifications(&revoked, 1);
     assert!(!tray.tooltip().1.contains("key rejected"), "{:?}", tray.tooltip());

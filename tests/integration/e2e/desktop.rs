@@ -52,6 +52,11 @@ impl Tray {
         self.property("Title").as_str().unwrap_or_default().to_string()
     }
 
+    /// The icon's pixmaps as served (`IconPixmap`), to compare one drawing with another.
+    pub fn icon_pixmap(&self) -> String {
+        self.property("IconPixmap").to_string()
+    }
+
     /// The Ayatana label GNOME's AppIndicator extension shows beside the icon.
     pub fn label(&self) -> String {
         self.property("XAyatanaLabel").as_str().unwrap_or_default().to_string()

@@ -43,6 +43,39 @@ fn low_and_critical_notify_once_each_across_many_polls_and_again_after_a_top_up(
 }
 
 #[test]
+fn a_key_rejected_after_good_figures_reads_as_an_error_everywhere() {
+    require_session();
+    let _one_app = exclusive();
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let (name, _key) = stored_wallet(&sim, &home, "revoked", "jane_doe", 42.0);
+    let app = App::start(&home, &[]);
+    let tray = Tray::of(app.pid());
+    tray.wait_tooltip(&format!("{name}: $42.00 · ok"));
+    let ok_icon = tray.icon_pixmap();
+    // Revoked in HeyGen: the next poll is refused.
+    sim.set_key(&name, "hg_e2e_a_key_made_later");
+    tray.refresh_until(&format!("{name}: key rejected · last seen $42.00"));
+    assert!(!tray.tooltip().1.contains(" · ok"), "nothing calls it ok: {:?}", tray.tooltip());
+    assert_eq!(tray.title(), "key rejected");
+    let icon = tray.icon_pixmap();
+    assert_ne!(icon, ok_icon, "the icon is no longer the $42 figure");
+    // The dashboard opened from the tray (its own window process), read as assistive
+    // technology reads it: the badge says the error, the figure is what it last had.
+    tray.click("Open dashboard");
+    let pid = super::roles::window_process(&app, "dashboard");
+    super::roles::wait_shown(pid, super::TIMEOUT, "the card's error badge and last figure", |t| {
+        t.contains("State: key rejected") && t.contains("Last seen $42.00")
+    });
+    let out = home.run(&[], &["status", "--json"], None);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let account = json["accounts"].as_array().unwrap().iter().find(|a| a["name"] == name.as_str()).unwrap().clone();
+    assert_eq!(account["level"], "error", "{account}");
+    drop(app);
+    home.run(&[], &["accounts", "remove", &name], None);
+}
+
+#[test]
 fn a_rejected_key_shows_in_the_dashboard_and_notifies_once() {
     require_session();
     let _one_app = exclusive();

@@ -16,7 +16,7 @@ use std::time::Duration;
 const ATSPI: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/atspi.py");
 
 /// The window process showing `page` for the tray process `app` (`--window PAGE`).
-pub(super) fn window_process(app: &App, page: &str) -> u32 {
+pub(crate) fn window_process(app: &App, page: &str) -> u32 {
     let wanted = format!("--window\0{page}\0");
     wait_for(&format!("the {page} window process"), || {
         processes().into_iter().find(|p| {
@@ -56,7 +56,7 @@ fn shown_or_why(pid: u32) -> Result<String, String> {
 
 /// Waits until the window shows `text`; returns all it shows then.
 /// On a timeout, the panic shows what the window showed last.
-pub(super) fn wait_shown(pid: u32, timeout: Duration, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+pub(crate) fn wait_shown(pid: u32, timeout: Duration, what: &str, wanted: impl Fn(&str) -> bool) -> String {
     let mut last = Err(String::new());
     let found = within(timeout, || {
         last = shown_or_why(pid);

@@ -10,7 +10,8 @@
 //! seldom because it was quiet, sees a spike at the second poll after it began). The
 //! history writes a figure only when it changes (or hourly), so the spend of a sample
 //! is counted from at most one poll interval before it ([`Rule::longest_gap`]): the
-//! poll before saw the old figure. The pace runs up to now, the time of the poll.
+//! poll before saw the old figure. The pace runs up to now, the time of the poll, and
+//! the poll before the latest must have seen it too: one large job is no runaway.
 
 use super::{Alert, AlertKind, AlertMemory};
 use crate::history::Sample;
@@ -77,6 +78,14 @@ pub fn detect(samples: &[Sample], now: DateTime<Utc>, rule: &Rule) -> Option<Bur
     let usual = usual_hourly(&same, first)?;
     let hourly = spent / minutes * 60.0;
     if usual > 0.0 && hourly < rule.factor * usual {
+        return None;
+    }
+    // Going on for two polls at least: the poll before the latest saw the pace too
+    // (one large job after a quiet spell is no runaway).
+    let [prev, penultimate, _] = same[same.len() - 3..] else { return None };
+    let since = prev.at.max(penultimate.at - rule.longest_gap.max(Duration::minutes(1)));
+    let penultimate_hourly = penultimate.spent / ((penultimate.at - since).num_seconds() as f64 / 60.0).max(1.0) * 60.0;
+    if penultimate.spent <= 0.0 || (usual > 0.0 && penultimate_hourly < rule.factor * usual) {
         return None;
     }
     Some(Burst { spent, minutes, times: (usual > 0.0).then(|| hourly / usual), unit })

@@ -162,3 +162,15 @@ fn a_burst_long_over_is_no_spike_now() {
     // The figure has not changed for almost six hours (no rows): the pace up to now is low.
     assert_eq!(detect(&s, now(), &Rule::default()), None);
 }
+
+#[test]
+fn one_large_job_after_a_quiet_spell_is_no_spike_but_a_second_poll_of_it_is() {
+    let mut s = steady_week(Duration::minutes(15));
+    // One $6 render, seen by the latest poll only.
+    let remaining = s.last().unwrap().remaining;
+    s.push(Sample { account: "a".into(), at: now() - Duration::minutes(1), remaining: remaining - 6.0, unit: "usd".into(), spent: 6.0, added: 0.0 });
+    assert_eq!(detect(&s, now() - Duration::minutes(1), &Rule::default()), None);
+    // The next poll sees $6 more: a loop.
+    s.push(Sample { account: "a".into(), at: now(), remaining: remaining - 12.0, unit: "usd".into(), spent: 6.0, added: 0.0 });
+    assert!(detect(&s, now(), &Rule::default()).is_some());
+}
