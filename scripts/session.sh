@@ -25,8 +25,9 @@ bus_has() {
   busctl --user call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus NameHasOwner s "$1" 2>/dev/null | grep -q true
 }
 
+# Never starts a keyring itself (--auto-start=no): D-Bus would start a locked one.
 keyring_locked() {
-  busctl --user get-property org.freedesktop.secrets /org/freedesktop/secrets/collection/login \
+  busctl --user --auto-start=no get-property org.freedesktop.secrets /org/freedesktop/secrets/collection/login \
     org.freedesktop.Secret.Collection Locked 2>/dev/null | grep -q true
 }
 # A keyring found gone or locked is replaced by an unlocked one (`--replace`: a daemon
@@ -42,6 +43,8 @@ keyring_watch() {
 }
 
 session_cleanup() {
+  # The keyring watch first: the keyring ends with the display, and is not to be brought back.
+  [ -n "${KEYRING_WATCH:-}" ] && kill "$KEYRING_WATCH" 2>/dev/null && wait "$KEYRING_WATCH" 2>/dev/null
   local pids; pids=$(jobs -p)
   [ -n "$pids" ] && kill $pids 2>/dev/null || true
   if [ -s "${SESSION_TMP:-/nonexistent}/keyring-watch.log" ]; then
@@ -74,6 +77,7 @@ start_session() {
   # locked one that prompts (and a prompt nobody answers hangs the test). Checked every
   # second; the same password unlocks the same login keyring, items and all.
   keyring_watch >"$SESSION_TMP/keyring-watch.log" 2>&1 &
+  KEYRING_WATCH=$!
 
   # Started after DISPLAY is set: auto-started dunst has no display and fails.
   mkdir -p "$XDG_CONFIG_HOME/dunst"
