@@ -51,7 +51,11 @@ fn main() {
     let write = median(writes);
     let skip = median(skips);
     println!("poll (GET /v3/users/me on loopback)  median {:>9.1} µs", poll.as_secs_f64() * 1e6);
-    println!("history write (changed figure)        median {:>9.1} µs  ({:.2}% of a loopback poll)", write.as_secs_f64() * 1e6, write.as_secs_f64() / poll.as_secs_f64() * 100.0);
+    println!(
+        "history write (changed figure)        median {:>9.1} µs  ({:.2}% of a loopback poll)",
+        write.as_secs_f64() * 1e6,
+        write.as_secs_f64() / poll.as_secs_f64() * 100.0
+    );
     println!("history check (unchanged, no row)     median {:>9.1} µs", skip.as_secs_f64() * 1e6);
     println!("(a real poll to api.heygen.com takes 100-500 ms; the write is off the async runtime, on a blocking thread)");
 }

@@ -44,7 +44,11 @@ keyring_watch() {
 
 session_cleanup() {
   # The keyring watch first: the keyring ends with the display, and is not to be brought back.
-  [ -n "${KEYRING_WATCH:-}" ] && kill "$KEYRING_WATCH" 2>/dev/null && wait "$KEYRING_WATCH" 2>/dev/null
+  # (`wait` answers 143 for it: not a failure of the session.)
+  if [ -n "${KEYRING_WATCH:-}" ]; then
+    kill "$KEYRING_WATCH" 2>/dev/null || true
+    wait "$KEYRING_WATCH" 2>/dev/null || true
+  fi
   local pids; pids=$(jobs -p)
   [ -n "$pids" ] && kill $pids 2>/dev/null || true
   if [ -s "${SESSION_TMP:-/nonexistent}/keyring-watch.log" ]; then

@@ -18,6 +18,11 @@ if [ -z "${HEYGEN_TRAY_IN_SESSION:-}" ]; then
   exec dbus-run-session -- env HEYGEN_TRAY_IN_SESSION=1 "$0" "$@"
 fi
 cd "$ROOT"
+# Style gates, first (they take seconds): the layout rustfmt.toml says, and clippy below.
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+  rustup component add rustfmt clippy
+fi
+cargo fmt --check || { echo "test.sh: the code is not formatted: run cargo fmt" >&2; exit 1; }
 # shellcheck source=session.sh
 source scripts/session.sh
 start_session
@@ -25,6 +30,7 @@ TARGET="${CARGO_TARGET_DIR:-$ROOT/target}/debug"
 cargo build --locked -p heygen-tray --features tauri-tray
 cp "$TARGET/heygen-tray-app" "$TARGET/heygen-tray-app-tauri-tray"
 cargo build --locked --workspace
+cargo clippy --locked --workspace --all-targets -- -D warnings
 # A keyring prompt nobody answers fails its test in 20 s, not the default 120 s each
 # (a test session's keyring that went wrong would otherwise hold CI for hours).
 export HEYGEN_TRAY_KEYRING_TIMEOUT=20

@@ -137,9 +137,13 @@ fn without_panic(build: impl FnOnce() -> tauri::Result<tauri::App>) -> Result<ta
         Ok(Ok(app)) => Ok(app),
         Ok(Err(e)) => Err(e.to_string()),
         Err(panic) => {
-            let what = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
+            let what =
+                panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned()).unwrap_or_default();
             let display = std::env::var("WAYLAND_DISPLAY").or_else(|_| std::env::var("DISPLAY")).unwrap_or_default();
-            Err(format!("the display \"{display}\" could not be used ({}); is the desktop session running and reachable?", panic_words(&what)))
+            Err(format!(
+                "the display \"{display}\" could not be used ({}); is the desktop session running and reachable?",
+                panic_words(&what)
+            ))
         }
     }
 }
@@ -158,26 +162,23 @@ fn context() -> tauri::Context<tauri::Wry> {
 
 /// The plugins and commands both roles serve their pages with; `role` answers them.
 fn with_commands(builder: tauri::Builder<tauri::Wry>, role: Arc<dyn Role>) -> tauri::Builder<tauri::Wry> {
-    builder
-        .plugin(tauri_plugin_opener::init())
-        .manage(role)
-        .invoke_handler(tauri::generate_handler![
-            commands::get_dashboard,
-            commands::get_charts,
-            commands::refresh,
-            commands::get_settings,
-            commands::account_notes,
-            commands::test_key,
-            commands::save_account,
-            commands::remove_account,
-            commands::save_preferences,
-            commands::import_heygen_cli,
-            commands::open_link,
-            commands::open_window,
-            commands::quit,
-            commands::start_demo,
-            commands::test_hook,
-        ])
+    builder.plugin(tauri_plugin_opener::init()).manage(role).invoke_handler(tauri::generate_handler![
+        commands::get_dashboard,
+        commands::get_charts,
+        commands::refresh,
+        commands::get_settings,
+        commands::account_notes,
+        commands::test_key,
+        commands::save_account,
+        commands::remove_account,
+        commands::save_preferences,
+        commands::import_heygen_cli,
+        commands::open_link,
+        commands::open_window,
+        commands::quit,
+        commands::start_demo,
+        commands::test_hook,
+    ])
 }
 
 /// After the last window closed: end WebKit's helper processes (the network process

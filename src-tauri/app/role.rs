@@ -17,11 +17,18 @@ use std::sync::Arc;
 pub enum Request {
     Dashboard,
     /// Several charts in one round (the dashboard asks for all it must redraw at once).
-    Charts { charts: Vec<ChartWanted> },
-    Refresh { account: Option<String> },
+    Charts {
+        charts: Vec<ChartWanted>,
+    },
+    Refresh {
+        account: Option<String>,
+    },
     Settings,
     AccountNotes,
-    TestKey { key: PastedKey, oauth: bool },
+    TestKey {
+        key: PastedKey,
+        oauth: bool,
+    },
     SaveAccount {
         name: String,
         key: Option<PastedKey>,
@@ -31,20 +38,30 @@ pub enum Request {
         enabled: bool,
         is_new: bool,
     },
-    RemoveAccount { name: String },
-    SavePreferences { prefs: Preferences },
-    ImportHeygenCli { name: String },
+    RemoveAccount {
+        name: String,
+    },
+    SavePreferences {
+        prefs: Preferences,
+    },
+    ImportHeygenCli {
+        name: String,
+    },
     /// Opens a window; Settings with `account` opens that account's editor.
     OpenWindow {
         page: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         account: Option<String>,
     },
-    OpenLink { target: String },
+    OpenLink {
+        target: String,
+    },
     /// Quits the app (the dashboard offers it where the desktop shows no tray icons).
     Quit,
     /// Runs the hook of `event` once with a test event (Settings).
-    TestHook { event: String },
+    TestHook {
+        event: String,
+    },
     /// First run: this app makes way for the demo (`--demo`), which starts once it ended.
     StartDemo,
 }

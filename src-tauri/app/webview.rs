@@ -29,7 +29,8 @@ impl Page {
 
 /// Said after a window that could not open, where the cause is usually known.
 #[cfg(windows)]
-pub const MISSING_HINT: &str = " (windows need Microsoft Edge WebView2: install the WebView2 Runtime from https://developer.microsoft.com/microsoft-edge/webview2/)";
+pub const MISSING_HINT: &str =
+    " (windows need Microsoft Edge WebView2: install the WebView2 Runtime from https://developer.microsoft.com/microsoft-edge/webview2/)";
 #[cfg(not(windows))]
 pub const MISSING_HINT: &str = "";
 

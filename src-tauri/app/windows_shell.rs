@@ -21,7 +21,11 @@ pub fn set_user_string(key: &str, name: &str, value: &str) -> io::Result<()> {
     // SAFETY: every pointer is to a NUL-terminated UTF-16 buffer alive for the call; the
     // data length is that buffer's size in bytes.
     let rc = unsafe { RegSetKeyValueW(HKEY_CURRENT_USER, key.as_ptr(), name.as_ptr(), REG_SZ, value.as_ptr().cast(), bytes) };
-    if rc == ERROR_SUCCESS { Ok(()) } else { Err(io::Error::from_raw_os_error(rc as i32)) }
+    if rc == ERROR_SUCCESS {
+        Ok(())
+    } else {
+        Err(io::Error::from_raw_os_error(rc as i32))
+    }
 }
 
 /// Removes a value under HKEY_CURRENT_USER\`key`; one that is not there is fine.
@@ -29,7 +33,11 @@ pub fn delete_user_value(key: &str, name: &str) -> io::Result<()> {
     let (key, name) = (wide(key), wide(name));
     // SAFETY: both pointers are NUL-terminated UTF-16 buffers alive for the call.
     let rc = unsafe { RegDeleteKeyValueW(HKEY_CURRENT_USER, key.as_ptr(), name.as_ptr()) };
-    if rc == ERROR_SUCCESS || rc == ERROR_FILE_NOT_FOUND { Ok(()) } else { Err(io::Error::from_raw_os_error(rc as i32)) }
+    if rc == ERROR_SUCCESS || rc == ERROR_FILE_NOT_FOUND {
+        Ok(())
+    } else {
+        Err(io::Error::from_raw_os_error(rc as i32))
+    }
 }
 
 /// Names this process as the app for the shell (taskbar, toasts) and registers the ID

@@ -60,7 +60,11 @@ fn the_cli_rewriting_its_file_gives_status_the_new_token() {
     // HeyGen stops taking the token: the account says its sign-in expired.
     sim.set_key("subscription", "sim-oauth-token-after-login");
     let (code, r) = row(&home, &name);
-    assert_eq!((code, r["error"]["kind"].as_str(), r["headline"].as_str()), (Some(3), Some("unauthorized"), Some("Sign-in expired")), "{r}");
+    assert_eq!(
+        (code, r["error"]["kind"].as_str(), r["headline"].as_str()),
+        (Some(3), Some("unauthorized"), Some("Sign-in expired")),
+        "{r}"
+    );
     let text = stdout(&home.run(&[], &["status"], None));
     assert!(text.contains("Sign-in expired") && !text.contains("Key rejected"), "{text}");
 
@@ -86,7 +90,10 @@ fn the_cli_rewriting_its_file_gives_status_the_new_token() {
     let out = home.run(&[], &["status"], None);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let said = stderr(&out);
-    assert!(said.contains("signed in as joe_other now, not sam_creator") && said.contains(&format!("import-heygen-cli --name {name}")), "{said}");
+    assert!(
+        said.contains("signed in as joe_other now, not sam_creator") && said.contains(&format!("import-heygen-cli --name {name}")),
+        "{said}"
+    );
     assert!(keyring_items(&name)[0].1.contains("sim-oauth-token-after-login"), "kept");
 
     // A broken file is said, and the stored sign-in serves.
@@ -116,13 +123,19 @@ async fn a_turned_away_token_is_retried_with_the_file_the_cli_just_renewed() {
     sim.set_key("subscription", "sim-oauth-token-renewed-by-cli");
     let clock = ManualClock::new(chrono::Utc::now());
     let client = Client::new(ApiBase::parse(&sim.base_url()).unwrap());
-    let mut poller = Poller::new(client, Arc::new(clock.clone()), std::time::Duration::from_secs(300)).without_jitter().without_key_checks();
+    let mut poller =
+        Poller::new(client, Arc::new(clock.clone()), std::time::Duration::from_secs(300)).without_jitter().without_key_checks();
     let config = |linked: bool| AccountConfig {
         name: "web".into(),
         credential: Credential::OAuth(Secret::new("sim-oauth-token")),
         thresholds: Default::default(),
         refresh: None,
-        sign_in: Some(SignIn { expires_at: Some(chrono::Utc::now() + chrono::Duration::hours(1)), renewable: false, linked: linked.then(|| creds.clone()), username: Some("sam_creator".into()) }),
+        sign_in: Some(SignIn {
+            expires_at: Some(chrono::Utc::now() + chrono::Duration::hours(1)),
+            renewable: false,
+            linked: linked.then(|| creds.clone()),
+            username: Some("sam_creator".into()),
+        }),
     };
     // Not linked: the old token is turned away and that is that.
     poller.set_accounts(vec![config(false)]);

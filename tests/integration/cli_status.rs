@@ -20,7 +20,10 @@ fn json_for_the_env_key_has_the_documented_fields() {
     let a = &v["accounts"][0];
     let mut keys: Vec<&str> = a.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
-    assert_eq!(keys, ["billing_type", "error", "fetched_at", "headline", "level", "name", "remaining", "source", "stale", "unit", "username"]);
+    assert_eq!(
+        keys,
+        ["billing_type", "error", "fetched_at", "headline", "level", "name", "remaining", "source", "stale", "unit", "username"]
+    );
     assert_eq!((a["source"].as_str(), a["stale"].as_bool()), (Some("api"), Some(false)), "no app runs for this home");
     assert_eq!(a["name"], "env");
     assert_eq!(a["billing_type"], "wallet");

@@ -56,11 +56,7 @@ async fn credits_wallet_subscription_and_usage_based_accounts() {
 #[tokio::test]
 async fn schema_example_with_every_object_filled_follows_billing_type() {
     let sim = sim();
-    for (bt, headline) in [
-        ("wallet", "$42.50"),
-        ("subscription", "1,000 credits"),
-        ("usage_based", "$57.50 left of $100 cap"),
-    ] {
+    for (bt, headline) in [("wallet", "$42.50"), ("subscription", "1,000 credits"), ("usage_based", "$57.50 left of $100 cap")] {
         sim.set_profile("schema", documented_schema_example(bt));
         let me = fetch(&sim, key("sim-schema-key")).await.unwrap();
         assert_eq!(summarize(&me, chrono::Utc::now()).headline, headline, "billing_type {bt}");

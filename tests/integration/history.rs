@@ -65,7 +65,8 @@ fn history_usage_errors_and_a_corrupt_database() {
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("not a database"), "{}", stderr(&out));
     assert_eq!(std::fs::read(&path).unwrap(), vec![0x42u8; 4096]);
-    let aside = std::fs::read_dir(path.parent().unwrap()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains(".bad-")).count();
+    let aside =
+        std::fs::read_dir(path.parent().unwrap()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains(".bad-")).count();
     assert_eq!(aside, 0);
 }
 
@@ -82,7 +83,8 @@ fn exporting_a_newer_database_refuses_it_and_leaves_it_in_place() {
         assert!(stderr(&out).contains("newer version of heygen-tray"), "{}", stderr(&out));
     }
     assert_eq!(std::fs::read(&path).unwrap(), before);
-    let names: Vec<String> = std::fs::read_dir(path.parent().unwrap()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> =
+        std::fs::read_dir(path.parent().unwrap()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     assert_eq!(names, ["history.sqlite3"], "nothing renamed or added");
 }
 
@@ -110,7 +112,14 @@ fn concurrent_status_runs_on_a_fresh_data_folder_share_one_history() {
         // A fresh data folder each time, the settings (and keyring) shared.
         let data = tempfile::tempdir().unwrap();
         let children: Vec<_> = (0..4)
-            .map(|_| base.command(&[], &["status"]).env("XDG_DATA_HOME", data.path()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap())
+            .map(|_| {
+                base.command(&[], &["status"])
+                    .env("XDG_DATA_HOME", data.path())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
             .collect();
         for c in children {
             let out = c.wait_with_output().unwrap();

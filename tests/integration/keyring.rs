@@ -232,7 +232,8 @@ fn without_a_secret_service_nothing_is_written_and_the_user_is_told() {
     std::fs::write(&conf, r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig><type>session</type><listen>unix:tmpdir=/tmp</listen>
 <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>"#).unwrap();
-    let out = in_own_session(&home, &[&format!("--config-file={}", conf.display())], "true", &["accounts", "add", "nokeyring", "--no-verify"]);
+    let out =
+        in_own_session(&home, &[&format!("--config-file={}", conf.display())], "true", &["accounts", "add", "nokeyring", "--no-verify"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("No keyring service is running"), "{}", stderr(&out));
     assert!(!home.config_dir().exists(), "nothing written");

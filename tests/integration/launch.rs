@@ -13,9 +13,7 @@ use std::process::{Child, Command, Output};
 fn retrying<T>(mut run: impl FnMut() -> std::io::Result<T>) -> T {
     for _ in 0..100 {
         match run() {
-            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
-                std::thread::sleep(std::time::Duration::from_millis(20))
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => std::thread::sleep(std::time::Duration::from_millis(20)),
             other => return other.unwrap(),
         }
     }

@@ -10,19 +10,19 @@ mod client;
 #[cfg(target_os = "linux")]
 mod e2e;
 mod history;
+mod keyring;
 #[cfg(target_os = "linux")]
 mod launch;
 mod oauth;
-mod keyring;
 mod poller;
 // The monitor over days on a clock the test moves (core::monitor).
-mod scenarios;
 #[cfg(target_os = "linux")]
 mod scale;
+mod scenarios;
 #[cfg(target_os = "linux")]
 mod spend_guard;
-mod untrusted;
 mod support;
 mod tls;
 #[cfg(target_os = "linux")]
 mod two_stores;
+mod untrusted;

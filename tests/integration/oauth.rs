@@ -53,8 +53,12 @@ async fn a_huge_expires_in_is_cut_to_a_year_not_a_crash() {
 #[tokio::test]
 async fn only_a_refused_grant_means_sign_in_again() {
     let sim = sim();
-    let cases: [(u16, Option<u64>, ErrorKind); 4] =
-        [(429, Some(7), ErrorKind::RateLimited), (408, None, ErrorKind::Network), (503, None, ErrorKind::Server), (403, None, ErrorKind::InvalidResponse)];
+    let cases: [(u16, Option<u64>, ErrorKind); 4] = [
+        (429, Some(7), ErrorKind::RateLimited),
+        (408, None, ErrorKind::Network),
+        (503, None, ErrorKind::Server),
+        (403, None, ErrorKind::InvalidResponse),
+    ];
     for (status, retry_after, kind) in cases {
         sim.set_token_endpoint(|t| t.failures = vec![(status, retry_after)]);
         let f = client(&sim).fetch_account(&rejected_token(&sim), Some(&valid_for_weeks("s")), chrono::Utc::now()).await;
@@ -175,7 +179,11 @@ fn status_runs_at_once_in_several_processes_renew_once() {
     let creds = home.heygen_cli_dir().join("credentials");
     // A token that expires within the day: every process wants to renew it.
     let soon = (chrono::Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
-    std::fs::write(&creds, format!(r#"{{"oauth":{{"access_token":"sim-oauth-token","refresh_token":"sim-refresh-token","expires_at":"{soon}"}}}}"#)).unwrap();
+    std::fs::write(
+        &creds,
+        format!(r#"{{"oauth":{{"access_token":"sim-oauth-token","refresh_token":"sim-refresh-token","expires_at":"{soon}"}}}}"#),
+    )
+    .unwrap();
     let name = unique("oauth-conc");
     let out = home.run(&[], &["accounts", "import-heygen-cli", "--name", &name], None);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

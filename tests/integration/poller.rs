@@ -181,12 +181,16 @@ async fn the_run_loop_publishes_snapshots_and_coalesces_refreshes() {
         .unwrap()
         .clone();
     assert_eq!(first[0].summary.as_ref().unwrap().headline, "$42.50");
-    sim.set_profile("wallet", serde_json::json!({"username": "jane_doe", "billing_type": "wallet",
-        "wallet": {"currency": "usd", "remaining_balance": 3.5}}));
+    sim.set_profile(
+        "wallet",
+        serde_json::json!({"username": "jane_doe", "billing_type": "wallet",
+        "wallet": {"currency": "usd", "remaining_balance": 3.5}}),
+    );
     tx.send(Command::RefreshNow(None)).unwrap();
-    let second = tokio::time::timeout(secs(5), snapshots.wait_for(|s| {
-        s.first().and_then(|a| a.summary.as_ref()).is_some_and(|x| x.headline == "$3.50")
-    }))
+    let second = tokio::time::timeout(
+        secs(5),
+        snapshots.wait_for(|s| s.first().and_then(|a| a.summary.as_ref()).is_some_and(|x| x.headline == "$3.50")),
+    )
     .await
     .expect("refresh within 5 s")
     .unwrap()

@@ -122,7 +122,9 @@ fn a_settings_folder_that_cannot_be_written_lists_its_accounts_and_add_says_why(
 /// Makes `dir` read-only with a mount: a read-only bind mount of itself, or, where that
 /// is refused, a tmpfs with a copy of its files, remounted read-only.
 fn read_only_mount(dir: &std::path::Path) -> bool {
-    let mount = |args: &[&str], target: &std::path::Path| std::process::Command::new("mount").args(args).arg(target).status().is_ok_and(|s| s.success());
+    let mount = |args: &[&str], target: &std::path::Path| {
+        std::process::Command::new("mount").args(args).arg(target).status().is_ok_and(|s| s.success())
+    };
     let bound = std::process::Command::new("mount").args(["--bind", "-o", "ro"]).arg(dir).arg(dir).status().is_ok_and(|s| s.success())
         && mount(&["-o", "remount,ro,bind"], dir);
     if bound {

@@ -43,7 +43,13 @@ impl Story {
         for name in names {
             let key = format!("hg_story_{name}");
             sim.add_account(name, &key, Auth::ApiKey, wallet(start));
-            configs.push(AccountConfig { name: name.to_string(), credential: Credential::ApiKey(Secret::new(&key)), thresholds: Default::default(), refresh: None, sign_in: None });
+            configs.push(AccountConfig {
+                name: name.to_string(),
+                credential: Credential::ApiKey(Secret::new(&key)),
+                thresholds: Default::default(),
+                refresh: None,
+                sign_in: None,
+            });
         }
         let mut poller = Poller::new(client(&sim), Arc::new(clock.clone()), settings.poll_interval());
         if !key_checks {
@@ -59,7 +65,12 @@ impl Story {
     /// Steps the monitor from poll to poll until `until`, setting each account's
     /// balance from `world` (the story's time) before each step; `seen` is shown what
     /// each step did.
-    async fn run(&mut self, until: DateTime<Utc>, world: &mut dyn FnMut(&Sim, DateTime<Utc>), seen: &mut dyn FnMut(DateTime<Utc>, &Effects, &Monitor)) {
+    async fn run(
+        &mut self,
+        until: DateTime<Utc>,
+        world: &mut dyn FnMut(&Sim, DateTime<Utc>),
+        seen: &mut dyn FnMut(DateTime<Utc>, &Effects, &Monitor),
+    ) {
         while let Some(next) = self.monitor.poller.next_due().filter(|next| *next <= until) {
             self.clock.set(next.max(self.clock_now()));
             world(&self.sim, self.clock_now());
@@ -135,7 +146,8 @@ async fn at_a_fixed_half_hour_interval_a_spike_is_told_within_two_polls() {
 async fn a_slow_drain_through_low_and_critical_alerts_once_each_with_a_forecast_ahead() {
     let mut story = Story::new(&["work"], 40.0, Settings::default(), true);
     // $1 an hour from $40: low ($10) at 30 h, critical ($2) at 38 h.
-    let mut world = |sim: &Sim, t: DateTime<Utc>| sim.set_profile("work", wallet((40.0 - (t - t0()).num_seconds() as f64 / 3600.0).max(0.0)));
+    let mut world =
+        |sim: &Sim, t: DateTime<Utc>| sim.set_profile("work", wallet((40.0 - (t - t0()).num_seconds() as f64 / 3600.0).max(0.0)));
     let mut told: Vec<(DateTime<Utc>, AlertKind)> = Vec::new();
     let mut forecast_at_low = None;
     story
@@ -153,11 +165,50 @@ async fn a_slow_drain_through_low_and_critical_alerts_once_each_with_a_forecast_
     assert_eq!((low.len(), critical.len()), (1, 1), "{told:?}");
     // Told within a few minutes of the crossing (polling tightens near a threshold).
     let late = |at: DateTime<Utc>, hours: i64| at - (t0() + Duration::hours(hours));
-    assert!(late(low[0], 30) <= Duration::minutes(5) && late(low[0], 30) >= Duration::zero(), "low {} min late", late(low[0], 30).num_minutes());
+    assert!(
+        late(low[0], 30) <= Duration::minutes(5) && late(low[0], 30) >= Duration::zero(),
+        "low {} min late",
+        late(low[0], 30).num_minutes()
+    );
     assert!(late(critical[0], 38) <= Duration::minutes(5), "critical {} min late", late(critical[0], 38).num_minutes());
     // The forecast at the low alert: about 10 hours left.
     let hours = forecast_at_low.expect("a forecast at the low alert") * 24.0;
     assert!((hours - 10.0).abs() < 1.0, "{hours} h left");
+}
+
+#[tokio::test]
+async fn an_auto_reload_that_stops_is_told_once_then_the_usual_alerts_follow() {
+    let mut story = Story::new(&["work"], 30.0, Settings::default(), false);
+    // $4 an hour; HeyGen adds $50 when the wallet falls below $20, twice, then the card fails.
+    let (mut balance, mut last, mut reloads) = (30.0_f64, t0(), 0);
+    let mut failed_at = None;
+    let mut world = |sim: &Sim, t: DateTime<Utc>| {
+        balance -= 4.0 * (t - last).num_seconds() as f64 / 3600.0;
+        last = t;
+        if balance < 20.0 && reloads < 2 {
+            balance += 50.0;
+            reloads += 1;
+        } else if balance < 20.0 && failed_at.is_none() {
+            failed_at = Some(t);
+        }
+        let reload = json!({"enabled": true, "threshold_usd": 20, "amount_usd": 50});
+        sim.set_profile(
+            "work",
+            json!({"username": "jane_doe", "billing_type": "wallet",
+            "wallet": {"currency": "usd", "remaining_balance": balance.max(0.0), "auto_reload": reload}}),
+        );
+    };
+    let mut told: Vec<(DateTime<Utc>, AlertKind)> = Vec::new();
+    story.run(t0() + Duration::hours(36), &mut world, &mut |t, e, _| told.extend(kinds(e).into_iter().map(|k| (t, k)))).await;
+    let failed_at = failed_at.expect("the third reload was due");
+    let of = |kind| told.iter().filter(|(_, k)| *k == kind).map(|(t, _)| *t).collect::<Vec<_>>();
+    let missed = of(AlertKind::ReloadMissed);
+    assert_eq!(missed.len(), 1, "{told:?}");
+    assert!(missed[0] - failed_at <= Duration::minutes(30), "told {} min after", (missed[0] - failed_at).num_minutes());
+    // While reloads worked, no balance alert; after it stopped, low and critical once each.
+    let (low, critical) = (of(AlertKind::Low), of(AlertKind::Critical));
+    assert!(low.iter().chain(&critical).all(|t| *t > failed_at), "{told:?}");
+    assert_eq!((low.len(), critical.len()), (1, 1), "{told:?}");
 }
 
 #[tokio::test]
@@ -167,12 +218,16 @@ async fn a_key_rejected_after_three_days_reads_as_an_error_and_is_not_polled_aga
     let mut rejected_told = Vec::new();
     let mut done = false;
     story
-        .run(t0() + Duration::days(5), &mut |sim, t| {
-            if t >= revoked && !done {
-                sim.set_key("work", "hg_story_new_key");
-                done = true;
-            }
-        }, &mut |t, e, _| rejected_told.extend(kinds(e).into_iter().filter(|k| *k == AlertKind::KeyRejected).map(|_| t)))
+        .run(
+            t0() + Duration::days(5),
+            &mut |sim, t| {
+                if t >= revoked && !done {
+                    sim.set_key("work", "hg_story_new_key");
+                    done = true;
+                }
+            },
+            &mut |t, e, _| rejected_told.extend(kinds(e).into_iter().filter(|k| *k == AlertKind::KeyRejected).map(|_| t)),
+        )
         .await;
     assert_eq!(rejected_told.len(), 1, "{rejected_told:?}");
     assert!(rejected_told[0] - revoked <= Duration::minutes(31), "told {} min after", (rejected_told[0] - revoked).num_minutes());
@@ -182,7 +237,11 @@ async fn a_key_rejected_after_three_days_reads_as_an_error_and_is_not_polled_aga
     assert_eq!(s.state(), State::Error);
     let view = heygen_tray_core::view::tray_view(std::slice::from_ref(s), &Default::default(), None, story.clock_now());
     assert_eq!(view.icon, IconState::Error);
-    assert!(matches!(&view.drawing, Some(heygen_tray_core::tray_icon::Drawing::Figure { text, state: IconState::Error }) if text == "!"), "{:?}", view.drawing);
+    assert!(
+        matches!(&view.drawing, Some(heygen_tray_core::tray_icon::Drawing::Figure { text, state: IconState::Error }) if text == "!"),
+        "{:?}",
+        view.drawing
+    );
     assert!(view.tooltip_lines[0].starts_with("work: key rejected · last seen $42.00 "), "{}", view.tooltip_lines[0]);
     let card = &heygen_tray_core::view::cards(std::slice::from_ref(s), &Default::default(), story.clock_now())[0];
     assert_eq!((card.state, card.badge.as_str()), ("error", "key rejected"));
@@ -199,19 +258,23 @@ async fn a_six_hour_outage_keeps_the_figures_stale_tells_the_hook_once_and_recov
     let mut stale_seen = false;
     let mut attempts_down = 0;
     story
-        .run(t0() + Duration::hours(31), &mut |sim, t| {
-            if t >= down && t < up {
-                sim.fail_next("work", 503, 1, None);
-            }
-        }, &mut |t, e, m| {
-            unreachable.extend(e.hooks.iter().filter(|h| h.event == "unreachable").map(|_| t));
-            let s = &m.snapshots()[0];
-            if t >= down && t < up {
-                attempts_down += e.requests;
-                stale_seen |= s.is_stale() && heygen_tray_core::snapshot::icon_state(s) == IconState::Stale;
-                assert_eq!(s.summary.as_ref().unwrap().headline, "$42.00", "the last figures stay");
-            }
-        })
+        .run(
+            t0() + Duration::hours(31),
+            &mut |sim, t| {
+                if t >= down && t < up {
+                    sim.fail_next("work", 503, 1, None);
+                }
+            },
+            &mut |t, e, m| {
+                unreachable.extend(e.hooks.iter().filter(|h| h.event == "unreachable").map(|_| t));
+                let s = &m.snapshots()[0];
+                if t >= down && t < up {
+                    attempts_down += e.requests;
+                    stale_seen |= s.is_stale() && heygen_tray_core::snapshot::icon_state(s) == IconState::Stale;
+                    assert_eq!(s.summary.as_ref().unwrap().headline, "$42.00", "the last figures stay");
+                }
+            },
+        )
         .await;
     assert!(stale_seen, "stale (grey) while down");
     assert_eq!(unreachable.len(), 1, "{unreachable:?}");

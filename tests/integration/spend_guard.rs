@@ -63,7 +63,10 @@ fn spend_json_adds_up_a_known_history_with_top_ups_apart() {
     let v: Value = serde_json::from_str(&stdout(&one)).unwrap();
     assert_eq!(v["accounts"].as_array().unwrap().len(), 1);
     let text = stdout(&home.run(&[], &["spend"], None));
-    assert!(text.contains(&name) && text.contains("spent $10.00 · topped up $50.00") && text.lines().any(|l| l.starts_with("all ")), "{text}");
+    assert!(
+        text.contains(&name) && text.contains("spent $10.00 · topped up $50.00") && text.lines().any(|l| l.starts_with("all ")),
+        "{text}"
+    );
     assert_eq!(home.run(&[], &["spend", "nobody"], None).status.code(), Some(64));
 }
 
@@ -122,7 +125,11 @@ fn guard_interrupts_a_running_job_when_the_balance_reaches_the_line() {
     let out = child.wait_with_output().unwrap();
     let took = start.elapsed();
     assert_eq!(out.status.code(), Some(74), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is down to $8.00, at or below $10.00: stopping sh"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is down to $8.00, at or below $10.00: stopping sh"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(std::fs::read_to_string(&marker).unwrap().trim(), "int", "the job got SIGINT first");
     let worker: i32 = std::fs::read_to_string(&worker).unwrap().trim().parse().unwrap();
     assert!(gone(worker), "the job's background worker {worker} was left running");
@@ -150,7 +157,11 @@ fn a_signal_to_guard_reaches_the_jobs_whole_process_tree() {
     let pids = home.dir.path().join("pids");
     // The script and two workers of its own (one a script that starts another).
     let script = format!("sleep 300 & echo $! >> \"{0}\"; sh -c 'sleep 300 & echo $! >> \"{0}\"; wait' & wait", pids.display());
-    let mut child = home.command(&[], &["guard", "--account", &name, "--below", "10", "--", "sh", "-c", &script]).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let mut child = home
+        .command(&[], &["guard", "--account", &name, "--below", "10", "--", "sh", "-c", &script])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     let until = Instant::now() + Duration::from_secs(20);
     while std::fs::read_to_string(&pids).map_or(0, |p| p.lines().count()) < 2 {
         assert!(Instant::now() < until, "timed out after 20 s waiting for the job to start its two workers");

@@ -20,10 +20,37 @@ fn openssl(dir: &Path, args: &[&str]) {
 /// A CA (`ca.pem`) and a certificate it signed for localhost (`leaf.pem`, `leaf.key`).
 fn certificates(dir: &Path) {
     let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    openssl(dir, &[&["req", "-x509"][..], &ec, &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Test Corp Inspecting CA"]].concat());
+    openssl(
+        dir,
+        &[&["req", "-x509"][..], &ec, &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Test Corp Inspecting CA"]]
+            .concat(),
+    );
     openssl(dir, &[&["req"][..], &ec, &["-keyout", "leaf.key", "-out", "leaf.csr", "-subj", "/CN=localhost"]].concat());
-    std::fs::write(dir.join("leaf.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n").unwrap();
-    openssl(dir, &["x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "leaf.pem", "-days", "2", "-extfile", "leaf.ext"]);
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "leaf.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "leaf.ext",
+        ],
+    );
 }
 
 fn free_port() -> u16 {
@@ -149,7 +176,8 @@ fn https_goes_through_https_proxy_unless_no_proxy_names_the_host() {
     assert_eq!(v["accounts"][0]["headline"], "$42.50", "{v}");
     assert_eq!(seen.lock().unwrap().as_slice(), [format!("CONNECT 127.0.0.1:{} HTTP/1.1", front.port)]);
 
-    let v = status(&front.base(), &[("SSL_CERT_FILE", ca.to_str().unwrap()), ("https_proxy", &proxy), ("NO_PROXY", "example.com,127.0.0.1")]);
+    let v =
+        status(&front.base(), &[("SSL_CERT_FILE", ca.to_str().unwrap()), ("https_proxy", &proxy), ("NO_PROXY", "example.com,127.0.0.1")]);
     assert_eq!(v["accounts"][0]["headline"], "$42.50", "{v}");
     assert_eq!(seen.lock().unwrap().len(), 1, "NO_PROXY: the proxy was not asked again");
 }

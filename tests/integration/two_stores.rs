@@ -15,7 +15,12 @@ fn add(home: &Home, name: &str, key: &str) -> std::process::Output {
 
 fn set_aside_files(home: &Home) -> Vec<String> {
     let dir = home.settings_path().parent().unwrap().to_path_buf();
-    std::fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.contains(".bad-")).collect()
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".bad-"))
+        .collect()
 }
 
 /// `accounts list` in a loop while an editor saves `settings.json` in place (truncate,
@@ -99,7 +104,8 @@ fn a_full_settings_folder_changes_nothing_in_the_keyring_either() {
     let home = Home::new("http://127.0.0.1:9");
     let dir = home.settings_path().parent().unwrap().to_path_buf();
     std::fs::create_dir_all(&dir).unwrap();
-    let mounted = std::process::Command::new("mount").args(["-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs"]).arg(&dir).status().unwrap();
+    let mounted =
+        std::process::Command::new("mount").args(["-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs"]).arg(&dir).status().unwrap();
     assert!(mounted.success(), "root could not mount a tmpfs at {}", dir.display());
     struct Unmount(std::path::PathBuf);
     impl Drop for Unmount {

@@ -17,7 +17,13 @@ fn a_plain_http_base_never_goes_through_a_proxy() {
     let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
     proxy.set_nonblocking(true).unwrap();
     let url = format!("http://{}", proxy.local_addr().unwrap());
-    let env = [("HEYGEN_API_KEY", "sim-wallet-key"), ("HTTP_PROXY", url.as_str()), ("http_proxy", url.as_str()), ("ALL_PROXY", url.as_str()), ("HTTPS_PROXY", url.as_str())];
+    let env = [
+        ("HEYGEN_API_KEY", "sim-wallet-key"),
+        ("HTTP_PROXY", url.as_str()),
+        ("http_proxy", url.as_str()),
+        ("ALL_PROXY", url.as_str()),
+        ("HTTPS_PROXY", url.as_str()),
+    ];
     let out = heygen_tray(&sim.base_url(), &env, &["status", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("$42.50"));
@@ -27,11 +33,16 @@ fn a_plain_http_base_never_goes_through_a_proxy() {
 /// A simulated account whose username and plan name carry terminal escapes and markup.
 fn hostile(sim: &crate::support::Sim) -> String {
     let key = format!("hg_hostile_{}", unique("k").replace('-', "_"));
-    sim.add_account(&unique("hostile"), &key, Auth::ApiKey, json!({
-        "username": "jane\u{1b}]0;pwned\u{7}\u{1b}[31m<b>red</b>\u{202e}",
-        "billing_type": "wallet",
-        "wallet": {"currency": "<i>eur</i>\u{1b}[5m", "remaining_balance": 42.5}
-    }));
+    sim.add_account(
+        &unique("hostile"),
+        &key,
+        Auth::ApiKey,
+        json!({
+            "username": "jane\u{1b}]0;pwned\u{7}\u{1b}[31m<b>red</b>\u{202e}",
+            "billing_type": "wallet",
+            "wallet": {"currency": "<i>eur</i>\u{1b}[5m", "remaining_balance": 42.5}
+        }),
+    );
     key
 }
 
@@ -137,9 +148,15 @@ fn the_simulator_refuses_huge_counts_and_does_not_spin_without_file_descriptors(
 
 #[tokio::test]
 async fn the_simulator_closes_idle_connections() {
-    let sim = heygen_tray_sim::Simulator::start(heygen_tray_sim::SimOptions { idle_timeout: Duration::from_millis(300), ..Default::default() }).await.unwrap();
+    let sim =
+        heygen_tray_sim::Simulator::start(heygen_tray_sim::SimOptions { idle_timeout: Duration::from_millis(300), ..Default::default() })
+            .await
+            .unwrap();
     let mut s = tokio::net::TcpStream::connect(sim.addr()).await.unwrap();
     let mut buf = [0u8; 16];
-    let n = tokio::time::timeout(Duration::from_secs(5), tokio::io::AsyncReadExt::read(&mut s, &mut buf)).await.expect("closed within 5 s").unwrap();
+    let n = tokio::time::timeout(Duration::from_secs(5), tokio::io::AsyncReadExt::read(&mut s, &mut buf))
+        .await
+        .expect("closed within 5 s")
+        .unwrap();
     assert_eq!(n, 0, "the server closed the silent connection");
 }

@@ -3,8 +3,8 @@
 
 use super::TrayProcess;
 use crate::webview::{self, Page};
-use heygen_tray_core::poller::Command;
 use chrono::{Duration, Local, NaiveTime, TimeZone, Utc};
+use heygen_tray_core::poller::Command;
 use std::sync::Arc;
 use tauri_plugin_opener::OpenerExt;
 

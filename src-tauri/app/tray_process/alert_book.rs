@@ -85,7 +85,10 @@ impl AlertBook {
                 true
             }
             Err(e) => {
-                tracing::warn!("the alerts sent could not be remembered in the settings file ({e}); they are kept in memory and saved again in {} s", SAVE_RETRY.as_secs());
+                tracing::warn!(
+                    "the alerts sent could not be remembered in the settings file ({e}); they are kept in memory and saved again in {} s",
+                    SAVE_RETRY.as_secs()
+                );
                 false
             }
         }
@@ -99,7 +102,15 @@ impl AlertBook {
     /// Delivers what the monitor's plan asks for (`spikes`: the accounts spending far
     /// above their pace) and remembers what the notification daemon took; runs the
     /// hooks the plan names (see `heygen_tray_core::monitor::plan`).
-    pub async fn send_due(&self, snaps: &[AccountSnapshot], forecasts: &Forecasts, spikes: &Spikes, settings: &Settings, paused: bool, hooks: &HookRunner) {
+    pub async fn send_due(
+        &self,
+        snaps: &[AccountSnapshot],
+        forecasts: &Forecasts,
+        spikes: &Spikes,
+        settings: &Settings,
+        paused: bool,
+        hooks: &HookRunner,
+    ) {
         let now = chrono::Utc::now();
         let inputs = Inputs { forecasts, spikes, settings, paused, now };
         let mut after = self.memory();

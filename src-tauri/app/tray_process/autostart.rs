@@ -158,7 +158,10 @@ mod tests {
 
     #[test]
     fn the_run_key_names_the_app_in_quotes() {
-        assert_eq!(run_command(r"C:\Program Files\HeyGen Tray\heygen-tray-app.exe"), r#""C:\Program Files\HeyGen Tray\heygen-tray-app.exe""#);
+        assert_eq!(
+            run_command(r"C:\Program Files\HeyGen Tray\heygen-tray-app.exe"),
+            r#""C:\Program Files\HeyGen Tray\heygen-tray-app.exe""#
+        );
     }
 
     #[test]

@@ -41,7 +41,11 @@ pub async fn follow_links(tray: Arc<TrayProcess>) {
         let folders = folders_seen.lock().unwrap();
         if e.paths.iter().any(|p| folders.contains(p)) {
             let _ = tx.send(Event::Folder);
-        } else if e.paths.iter().any(|p| p.file_name().is_some_and(|n| n == "credentials") && p.parent().is_some_and(|d| folders.contains(d))) {
+        } else if e
+            .paths
+            .iter()
+            .any(|p| p.file_name().is_some_and(|n| n == "credentials") && p.parent().is_some_and(|d| folders.contains(d)))
+        {
             let _ = tx.send(Event::File);
         }
     });
@@ -126,7 +130,10 @@ enum Event {
 /// event of its watch), or, while one is missing, its parent, where it will be made.
 /// The parent (often the home folder, busy with other files) is watched only then.
 fn wanted_watches(dirs: &BTreeSet<PathBuf>) -> BTreeSet<PathBuf> {
-    dirs.iter().filter_map(|d| if d.is_dir() { Some(d.as_path()) } else { d.parent().filter(|p| p.is_dir()) }).map(Path::to_path_buf).collect()
+    dirs.iter()
+        .filter_map(|d| if d.is_dir() { Some(d.as_path()) } else { d.parent().filter(|p| p.is_dir()) })
+        .map(Path::to_path_buf)
+        .collect()
 }
 
 /// Brings the watches to `wanted`: those no longer wanted are dropped, new ones made.

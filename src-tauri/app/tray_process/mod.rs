@@ -15,8 +15,6 @@ mod poller_link;
 mod requests;
 mod tasks;
 // Only the StatusNotifierItem tray can find its host missing; Tauri's tray always has one.
-#[cfg_attr(any(not(target_os = "linux"), feature = "tauri-tray"), allow(dead_code))]
-mod tray_host;
 /// The tray: a ksni StatusNotifierItem on Linux; Tauri's tray elsewhere, and on Linux
 /// with the `tauri-tray` feature (so that code is built and tested here too).
 #[cfg(all(target_os = "linux", not(feature = "tauri-tray")))]
@@ -25,6 +23,8 @@ mod tray;
 #[cfg(any(not(target_os = "linux"), feature = "tauri-tray"))]
 #[path = "tray_other.rs"]
 mod tray;
+#[cfg_attr(any(not(target_os = "linux"), feature = "tauri-tray"), allow(dead_code))]
+mod tray_host;
 mod updates;
 mod wake;
 mod window_children;
@@ -372,7 +372,8 @@ fn start_tasks(
         });
     }));
     let reload = tray.clone();
-    let history_path = if demo { reload.service.accounts.settings.path().with_file_name("history.sqlite3") } else { History::default_path() };
+    let history_path =
+        if demo { reload.service.accounts.settings.path().with_file_name("history.sqlite3") } else { History::default_path() };
     tauri::async_runtime::spawn_blocking(move || {
         // The accounts first, so the first polls go out at once; then the history
         // (checked and migrated), the figures it recalls, and later its compaction.

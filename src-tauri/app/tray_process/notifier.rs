@@ -53,28 +53,40 @@ pub async fn send(alert: &Alert) -> Result<(), String> {
             // Freedesktop notification daemons may read the body as markup.
             n.body(&heygen_tray_core::text::escape_markup(&alert.body));
             n.icon(match alert.kind {
-                AlertKind::Low | AlertKind::Forecast | AlertKind::ReloadMissed | AlertKind::KeyExpiresInAWeek | AlertKind::Spike | AlertKind::SignInEndsIn2Days => {
-                    "dialog-warning"
-                }
-                AlertKind::Critical | AlertKind::KeyRejected | AlertKind::KeyExpiresTomorrow | AlertKind::SignInEnded | AlertKind::SignInEndsTomorrow => {
-                    "dialog-error"
-                }
+                AlertKind::Low
+                | AlertKind::Forecast
+                | AlertKind::ReloadMissed
+                | AlertKind::KeyExpiresInAWeek
+                | AlertKind::Spike
+                | AlertKind::SignInEndsIn2Days => "dialog-warning",
+                AlertKind::Critical
+                | AlertKind::KeyRejected
+                | AlertKind::KeyExpiresTomorrow
+                | AlertKind::SignInEnded
+                | AlertKind::SignInEndsTomorrow => "dialog-error",
             });
             n.urgency(match alert.kind {
-                AlertKind::Low | AlertKind::Forecast | AlertKind::ReloadMissed | AlertKind::KeyExpiresInAWeek | AlertKind::SignInEndsIn2Days => {
-                    notify_rust::Urgency::Normal
-                }
+                AlertKind::Low
+                | AlertKind::Forecast
+                | AlertKind::ReloadMissed
+                | AlertKind::KeyExpiresInAWeek
+                | AlertKind::SignInEndsIn2Days => notify_rust::Urgency::Normal,
                 AlertKind::Spike => notify_rust::Urgency::Critical,
-                AlertKind::Critical | AlertKind::KeyRejected | AlertKind::KeyExpiresTomorrow | AlertKind::SignInEnded | AlertKind::SignInEndsTomorrow => {
-                    notify_rust::Urgency::Critical
-                }
+                AlertKind::Critical
+                | AlertKind::KeyRejected
+                | AlertKind::KeyExpiresTomorrow
+                | AlertKind::SignInEnded
+                | AlertKind::SignInEndsTomorrow => notify_rust::Urgency::Critical,
             });
             let link = link_for(alert.kind);
-            n.action("default", match link {
-                Link::ApiKeys => "Open HeyGen API keys",
-                Link::HeyGenCli => "How to sign in with HeyGen's CLI",
-                _ => "Open HeyGen billing",
-            });
+            n.action(
+                "default",
+                match link {
+                    Link::ApiKeys => "Open HeyGen API keys",
+                    Link::HeyGenCli => "How to sign in with HeyGen's CLI",
+                    _ => "Open HeyGen billing",
+                },
+            );
             let handle = n.show().map_err(|e| e.to_string())?;
             // Waits, on a small thread of its own, until the notification is clicked or
             // closed; it ends with the notification.

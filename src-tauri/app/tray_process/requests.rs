@@ -26,7 +26,10 @@ impl TrayProcess {
         match request {
             Request::Dashboard => Ok(self.current_state()),
             Request::Charts { charts } => {
-                self.blocking(move |t| charts.iter().map(|c| t.chart(&c.account, &c.range)).collect::<Result<Vec<_>, _>>().map(Value::Array)).await
+                self.blocking(move |t| {
+                    charts.iter().map(|c| t.chart(&c.account, &c.range)).collect::<Result<Vec<_>, _>>().map(Value::Array)
+                })
+                .await
             }
             Request::Refresh { account } => {
                 actions::refresh(&self, account);
@@ -171,7 +174,10 @@ impl TrayProcess {
     }
 
     /// Runs keyring, file and database work off the async runtime.
-    async fn blocking<T: Send + 'static>(self: &Arc<Self>, f: impl FnOnce(&TrayProcess) -> Result<T, String> + Send + 'static) -> Result<T, String> {
+    async fn blocking<T: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(&TrayProcess) -> Result<T, String> + Send + 'static,
+    ) -> Result<T, String> {
         let this = self.clone();
         tauri::async_runtime::spawn_blocking(move || f(&this)).await.map_err(|e| e.to_string())?
     }
@@ -321,7 +327,12 @@ struct AccountNotes {
     link_note: Option<String>,
 }
 
-fn notes_for(a: &Account, snapshots: &[AccountSnapshot], settings: &Settings, links: &std::collections::BTreeMap<String, String>) -> AccountNotes {
+fn notes_for(
+    a: &Account,
+    snapshots: &[AccountSnapshot],
+    settings: &Settings,
+    links: &std::collections::BTreeMap<String, String>,
+) -> AccountNotes {
     let snap = snapshots.iter().find(|s| s.name == a.name);
     let summary = snap.and_then(|s| s.summary.as_ref());
     let key = snap.and_then(|s| heygen_tray_core::alerts::describe_key(s, chrono::Utc::now()));

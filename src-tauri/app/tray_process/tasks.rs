@@ -174,7 +174,9 @@ pub fn watch_settings(tray: &Arc<TrayProcess>) {
 /// `heygen_tray_core::live`), bound before the app starts; the guard removes it when
 /// the app ends. `None` (and a log line) where it cannot be served; always `None`
 /// on Windows, where `status` asks HeyGen itself.
-pub fn bind_status(settings: &heygen_tray_core::settings::Store) -> Option<(heygen_tray_core::live::Listener, heygen_tray_core::live::Bound)> {
+pub fn bind_status(
+    settings: &heygen_tray_core::settings::Store,
+) -> Option<(heygen_tray_core::live::Listener, heygen_tray_core::live::Bound)> {
     use heygen_tray_core::live;
     let path = live::socket_path(settings.dir())?;
     live::bind(&path)
@@ -194,7 +196,11 @@ pub fn serve_status(tray: &Arc<TrayProcess>, listener: heygen_tray_core::live::L
         let served = live::serve(listener, move || {
             let interval = {
                 let s = tray.settings.lock().unwrap();
-                if s.poll_automatic { heygen_tray_core::poller::adaptive::SLOWEST } else { s.poll_interval() }
+                if s.poll_automatic {
+                    heygen_tray_core::poller::adaptive::SLOWEST
+                } else {
+                    s.poll_interval()
+                }
             };
             // Two missed polls (and a minute for the request itself) make figures stale.
             live::LiveStatus::new(tray.current(), interval * 2 + Duration::from_secs(60), chrono::Utc::now())

@@ -4,11 +4,11 @@
 
 use super::{actions, TrayProcess};
 use crate::webview::Page;
-use heygen_tray_core::snapshot::AccountSnapshot;
-use heygen_tray_core::tray_icon::{Drawn, Pixels};
-use heygen_tray_core::snapshot::IconState;
-use heygen_tray_core::view::{tray_view_with, Forecasts, TrayOptions, TrayView};
 use chrono::{DateTime, Utc};
+use heygen_tray_core::snapshot::AccountSnapshot;
+use heygen_tray_core::snapshot::IconState;
+use heygen_tray_core::tray_icon::{Drawn, Pixels};
+use heygen_tray_core::view::{tray_view_with, Forecasts, TrayOptions, TrayView};
 use ksni::menu::{StandardItem, SubMenu};
 use ksni::{MenuItem, ToolTip, TrayMethods};
 use std::collections::HashMap;
@@ -99,11 +99,8 @@ impl ksni::Tray for Tray {
 
     fn menu(&self) -> Vec<MenuItem<Self>> {
         let v = self.view();
-        let mut menu: Vec<MenuItem<Self>> = v
-            .account_lines
-            .iter()
-            .map(|l| item(l, |t: &mut Tray| actions::open_window(&t.tray, Page::Dashboard)))
-            .collect();
+        let mut menu: Vec<MenuItem<Self>> =
+            v.account_lines.iter().map(|l| item(l, |t: &mut Tray| actions::open_window(&t.tray, Page::Dashboard))).collect();
         menu.push(MenuItem::Separator);
         menu.push(item("Refresh now", |t: &mut Tray| actions::refresh(&t.tray, None)));
         menu.push(item("Open dashboard", |t: &mut Tray| actions::open_window(&t.tray, Page::Dashboard)));
@@ -151,7 +148,13 @@ pub fn start(app: &AppHandle, tray_process: Arc<TrayProcess>) -> Result<Handle, 
 
 /// Hands the tray new figures; the host re-reads what changed (ksni sends only the
 /// properties that differ, so an unchanged icon sends nothing).
-pub async fn update(handle: &Handle, snaps: Vec<AccountSnapshot>, forecasts: Forecasts, paused_until: Option<DateTime<Utc>>, options: TrayOptions) {
+pub async fn update(
+    handle: &Handle,
+    snaps: Vec<AccountSnapshot>,
+    forecasts: Forecasts,
+    paused_until: Option<DateTime<Utc>>,
+    options: TrayOptions,
+) {
     handle
         .update(move |t| {
             t.snaps = snaps;
@@ -176,10 +179,7 @@ fn argb(p: &Pixels) -> ksni::Icon {
 fn icons() -> &'static HashMap<IconState, Vec<ksni::Icon>> {
     static ICONS: OnceLock<HashMap<IconState, Vec<ksni::Icon>>> = OnceLock::new();
     ICONS.get_or_init(|| {
-        super::icons::ALL
-            .iter()
-            .map(|(state, pngs)| (*state, pngs.iter().filter_map(|png| pixmap(png)).collect()))
-            .collect()
+        super::icons::ALL.iter().map(|(state, pngs)| (*state, pngs.iter().filter_map(|png| pixmap(png)).collect())).collect()
     })
 }
 

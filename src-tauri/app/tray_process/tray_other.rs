@@ -5,10 +5,10 @@
 
 use super::{actions, icons, TrayProcess};
 use crate::webview::Page;
+use chrono::{DateTime, Utc};
 use heygen_tray_core::snapshot::AccountSnapshot;
 use heygen_tray_core::tray_icon::Drawn;
 use heygen_tray_core::view::tray_view_with;
-use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};

@@ -5,9 +5,9 @@
 
 use super::alert_book::SAVE_RETRY;
 use super::TrayProcess;
+use chrono::{DateTime, Utc};
 use heygen_tray_core::snapshot::AccountSnapshot;
 use heygen_tray_core::view::{Forecasts, TrayOptions};
-use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;

@@ -41,41 +41,91 @@ pub fn watch(on_event: impl Fn(Event) + Clone + 'static) -> bool {
             return false;
         }
     };
+    // A signal whose single argument is `wanted` means `event`.
+    let when = |sender: &str, interface: &str, member: &str, path: &str, wanted: gio::glib::Variant, event: Event, what: &'static str| {
+        let on = on_event.clone();
+        bus.signal_subscribe(
+            Some(sender),
+            Some(interface),
+            Some(member),
+            Some(path),
+            None,
+            gio::DBusSignalFlags::NONE,
+            move |_, _, _, _, _, params| {
+                if params.n_children() == 1 && params.child_value(0) == wanted {
+                    tracing::info!("{what}");
+                    on(event);
+                }
+            },
+        );
+    };
+    when(
+        LOGIND,
+        "org.freedesktop.login1.Manager",
+        "PrepareForSleep",
+        "/org/freedesktop/login1",
+        false.to_variant(),
+        Event::Resumed,
+        "the computer woke up",
+    );
+    when(
+        NETWORK_MANAGER,
+        NETWORK_MANAGER,
+        "StateChanged",
+        "/org/freedesktop/NetworkManager",
+        CONNECTED_GLOBAL.to_variant(),
+        Event::NetworkUp,
+        "the network is back",
+    );
     let on = on_event.clone();
-    bus.signal_subscribe(Some(LOGIND), Some("org.freedesktop.login1.Manager"), Some("PrepareForSleep"), Some("/org/freedesktop/login1"), None, gio::DBusSignalFlags::NONE, move |_, _, _, _, _, params| {
-        if params.get::<(bool,)>() == Some((false,)) {
-            tracing::info!("the computer woke up");
-            on(Event::Resumed);
-        }
-    });
-    let on = on_event.clone();
-    bus.signal_subscribe(Some(NETWORK_MANAGER), Some(NETWORK_MANAGER), Some("StateChanged"), Some("/org/freedesktop/NetworkManager"), None, gio::DBusSignalFlags::NONE, move |_, _, _, _, _, params| {
-        if params.get::<(u32,)>() == Some((CONNECTED_GLOBAL,)) {
-            tracing::info!("the network is back");
-            on(Event::NetworkUp);
-        }
-    });
-    let on = on_event.clone();
-    bus.signal_subscribe(Some(UPOWER), Some("org.freedesktop.DBus.Properties"), Some("PropertiesChanged"), Some(UPOWER_PATH), None, gio::DBusSignalFlags::NONE, move |_, _, _, _, _, params| {
-        if params.n_children() >= 2 {
-            let changed = gio::glib::VariantDict::new(Some(&params.child_value(1)));
-            if let Some(on_battery) = changed.lookup_value("OnBattery", None).and_then(|v| v.get::<bool>()) {
-                tracing::info!("on battery: {on_battery}");
-                on(Event::OnBattery(on_battery));
+    bus.signal_subscribe(
+        Some(UPOWER),
+        Some("org.freedesktop.DBus.Properties"),
+        Some("PropertiesChanged"),
+        Some(UPOWER_PATH),
+        None,
+        gio::DBusSignalFlags::NONE,
+        move |_, _, _, _, _, params| {
+            if params.n_children() >= 2 {
+                let changed = gio::glib::VariantDict::new(Some(&params.child_value(1)));
+                if let Some(on_battery) = changed.lookup_value("OnBattery", None).and_then(|v| v.get::<bool>()) {
+                    tracing::info!("on battery: {on_battery}");
+                    on(Event::OnBattery(on_battery));
+                }
             }
-        }
-    });
+        },
+    );
     let has_owner = |name: &str| {
-        bus.call_sync(Some("org.freedesktop.DBus"), "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner", Some(&(name,).to_variant()), None, gio::DBusCallFlags::NONE, 2000, gio::Cancellable::NONE)
-            .ok()
-            .and_then(|v| v.get::<(bool,)>())
-            .is_some_and(|(owned,)| owned)
+        bus.call_sync(
+            Some("org.freedesktop.DBus"),
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "NameHasOwner",
+            Some(&(name,).to_variant()),
+            None,
+            gio::DBusCallFlags::NONE,
+            2000,
+            gio::Cancellable::NONE,
+        )
+        .ok()
+        .and_then(|v| v.get::<(bool,)>())
+        .is_some_and(|(owned,)| owned)
     };
     let resume = has_owner(LOGIND);
     if has_owner(UPOWER) {
         let args = ("org.freedesktop.UPower", "OnBattery").to_variant();
         let now = bus
-            .call_sync(Some(UPOWER), UPOWER_PATH, "org.freedesktop.DBus.Properties", "Get", Some(&args), None, gio::DBusCallFlags::NONE, 2000, gio::Cancellable::NONE)
+            .call_sync(
+                Some(UPOWER),
+                UPOWER_PATH,
+                "org.freedesktop.DBus.Properties",
+                "Get",
+                Some(&args),
+                None,
+                gio::DBusCallFlags::NONE,
+                2000,
+                gio::Cancellable::NONE,
+            )
             .ok()
             .and_then(|v| v.child_value(0).as_variant())
             .and_then(|v| v.get::<bool>());
@@ -84,7 +134,11 @@ pub fn watch(on_event: impl Fn(Event) + Clone + 'static) -> bool {
             on_event(Event::OnBattery(on_battery));
         }
     }
-    tracing::info!("wake-up signals: logind {}, NetworkManager {}", if resume { "yes" } else { "no" }, if has_owner(NETWORK_MANAGER) { "yes" } else { "no" });
+    tracing::info!(
+        "wake-up signals: logind {}, NetworkManager {}",
+        if resume { "yes" } else { "no" },
+        if has_owner(NETWORK_MANAGER) { "yes" } else { "no" }
+    );
     // The connection must outlive this call for the subscriptions to stay.
     std::mem::forget(bus);
     resume

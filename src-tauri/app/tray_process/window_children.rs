@@ -123,12 +123,8 @@ impl WindowChildren {
         // Named as the app, not `exe`: the toolkit takes its WM_CLASS from argv[0].
         #[cfg(unix)]
         std::os::unix::process::CommandExt::arg0(&mut command, crate::APP_NAME);
-        let mut process = command
-            .args(["--window", page.label()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
+        let mut process =
+            command.args(["--window", page.label()]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn()?;
         let stdin = process.stdin.take().expect("piped");
         let stdout = process.stdout.take().expect("piped");
         let pid = process.id();

@@ -86,7 +86,11 @@ fn section(title: &str, entries: &[(&str, &str)]) -> String {
 /// Text as roff reads it: backslashes and dashes escaped, no line starting with a dot.
 fn roff(text: &str) -> String {
     let t = text.replace('\\', "\\e").replace('-', "\\-");
-    if t.starts_with('.') || t.starts_with('\'') { format!("\\&{t}") } else { t }
+    if t.starts_with('.') || t.starts_with('\'') {
+        format!("\\&{t}")
+    } else {
+        t
+    }
 }
 
 const COMMON_EXIT: [(&str, &str); 2] = [
@@ -100,13 +104,19 @@ const ENVIRONMENT: [(&str, &str); 8] = [
     ("HEYGEN_OAUTH_BASE", "The OAuth token endpoint's base (default https://api2.heygen.com), same rule."),
     ("HEYGEN_OAUTH_CLIENT_ID", "The OAuth client ID used to renew tokens."),
     ("HEYGEN_CONFIG_DIR", "The folder of the HeyGen CLI's credentials file (default ~/.heygen)."),
-    ("HEYGEN_TRAY_KEYRING_TIMEOUT", "Seconds a command waits for the keyring (default 120), so an unlock prompt nobody answers does not hold it for good."),
+    (
+        "HEYGEN_TRAY_KEYRING_TIMEOUT",
+        "Seconds a command waits for the keyring (default 120), so an unlock prompt nobody answers does not hold it for good.",
+    ),
     ("HEYGEN_TRAY_LOG", "Log filter for the app's logs on standard error, for example heygen_tray=debug. Keys never appear in logs."),
     ("HTTPS_PROXY, NO_PROXY", "A proxy for HeyGen's HTTPS API, and hosts that bypass it."),
 ];
 
 const FILES: [(&str, &str); 4] = [
-    ("~/.config/heygen-tray/settings.json", "Accounts (names, thresholds; never keys), preferences and alert memory. Keys live in the system keyring."),
+    (
+        "~/.config/heygen-tray/settings.json",
+        "Accounts (names, thresholds; never keys), preferences and alert memory. Keys live in the system keyring.",
+    ),
     ("~/.local/share/heygen-tray/history.sqlite3", "The balance history, for charts, forecasts and heygen-tray history."),
     ("$XDG_RUNTIME_DIR/heygen-tray-*.sock", "The running app's owner-only socket that status reads its figures from."),
     ("~/.config/autostart/heygen-tray.desktop", "Written when Start at login is on."),

@@ -4,13 +4,13 @@
 //! shell history) and are never printed: lists show `…a1b2`.
 
 use super::{usage_error, EXIT_FAILURE};
+use clap::Subcommand;
 use heygen_tray_core::accounts::{AccountError, Accounts};
 use heygen_tray_core::api::{ApiBase, Client, ErrorKind};
 use heygen_tray_core::billing::ThresholdOverride;
 use heygen_tray_core::keystore::StoredSecret;
 use heygen_tray_core::service::{parse_secret, SaveAccount, Saved, Service, ServiceError};
 use heygen_tray_core::settings::{self, AuthKind};
-use clap::Subcommand;
 use serde_json::json;
 use std::io::{IsTerminal, Read};
 
@@ -90,7 +90,13 @@ pub fn run(command: AccountsCommand) -> i32 {
             if low.is_none() && critical.is_none() && !reset_thresholds && !enable && !disable {
                 return usage_error("nothing to change: give --low, --critical, --reset-thresholds, --enable or --disable");
             }
-            let enabled = if enable { Some(true) } else if disable { Some(false) } else { None };
+            let enabled = if enable {
+                Some(true)
+            } else if disable {
+                Some(false)
+            } else {
+                None
+            };
             match Service::new(accounts, offline()).configure(&name, t, reset_thresholds, enabled) {
                 Ok(a) => {
                     println!("Account \"{}\": {}{}", a.name, thresholds_text(&a.thresholds), if a.enabled { "" } else { ", disabled" });
@@ -259,7 +265,11 @@ fn list(accounts: &Accounts, as_json: bool) -> i32 {
             };
             let who = a.username.as_deref().map(|u| format!("  {u}")).unwrap_or_default();
             let off = if a.enabled { "" } else { "  (disabled)" };
-            let link = a.heygen_cli_credentials.as_deref().map(|p| format!("  follows {}", heygen_tray_core::sign_in::shown(p))).unwrap_or_default();
+            let link = a
+                .heygen_cli_credentials
+                .as_deref()
+                .map(|p| format!("  follows {}", heygen_tray_core::sign_in::shown(p)))
+                .unwrap_or_default();
             println!("{}  {}  {}  {}{who}{off}{link}", a.name, a.auth.label(), key, thresholds_text(&a.thresholds));
         }
     }

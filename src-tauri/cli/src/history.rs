@@ -1,8 +1,8 @@
 //! `heygen-tray history [NAME] [--since DATE] --csv|--json`: exports the samples.
 
 use super::{usage_error, EXIT_FAILURE};
-use heygen_tray_core::history::{History, HistoryError, Sample};
 use chrono::{DateTime, NaiveDate, Utc};
+use heygen_tray_core::history::{History, HistoryError, Sample};
 use std::io::Write;
 
 #[derive(Debug, clap::Args)]
@@ -57,7 +57,13 @@ enum Failed {
 
 /// Writes the samples as they are read: an export of any size needs the memory of
 /// one row. Only reads: nothing is created, migrated or moved.
-fn export(out: &mut impl Write, path: &std::path::Path, account: Option<&str>, since: Option<DateTime<Utc>>, json: bool) -> Result<(), Failed> {
+fn export(
+    out: &mut impl Write,
+    path: &std::path::Path,
+    account: Option<&str>,
+    since: Option<DateTime<Utc>>,
+    json: bool,
+) -> Result<(), Failed> {
     let history = if path.exists() { Some(History::open_read_only(path)?) } else { None };
     match json {
         true => out.write_all(b"[")?,

@@ -11,13 +11,13 @@ pub mod launch;
 pub mod spend;
 pub mod status;
 
+use clap::{Parser, Subcommand};
 use heygen_tray_core::accounts::Accounts;
 use heygen_tray_core::api::{ApiBase, Client, Credential};
 use heygen_tray_core::billing::ThresholdOverride;
 use heygen_tray_core::poller::AccountConfig;
 use heygen_tray_core::secret::Secret;
 use heygen_tray_core::snapshot::AccountSnapshot;
-use clap::{Parser, Subcommand};
 use std::io::Write;
 
 pub use heygen_tray_core::{EXIT_FAILURE, EXIT_USAGE};
@@ -113,11 +113,7 @@ pub fn main() -> i32 {
 }
 
 pub(crate) fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime starts")
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime starts")
 }
 
 pub(crate) fn usage_error(message: &str) -> i32 {

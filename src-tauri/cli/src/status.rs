@@ -2,9 +2,9 @@
 //!
 //! The JSON shape is a stable interface (documented in the README).
 
+use chrono::SecondsFormat;
 use heygen_tray_core::snapshot::{AccountSnapshot, State};
 use heygen_tray_core::text::{clean, escape_markup};
-use chrono::SecondsFormat;
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -177,11 +177,7 @@ fn row(s: &AccountSnapshot, source: Source, stale: bool) -> Row {
         unit: summary.and_then(|x| x.unit).filter(|_| s.error.is_none()).map(|u| u.as_str()),
         username: summary.map(|x| x.username.clone()),
         fetched_at: when.to_rfc3339_opts(SecondsFormat::Secs, true),
-        error: s.error.as_ref().map(|e| ErrorRow {
-            kind: e.kind.as_str(),
-            message: e.message.clone(),
-            request_id: e.request_id.clone(),
-        }),
+        error: s.error.as_ref().map(|e| ErrorRow { kind: e.kind.as_str(), message: e.message.clone(), request_id: e.request_id.clone() }),
         source,
         stale,
         what: summary.map(|x| x.what()),

@@ -81,7 +81,11 @@ pub async fn verify(client: &Client, credential: &Credential) -> Result<Summary,
 
 impl Accounts {
     pub fn open_default() -> Self {
-        Accounts { settings: settings::Store::default_location(), keystore: Keystore::default(), history: Some(crate::history::History::default_path()) }
+        Accounts {
+            settings: settings::Store::default_location(),
+            keystore: Keystore::default(),
+            history: Some(crate::history::History::default_path()),
+        }
     }
 
     /// Stores in `dir` (the settings and `history.sqlite3`) with `keystore`: the demo's, tests'.
@@ -101,7 +105,9 @@ impl Accounts {
         match crate::history::History::open(path) {
             Ok((h, _)) => Ok(Some(h)),
             Err(e) if e.is_newer() => Ok(None),
-            Err(e) => Err(AccountError::Invalid(format!("The account's history could not be changed ({e}); nothing was changed. Try again."))),
+            Err(e) => {
+                Err(AccountError::Invalid(format!("The account's history could not be changed ({e}); nothing was changed. Try again.")))
+            }
         }
     }
 
@@ -120,7 +126,13 @@ impl Accounts {
     /// Saves a key (keyring first, then settings), with the HeyGen CLI credentials file
     /// it follows from now on (`link`; `None`, a key given by hand, ends a link). A new
     /// account whose settings cannot be written has its keyring entry removed again.
-    pub fn add(&self, name: &str, secret: &StoredSecret, verified: Option<&Summary>, link: Option<&std::path::Path>) -> Result<Added, AccountError> {
+    pub fn add(
+        &self,
+        name: &str,
+        secret: &StoredSecret,
+        verified: Option<&Summary>,
+        link: Option<&std::path::Path>,
+    ) -> Result<Added, AccountError> {
         settings::validate_name(name).map_err(AccountError::InvalidName)?;
         let auth = match secret {
             StoredSecret::ApiKey(_) => AuthKind::ApiKey,
@@ -205,7 +217,9 @@ impl Accounts {
         let before = self.keystore.held(name)?;
         let history = self.history_for_change()?;
         let forgetting = match &history {
-            Some(h) => Some(h.forgetting(name).map_err(|e| AccountError::Invalid(format!("The account's history could not be changed ({e}); nothing was changed. Try again.")))?),
+            Some(h) => Some(h.forgetting(name).map_err(|e| {
+                AccountError::Invalid(format!("The account's history could not be changed ({e}); nothing was changed. Try again."))
+            })?),
             None => None,
         };
         self.keystore.delete(name)?;
@@ -225,7 +239,13 @@ impl Accounts {
 
     /// Changes an account's thresholds and enabled flag (`None` leaves a value alone).
     /// A file that cannot be used is left as it is (an error), not replaced.
-    pub fn configure(&self, name: &str, thresholds: ThresholdOverride, reset: bool, enabled: Option<bool>) -> Result<Account, AccountError> {
+    pub fn configure(
+        &self,
+        name: &str,
+        thresholds: ThresholdOverride,
+        reset: bool,
+        enabled: Option<bool>,
+    ) -> Result<Account, AccountError> {
         let (_, result) = self.settings.update_if_usable(|s| {
             let Some(a) = s.account_mut(name) else {
                 return Err(AccountError::NotFound(name.into()));
@@ -277,11 +297,7 @@ impl Accounts {
     /// ask the user to unlock the keyring: never more than one prompt, since reading
     /// stops at the first account the keyring refuses (the others get the same answer).
     pub fn load_configs(&self, settings: &Settings, unlock: Unlock) -> Vec<Result<AccountConfig, (String, ApiError)>> {
-        let client_id = settings
-            .oauth_client_id
-            .clone()
-            .or_else(|| std::env::var(CLIENT_ID_ENV).ok())
-            .filter(|c| !c.trim().is_empty());
+        let client_id = settings.oauth_client_id.clone().or_else(|| std::env::var(CLIENT_ID_ENV).ok()).filter(|c| !c.trim().is_empty());
         let mut refused: Option<KeyringError> = match unlock {
             Unlock::Never => match crate::keystore::availability() {
                 Availability::Unlocked => {
@@ -320,7 +336,13 @@ impl Accounts {
                         }
                         StoredSecret::ApiKey(_) => None,
                     };
-                    out.push(Ok(AccountConfig { name: a.name.clone(), credential: secret.credential(), thresholds: a.thresholds, refresh, sign_in }))
+                    out.push(Ok(AccountConfig {
+                        name: a.name.clone(),
+                        credential: secret.credential(),
+                        thresholds: a.thresholds,
+                        refresh,
+                        sign_in,
+                    }))
                 }
                 Err(e) => {
                     tracing::debug!("the key of {} could not be read: {e}", a.name);

@@ -10,10 +10,10 @@ mod reload;
 mod sign_in;
 pub mod spike;
 
-pub use memory::AlertMemory;
 pub use expiry::{decide_expiry, describe as describe_key, warning as key_warning};
-pub use sign_in::decide_sign_in;
+pub use memory::AlertMemory;
 pub use reload::{covered_below, decide_reload, explain as explain_reload, reload_of, GRACE as RELOAD_GRACE};
+pub use sign_in::decide_sign_in;
 
 use crate::billing::{margin, Level};
 use crate::snapshot::AccountSnapshot;
@@ -104,7 +104,11 @@ pub fn decide(snap: &AccountSnapshot, memory: &AlertMemory, paused: bool) -> (Op
             account: snap.name.clone(),
             kind: AlertKind::Critical,
             summary: format!("HeyGen balance critical: {}", snap.name),
-            body: format!("{} left (critical at {}). Videos may fail soon — top up at app.heygen.com/billing.", summary.headline, unit.amount(t.critical)),
+            body: format!(
+                "{} left (critical at {}). Videos may fail soon — top up at app.heygen.com/billing.",
+                summary.headline,
+                unit.amount(t.critical)
+            ),
         }),
         Level::Low if !memory.low_sent && t.low > covered => Some(Alert {
             account: snap.name.clone(),
@@ -276,7 +280,12 @@ mod tests {
         use crate::sign_in::SignIn;
         let now = chrono::Utc::now();
         let mut s = snap(50.0);
-        s.sign_in = Some(SignIn { expires_at: Some(now - chrono::Duration::hours(1)), renewable: false, linked: Some("/h/.heygen/credentials".into()), username: None });
+        s.sign_in = Some(SignIn {
+            expires_at: Some(now - chrono::Duration::hours(1)),
+            renewable: false,
+            linked: Some("/h/.heygen/credentials".into()),
+            username: None,
+        });
         s.record(Err(ApiError::new(ErrorKind::Unauthorized, "no")), now);
         let (a, mut m) = decide(&s, &AlertMemory::default(), false);
         let a = a.unwrap();

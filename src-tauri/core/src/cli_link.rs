@@ -48,7 +48,9 @@ impl Followed {
     /// (the same words in Settings, the log and on the command line's standard error).
     pub fn note(followed: &Result<Followed, AccountError>) -> Option<String> {
         match followed {
-            Ok(Followed::Unusable(why)) => Some(format!("HeyGen's CLI credentials cannot be used now ({why}); its stored sign-in is used.")),
+            Ok(Followed::Unusable(why)) => {
+                Some(format!("HeyGen's CLI credentials cannot be used now ({why}); its stored sign-in is used."))
+            }
             Ok(Followed::Other(why)) => Some(why.clone()),
             Ok(Followed::Unchanged | Followed::Renewed) => None,
             Err(e) => Some(format!("The renewed sign-in could not be taken from HeyGen's CLI: {e}")),
@@ -70,12 +72,18 @@ pub fn change(stored: &StoredSecret, stored_user: Option<&str>, file: &Imported)
     match (stored, &file.secret) {
         (StoredSecret::ApiKey(a), StoredSecret::ApiKey(b)) if a == b => Change::Same,
         (StoredSecret::ApiKey(_), StoredSecret::ApiKey(_)) if stored_user.is_some() && file_user.is_some() => Change::Renewed,
-        (StoredSecret::ApiKey(_), StoredSecret::ApiKey(_)) => Change::Other("HeyGen's CLI holds another API key, and its file does not say whose".into()),
+        (StoredSecret::ApiKey(_), StoredSecret::ApiKey(_)) => {
+            Change::Other("HeyGen's CLI holds another API key, and its file does not say whose".into())
+        }
         (StoredSecret::OAuth(a), StoredSecret::OAuth(b)) if a.access_token == b.access_token => Change::Same,
         (StoredSecret::OAuth(a), StoredSecret::OAuth(b)) if older(b.expires_at, a.expires_at) => Change::Same,
         (StoredSecret::OAuth(_), StoredSecret::OAuth(_)) => Change::Renewed,
-        (StoredSecret::OAuth(_), StoredSecret::ApiKey(_)) => Change::Other("HeyGen's CLI holds an API key now (the API wallet), not a web-plan sign-in".into()),
-        (StoredSecret::ApiKey(_), StoredSecret::OAuth(_)) => Change::Other("HeyGen's CLI holds a web-plan sign-in now, not an API key".into()),
+        (StoredSecret::OAuth(_), StoredSecret::ApiKey(_)) => {
+            Change::Other("HeyGen's CLI holds an API key now (the API wallet), not a web-plan sign-in".into())
+        }
+        (StoredSecret::ApiKey(_), StoredSecret::OAuth(_)) => {
+            Change::Other("HeyGen's CLI holds a web-plan sign-in now, not an API key".into())
+        }
     }
 }
 
@@ -187,7 +195,9 @@ fn confirmed(account: &Account, file: &Imported, whose: WhoseIs<'_>) -> Change {
     match whose(&file.secret.credential()) {
         Some(u) if u == user => Change::Renewed,
         Some(u) => Change::Other(format!("HeyGen's CLI is signed in as {u} now, not {user}")),
-        None => Change::Other(format!("HeyGen's CLI holds a sign-in whose file names nobody, and HeyGen could not be asked whether it is {user}'s")),
+        None => Change::Other(format!(
+            "HeyGen's CLI holds a sign-in whose file names nobody, and HeyGen could not be asked whether it is {user}'s"
+        )),
     }
 }
 
@@ -219,9 +229,12 @@ pub fn modified(path: &Path) -> Option<DateTime<Utc>> {
 pub async fn retry_with_file(client: &Client, sign_in: &SignIn, rejected: &Credential, now: DateTime<Utc>) -> Option<Fetched> {
     let path = sign_in.linked.clone()?;
     let file = tokio::task::spawn_blocking(move || heygen_cli::read_from(&path)).await.ok()?.ok()?;
-    let held = StoredSecret::OAuth(OAuthTokens { access_token: rejected.secret().clone(), refresh_token: None, expires_at: sign_in.expires_at });
+    let held =
+        StoredSecret::OAuth(OAuthTokens { access_token: rejected.secret().clone(), refresh_token: None, expires_at: sign_in.expires_at });
     let names_nobody = file.username.is_none();
-    let (Change::Renewed, StoredSecret::OAuth(tokens)) = (change(&held, sign_in.username.as_deref(), &file), file.secret) else { return None };
+    let (Change::Renewed, StoredSecret::OAuth(tokens)) = (change(&held, sign_in.username.as_deref(), &file), file.secret) else {
+        return None;
+    };
     let again = client.fetch_account(&Credential::OAuth(tokens.access_token.clone()), None, now).await;
     if again.result.as_ref().is_err_and(ApiError::is_auth_rejected) {
         return None;
@@ -275,6 +288,9 @@ mod tests {
         assert!(other(change(&stored, Some("jane"), &file(StoredSecret::ApiKey(Secret::new("hg_key")), Some("jane")))));
         let key = StoredSecret::ApiKey(Secret::new("hg_key"));
         assert!(other(change(&key, None, &file(tokens("at_1", Some(10)), None))));
-        assert!(other(change(&key, Some("jane"), &file(StoredSecret::ApiKey(Secret::new("hg_legacy_key")), None))), "a legacy file names nobody");
+        assert!(
+            other(change(&key, Some("jane"), &file(StoredSecret::ApiKey(Secret::new("hg_legacy_key")), None))),
+            "a legacy file names nobody"
+        );
     }
 }

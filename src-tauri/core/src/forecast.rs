@@ -60,16 +60,33 @@ pub enum Forecast {
     TooLittleData,
     NoSpending,
     /// Wallets and credits: when the balance reaches zero at the pace of `pace`.
-    RunsOut { at: DateTime<Utc>, pace: Pace },
+    RunsOut {
+        at: DateTime<Utc>,
+        pace: Pace,
+    },
     /// Subscription credits that last until their reset.
-    LastsUntilReset { reset: DateTime<Utc> },
+    LastsUntilReset {
+        reset: DateTime<Utc>,
+    },
     /// Subscription credits that run out before their reset.
-    RunsOutBeforeReset { at: DateTime<Utc>, reset: DateTime<Utc>, pace: Pace },
+    RunsOutBeforeReset {
+        at: DateTime<Utc>,
+        reset: DateTime<Utc>,
+        pace: Pace,
+    },
     /// A wallet HeyGen's auto-reload tops up by `amount_usd` about every `every_secs`
     /// (both unknown when HeyGen does not say how much it adds).
-    Reloads { amount_usd: Option<f64>, every_secs: Option<f64> },
+    Reloads {
+        amount_usd: Option<f64>,
+        every_secs: Option<f64>,
+    },
     /// Usage-based: the projected spend at the end of the month against the cap.
-    Projection { projected_usd: f64, cap_usd: f64, period_end: DateTime<Utc>, cap_reached_at: Option<DateTime<Utc>> },
+    Projection {
+        projected_usd: f64,
+        cap_usd: f64,
+        period_end: DateTime<Utc>,
+        cap_reached_at: Option<DateTime<Utc>>,
+    },
 }
 
 impl Forecast {
@@ -94,7 +111,9 @@ impl Forecast {
                 format!("auto-reload keeps it funded: about {} {}", format::usd_short(*amount), every(*secs))
             }
             Forecast::Reloads { .. } => "auto-reload keeps it funded".into(),
-            Forecast::RunsOutBeforeReset { at, reset, pace } => paced(format!("{}, before the reset on {}", left(*at, now), day(*reset)), *pace),
+            Forecast::RunsOutBeforeReset { at, reset, pace } => {
+                paced(format!("{}, before the reset on {}", left(*at, now), day(*reset)), *pace)
+            }
             Forecast::Projection { projected_usd, cap_usd, period_end, cap_reached_at } => {
                 let base = format!(
                     "on pace for {} of the {} cap by {}",

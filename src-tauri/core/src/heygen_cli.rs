@@ -43,10 +43,9 @@ pub fn read_from(path: &std::path::Path) -> Result<Imported, String> {
 /// waiting (a FIFO or a device in its place is refused, never read from).
 pub fn read_raw(path: &std::path::Path) -> Result<zeroize::Zeroizing<String>, String> {
     let bytes = zeroize::Zeroizing::new(crate::settings::read_regular(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!(
-            "No HeyGen CLI credentials at {}. Sign in with HeyGen's CLI first, or set {CONFIG_DIR_ENV}.",
-            path.display()
-        ),
+        std::io::ErrorKind::NotFound => {
+            format!("No HeyGen CLI credentials at {}. Sign in with HeyGen's CLI first, or set {CONFIG_DIR_ENV}.", path.display())
+        }
         _ => format!("Could not read {}: {e}", path.display()),
     })?);
     match std::str::from_utf8(&bytes) {
@@ -69,10 +68,7 @@ pub fn parse(text: &str) -> Result<Imported, String> {
                 .ok_or_else(|| "it is neither JSON nor a single API key on one line".to_string())
         }
     };
-    let user = ["username", "email"]
-        .iter()
-        .find_map(|k| v["user"][k].as_str())
-        .map(str::to_string);
+    let user = ["username", "email"].iter().find_map(|k| v["user"][k].as_str()).map(str::to_string);
     let username = v["user"]["username"].as_str().filter(|u| !u.is_empty()).map(str::to_string);
     // An API key wins over tokens beside it, as HeyGen's CLI chooses.
     if let Some(key) = v["api_key"].as_str().filter(|k| !k.trim().is_empty()) {

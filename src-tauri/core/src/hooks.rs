@@ -135,28 +135,30 @@ pub fn run(argv: &[String], event: &HookEvent, timeout: Duration) -> Outcome {
     // Each stream is read on a thread into a buffer kept here, so what came is there
     // to take even when a background child keeps the stream open after the hook ended.
     let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-    let streams: Vec<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> =
-        [child.stdout.take().map(|o| Box::new(o) as Box<dyn Read + Send>), child.stderr.take().map(|e| Box::new(e) as Box<dyn Read + Send>)]
-            .into_iter()
-            .flatten()
-            .map(|mut r| {
-                let kept = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-                let (into, done) = (kept.clone(), done_tx.clone());
-                std::thread::spawn(move || {
-                    let mut buf = [0u8; 4096];
-                    while let Ok(n) = r.read(&mut buf) {
-                        if n == 0 {
-                            break;
-                        }
-                        let mut kept = into.lock().unwrap();
-                        let room = OUTPUT_KEPT.saturating_sub(kept.len());
-                        kept.extend_from_slice(&buf[..n.min(room)]);
-                    }
-                    let _ = done.send(());
-                });
-                kept
-            })
-            .collect();
+    let streams: Vec<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> = [
+        child.stdout.take().map(|o| Box::new(o) as Box<dyn Read + Send>),
+        child.stderr.take().map(|e| Box::new(e) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|mut r| {
+        let kept = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (into, done) = (kept.clone(), done_tx.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = r.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let mut kept = into.lock().unwrap();
+                let room = OUTPUT_KEPT.saturating_sub(kept.len());
+                kept.extend_from_slice(&buf[..n.min(room)]);
+            }
+            let _ = done.send(());
+        });
+        kept
+    })
+    .collect();
     drop(done_tx);
     let start = Instant::now();
     let (code, timed_out) = loop {

@@ -374,7 +374,10 @@ mod tests {
     fn platform_errors_are_classified() {
         let err = |s: &str| keyring_core::Error::PlatformFailure(Box::new(std::io::Error::other(s.to_string())));
         assert!(matches!(
-            classify(err("org.freedesktop.DBus.Error.ServiceUnknown: The name org.freedesktop.secrets was not provided by any .service files"), "a"),
+            classify(
+                err("org.freedesktop.DBus.Error.ServiceUnknown: The name org.freedesktop.secrets was not provided by any .service files"),
+                "a"
+            ),
             KeyringError::Unavailable(_)
         ));
         assert!(matches!(classify(err("Prompt was dismissed"), "a"), KeyringError::Locked(_)));

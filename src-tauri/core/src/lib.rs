@@ -9,10 +9,10 @@
 //! read the running app's figures.
 
 pub mod accounts;
-pub mod cli_link;
 pub mod alerts;
 pub mod api;
 pub mod billing;
+pub mod cli_link;
 pub mod clock;
 pub mod forecast;
 pub mod heygen_cli;

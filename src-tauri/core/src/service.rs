@@ -148,7 +148,8 @@ pub fn parse_secret(text: &str, oauth: bool) -> Result<StoredSecret> {
         let v: serde_json::Value =
             serde_json::from_str(text).map_err(|_| ServiceError::Input("The OAuth input looks like JSON but is not valid.".into()))?;
         let block = if v.get("oauth").is_some() { &v["oauth"] } else { &v };
-        let tokens = crate::heygen_cli::oauth_tokens(block).ok_or_else(|| ServiceError::Input("The OAuth JSON has no access_token.".into()))?;
+        let tokens =
+            crate::heygen_cli::oauth_tokens(block).ok_or_else(|| ServiceError::Input("The OAuth JSON has no access_token.".into()))?;
         return Ok(StoredSecret::OAuth(tokens));
     }
     if text.contains(char::is_whitespace) {
@@ -252,7 +253,11 @@ impl Service {
     /// Saves the preferences after checking them; `start_at_login` is applied by the
     /// caller's platform code (`set_autostart`) first, so a failure there changes nothing.
     /// Returns the settings as written. Blocking.
-    pub fn save_preferences(&self, prefs: &Preferences, set_autostart: impl FnOnce(bool) -> std::result::Result<(), String>) -> Result<Settings> {
+    pub fn save_preferences(
+        &self,
+        prefs: &Preferences,
+        set_autostart: impl FnOnce(bool) -> std::result::Result<(), String>,
+    ) -> Result<Settings> {
         prefs.validate()?;
         set_autostart(prefs.start_at_login).map_err(ServiceError::Input)?;
         let (settings, (), _) = self.accounts.settings.update(|s| prefs.apply(s)).map_err(AccountError::from)?;

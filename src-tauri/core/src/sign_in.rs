@@ -148,7 +148,9 @@ mod tests {
         assert_eq!(warning(&s, t0() + Duration::days(1)), None);
         let s = snap(None, false, false);
         assert_eq!(describe(&s, t0()), Some(("OAuth sign-in · expiry not known".into(), false)));
-        assert!(SignIn { expires_at: None, renewable: false, linked: None, username: None }.how_to_renew().contains("Import from HeyGen CLI"));
+        assert!(SignIn { expires_at: None, renewable: false, linked: None, username: None }
+            .how_to_renew()
+            .contains("Import from HeyGen CLI"));
         let mut key = AccountSnapshot::new("k", Default::default());
         assert_eq!(describe(&key, t0()), None);
         key.record(Err(ApiError::new(ErrorKind::Unauthorized, "no")), t0());

@@ -92,7 +92,12 @@ pub fn sum(all: &[&Totals]) -> Option<Totals> {
         }
         p
     };
-    Some(Totals { unit: first.unit.clone(), today: add(|t| &t.today), last_7_days: add(|t| &t.last_7_days), this_month: add(|t| &t.this_month) })
+    Some(Totals {
+        unit: first.unit.clone(),
+        today: add(|t| &t.today),
+        last_7_days: add(|t| &t.last_7_days),
+        this_month: add(|t| &t.this_month),
+    })
 }
 
 /// `$23.40` or `1,250 credits`.
@@ -118,14 +123,23 @@ pub fn words(p: &Period, unit: &str) -> String {
 
 /// "Today: spent $3.20 · 7 days: spent $21.00 · This month: spent $80.00 · topped up $50.00".
 pub fn line(t: &Totals) -> String {
-    format!("Today: {} · 7 days: {} · This month: {}", words(&t.today, &t.unit), words(&t.last_7_days, &t.unit), words(&t.this_month, &t.unit))
+    format!(
+        "Today: {} · 7 days: {} · This month: {}",
+        words(&t.today, &t.unit),
+        words(&t.last_7_days, &t.unit),
+        words(&t.this_month, &t.unit)
+    )
 }
 
 fn span(secs: i64) -> String {
     let hours = secs as f64 / 3600.0;
     if hours < 36.0 {
         let h = hours.round() as i64;
-        if h == 1 { "an hour".into() } else { format!("{h} hours") }
+        if h == 1 {
+            "an hour".into()
+        } else {
+            format!("{h} hours")
+        }
     } else {
         let d = (hours / 24.0).round() as i64;
         format!("{d} days")

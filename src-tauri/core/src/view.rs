@@ -4,12 +4,12 @@
 use crate::api::{ApiError, ErrorKind};
 use crate::billing::{format, Level};
 use crate::forecast::Forecast;
-use std::collections::HashMap;
 use crate::settings::TrayDisplay;
 use crate::snapshot::{icon_state, AccountSnapshot, IconState};
 use crate::tray_icon::{compact, Drawing};
 use chrono::{DateTime, Local, Utc};
 use serde::Serialize;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrayView {
@@ -131,9 +131,7 @@ pub struct TrayOptions {
 /// The account the icon and title show: the pinned one, else the worst (the first
 /// in the settings' order among equals).
 pub fn shown_account<'a>(snaps: &'a [AccountSnapshot], pinned: Option<&str>) -> Option<&'a AccountSnapshot> {
-    pinned
-        .and_then(|p| snaps.iter().find(|s| s.name == p))
-        .or_else(|| snaps.iter().rev().max_by_key(|s| icon_state(s)))
+    pinned.and_then(|p| snaps.iter().find(|s| s.name == p)).or_else(|| snaps.iter().rev().max_by_key(|s| icon_state(s)))
 }
 
 /// The icon's drawing for one account.
@@ -162,7 +160,13 @@ pub fn tray_view(snaps: &[AccountSnapshot], forecasts: &Forecasts, paused_until:
     tray_view_with(snaps, forecasts, paused_until, now, &TrayOptions::default())
 }
 
-pub fn tray_view_with(snaps: &[AccountSnapshot], forecasts: &Forecasts, paused_until: Option<DateTime<Utc>>, now: DateTime<Utc>, options: &TrayOptions) -> TrayView {
+pub fn tray_view_with(
+    snaps: &[AccountSnapshot],
+    forecasts: &Forecasts,
+    paused_until: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    options: &TrayOptions,
+) -> TrayView {
     let paused = paused_until.filter(|t| *t > now).map(|t| {
         let local = t.with_timezone(&Local);
         if (t - now).num_hours() < 20 {
@@ -189,7 +193,9 @@ pub fn tray_view_with(snaps: &[AccountSnapshot], forecasts: &Forecasts, paused_u
             // Each thing once: with no figure yet, the problem is the headline; an account
             // no longer watched says so first, then what it last had.
             let line = match (&s.summary, &s.error) {
-                (Some(_), Some(_)) if s.is_broken() => format!("{}: {} · {}", s.name, short_headline(s), last_seen(s, now).unwrap_or_default()),
+                (Some(_), Some(_)) if s.is_broken() => {
+                    format!("{}: {} · {}", s.name, short_headline(s), last_seen(s, now).unwrap_or_default())
+                }
                 (None, Some(_)) => format!("{}: {} · {}", s.name, short_headline(s), updated(s, now)),
                 _ => format!("{}: {} · {} · {}", s.name, short_headline(s), state_words(s), updated(s, now)),
             };
@@ -472,7 +478,13 @@ mod tests {
         assert_eq!(line(&s), "work: key revoked · never updated");
         assert_eq!(tray_view(std::slice::from_ref(&s), &Forecasts::new(), None, now).title, "key revoked");
         // Revoked while the key still works (HeyGen's word and its answer disagree): both said.
-        s.record(Ok(serde_json::from_value(serde_json::json!({"username": "u", "billing_type": "wallet", "wallet": {"currency": "usd", "remaining_balance": 42.5}})).unwrap()), now);
+        s.record(
+            Ok(serde_json::from_value(
+                serde_json::json!({"username": "u", "billing_type": "wallet", "wallet": {"currency": "usd", "remaining_balance": 42.5}}),
+            )
+            .unwrap()),
+            now,
+        );
         assert!(line(&s).ends_with("· key revoked") && line(&s).starts_with("work: $42.50 · ok"), "{}", line(&s));
     }
 }

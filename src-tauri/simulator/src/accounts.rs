@@ -19,7 +19,11 @@ pub enum Behaviour {
     /// 200 with a wallet that drains over time and can be topped up.
     Draining,
     /// A fixed failure.
-    Status { status: u16, retry_after: Option<RetryAfter>, html: bool },
+    Status {
+        status: u16,
+        retry_after: Option<RetryAfter>,
+        html: bool,
+    },
     /// 200 after a delay.
     Slow,
     Malformed,
@@ -155,7 +159,8 @@ pub fn documented_schema_example(billing_type: &str) -> Value {
 
 /// A `/v3/api_keys/self` answer: `status`, expiring in `expires_in` seconds (or never).
 pub fn key_description(name: &str, status: &str, expires_in: Option<i64>) -> Value {
-    let expires_at = expires_in.map(|s| (chrono::Utc::now() + chrono::Duration::seconds(s)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    let expires_at =
+        expires_in.map(|s| (chrono::Utc::now() + chrono::Duration::seconds(s)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
     json!({"key_id": format!("key_{name}"), "key_name": format!("{name} key"), "status": status,
            "scope_mode": "restricted", "scopes": ["account:read", "video:write"],
            "expires_at": expires_at, "expires_in_seconds": expires_in})
@@ -200,29 +205,57 @@ pub fn builtin(drain_seconds: f64) -> Vec<SimAccount> {
     };
     vec![
         profile("wallet", "sim-wallet-key", Auth::ApiKey, data_of(DOCUMENTED_WALLET)),
-        profile("credits", "sim-credits-key", Auth::ApiKey, json!({
+        profile(
+            "credits",
+            "sim-credits-key",
+            Auth::ApiKey,
+            json!({
             "username": "acme_enterprise", "email": "video@acme.example", "first_name": null, "last_name": null,
             "billing_type": "wallet",
             "wallet": {"currency": "credits", "remaining_balance": 1250,
                        "auto_reload": {"enabled": true, "threshold_usd": null, "amount_usd": null}},
-            "subscription": null, "usage_based": null})),
-        SimAccount { refresh_token: Some("sim-refresh-token".into()), ..profile("subscription", "sim-oauth-token", Auth::Oauth, json!({
+            "subscription": null, "usage_based": null}),
+        ),
+        SimAccount {
+            refresh_token: Some("sim-refresh-token".into()),
+            ..profile(
+                "subscription",
+                "sim-oauth-token",
+                Auth::Oauth,
+                json!({
             "username": "sam_creator", "email": "sam@example.com", "first_name": "Sam", "last_name": null,
             "billing_type": "subscription", "wallet": null, "usage_based": null,
             "subscription": {"plan": "creator", "credits": {
                 "premium_credits": {"remaining": 180, "resets_at": in_days(5)},
-                "add_on_credits": {"remaining": 20, "resets_at": in_days(40)}}}})) },
-        profile("usage", "sim-usage-key", Auth::ApiKey, json!({
+                "add_on_credits": {"remaining": 20, "resets_at": in_days(40)}}}}),
+            )
+        },
+        profile(
+            "usage",
+            "sim-usage-key",
+            Auth::ApiKey,
+            json!({
             "username": "ops_team", "email": null, "first_name": null, "last_name": null,
             "billing_type": "usage_based", "wallet": null, "subscription": null,
-            "usage_based": {"spending_current_usd": 42.5, "spending_cap_usd": 100}})),
-        profile("usage-credits", "sim-usage-credits-key", Auth::ApiKey, json!({
+            "usage_based": {"spending_current_usd": 42.5, "spending_cap_usd": 100}}),
+        ),
+        profile(
+            "usage-credits",
+            "sim-usage-credits-key",
+            Auth::ApiKey,
+            json!({
             "username": "ops_credits", "billing_type": "usage_based", "wallet": null, "subscription": null,
             "usage_based": {"spending_current_usd": 12.0, "spending_cap_usd": null,
-                            "included_credits": 1000, "remaining_credits": 250}})),
+                            "included_credits": 1000, "remaining_credits": 250}}),
+        ),
         profile("schema", "sim-schema-key", Auth::ApiKey, documented_schema_example("wallet")),
-        profile("null-billing", "sim-null-key", Auth::ApiKey, json!({
-            "username": "nobody", "billing_type": null, "wallet": null, "subscription": null, "usage_based": null})),
+        profile(
+            "null-billing",
+            "sim-null-key",
+            Auth::ApiKey,
+            json!({
+            "username": "nobody", "billing_type": null, "wallet": null, "subscription": null, "usage_based": null}),
+        ),
         drain,
         reloading("reload", "sim-reload-key", true),
         with_key(profile("expiring", "sim-expiring-key", Auth::ApiKey, data_of(DOCUMENTED_WALLET)), "active", Some(5 * 86_400)),

@@ -145,15 +145,10 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, idle: std::time
     let (Some(method), Some(target)) = (first.next(), first.next()) else {
         return Err(400);
     };
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let length = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0);
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+    let length =
+        headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse::<usize>().ok()).unwrap_or(0);
     if length > MAX_BODY {
         return Err(413);
     }
@@ -166,10 +161,6 @@ async fn read_request(stream: &mut TcpStream, buf: &mut Vec<u8>, idle: std::time
     }
     let body: Vec<u8> = buf.drain(..length).collect();
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let query = query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let query = query.split('&').filter_map(|kv| kv.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
     Ok(Some(Request { method: method.to_string(), path: path.to_string(), query, headers, body }))
 }

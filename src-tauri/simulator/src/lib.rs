@@ -231,11 +231,7 @@ impl Simulator {
 
     fn with<T>(&self, name: &str, f: impl FnOnce(&mut SimAccount) -> T) -> T {
         let mut state = self.state.lock().unwrap();
-        let account = state
-            .accounts
-            .iter_mut()
-            .find(|a| a.name == name)
-            .unwrap_or_else(|| panic!("no simulated account {name:?}"));
+        let account = state.accounts.iter_mut().find(|a| a.name == name).unwrap_or_else(|| panic!("no simulated account {name:?}"));
         f(account)
     }
 }
@@ -287,9 +283,7 @@ fn error(status: u16, code: &str, message: &str) -> Response {
 
 async fn users_me(state: &Arc<Mutex<State>>, req: &Request) -> Response {
     let api_key = req.header("x-api-key");
-    let bearer = req
-        .header("authorization")
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+    let bearer = req.header("authorization").and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
     let (behaviour, failure, balance, slow) = {
         let mut s = state.lock().unwrap();
         let slow = s.slow_delay;
@@ -325,29 +319,36 @@ async fn users_me(state: &Arc<Mutex<State>>, req: &Request) -> Response {
                 Some(r) => json!({"enabled": true, "threshold_usd": r.threshold_usd, "amount_usd": r.amount_usd}),
                 None => json!({"enabled": false, "threshold_usd": null, "amount_usd": null}),
             };
-            Response::json(200, &json!({"data": {
+            Response::json(
+                200,
+                &json!({"data": {
                 "username": "demo_drain", "email": "demo@example.com", "first_name": "Demo", "last_name": "Wallet",
                 "billing_type": "wallet",
                 "wallet": {"currency": "usd", "remaining_balance": (balance * 100.0).round() / 100.0, "auto_reload": auto_reload},
-                "subscription": null, "usage_based": null}}))
+                "subscription": null, "usage_based": null}}),
+            )
         }
         Behaviour::Status { status, retry_after, html } => {
             let r = status_answer(status, html);
             match retry_after {
                 Some(RetryAfter::Seconds(s)) => r.header("Retry-After", &s.to_string()),
-                Some(RetryAfter::DateIn(s)) => r.header(
-                    "Retry-After",
-                    &httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(s)),
-                ),
+                Some(RetryAfter::DateIn(s)) => {
+                    r.header("Retry-After", &httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(s)))
+                }
                 None => r,
             }
         }
         Behaviour::Slow => {
             tokio::time::sleep(slow).await;
-            Response::json(200, &json!({"data": {"username": "slow_sam", "billing_type": "wallet",
-                "wallet": {"currency": "usd", "remaining_balance": 7.25}}}))
+            Response::json(
+                200,
+                &json!({"data": {"username": "slow_sam", "billing_type": "wallet",
+                "wallet": {"currency": "usd", "remaining_balance": 7.25}}}),
+            )
         }
-        Behaviour::Malformed => Response::raw(200, "application/json", b"{\"data\": {\"username\": \"x\", \"billing_type\": wallet}}".to_vec()),
+        Behaviour::Malformed => {
+            Response::raw(200, "application/json", b"{\"data\": {\"username\": \"x\", \"billing_type\": wallet}}".to_vec())
+        }
         Behaviour::Html => Response::raw(200, "text/html", b"<!doctype html><html><body><h1>Sign in</h1></body></html>".to_vec()),
         Behaviour::Truncated => Response::truncated(
             br#"{"data":{"username":"jane_doe","billing_type":"wallet","wallet":{"currency":"usd","remaining_bal"#.to_vec(),
@@ -355,8 +356,11 @@ async fn users_me(state: &Arc<Mutex<State>>, req: &Request) -> Response {
         ),
         Behaviour::Oversized => {
             let padding = "x".repeat(2 * 1024 * 1024);
-            Response::json(200, &json!({"data": {"username": "big", "billing_type": "wallet",
-                "wallet": {"currency": "usd", "remaining_balance": 1.0}, "padding": padding}}))
+            Response::json(
+                200,
+                &json!({"data": {"username": "big", "billing_type": "wallet",
+                "wallet": {"currency": "usd", "remaining_balance": 1.0}, "padding": padding}}),
+            )
         }
         Behaviour::WrongShape => Response::json(200, &json!({"data": [1, 2, 3]})),
         Behaviour::NoScope => error(403, "insufficient_api_key_scope", "The API key does not have the required scope: account:read"),
@@ -419,12 +423,16 @@ fn control(state: &Arc<Mutex<State>>, req: &Request, rest: &str) -> Response {
     let q = &req.query;
     let num = |k: &str| q.get(k).and_then(|v| v.parse::<f64>().ok());
     if rest == "state" {
-        let accounts: Vec<Value> = s.accounts.iter_mut().map(|a| {
-            let balance = a.settle();
-            json!({"name": a.name, "auth": a.auth, "hits": a.hits, "balance": balance,
+        let accounts: Vec<Value> = s
+            .accounts
+            .iter_mut()
+            .map(|a| {
+                let balance = a.settle();
+                json!({"name": a.name, "auth": a.auth, "hits": a.hits, "balance": balance,
                    "drain_per_second": a.drain_per_sec, "key": a.key, "key_checks": a.key_checks,
                    "min_gap_seconds": a.min_gap.map(|g| g.as_secs_f64())})
-        }).collect();
+            })
+            .collect();
         return Response::json(200, &json!({"requests": s.requests, "accounts": accounts}));
     }
     if req.method != "POST" {

@@ -66,7 +66,9 @@ fn new_tokens_written_by_heygen_cli_are_polled_with_at_once() {
     assert!(text.contains("(in 10 days)"), "{text}");
     // Someone else signs in with HeyGen's CLI: not taken, and the open window says why.
     write_credentials(&creds, "sim-oauth-token-of-joe", now + chrono::Duration::days(10), "joe_other");
-    wait_shown(pid, TIMEOUT, "Settings to say the CLI's sign-in is someone else's", |t| t.contains("signed in as joe_other now, not sam_creator"));
+    wait_shown(pid, TIMEOUT, "Settings to say the CLI's sign-in is someone else's", |t| {
+        t.contains("signed in as joe_other now, not sam_creator")
+    });
     assert!(keyring_items(&name).iter().any(|(_, secret)| secret.contains("sim-oauth-token-new-login")), "kept");
     // `heygen auth logout` removes the folder; the next login makes it again, and the
     // app follows at once (not at its 10-minute look). The folder's parent (often the busy

@@ -32,7 +32,10 @@ fn state_events_keep_focus_open_details_and_the_chosen_range() {
     let page = Session::start(&home, &["--open", "dashboard"]);
     let card = |n: &str| format!("document.querySelector('article.card[data-account=\"{n}\"]')");
     let (good, bad) = (card(&name), card(&broken));
-    page.wait_script("both cards, one with its problem", &format!("const b = {bad}; return {good} && b && !b.querySelector('.problem').hidden"));
+    page.wait_script(
+        "both cards, one with its problem",
+        &format!("const b = {bad}; return {good} && b && !b.querySelector('.problem').hidden"),
+    );
     // Mark the cards, open the problem's Details, put the focus on the 24h button.
     page.execute(&format!(
         "{good}.dataset.mark = 'kept'; {bad}.dataset.mark = 'kept';

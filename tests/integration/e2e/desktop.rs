@@ -196,10 +196,7 @@ pub fn windows() -> Vec<Window> {
 /// The WM_CLASS (instance, class) of the process's viewable windows.
 pub fn wm_classes(pid: u32) -> Vec<(String, String)> {
     let out = xwin(&["class", &pid.to_string()]);
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.split_once('\t').map(|(i, c)| (i.to_string(), c.to_string())))
-        .collect()
+    String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.split_once('\t').map(|(i, c)| (i.to_string(), c.to_string()))).collect()
 }
 
 /// The desktop entry's `StartupWMClass`, which launchers match windows to it by.

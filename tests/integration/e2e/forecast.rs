@@ -57,7 +57,10 @@ fn a_draining_wallet_gets_a_forecast_and_a_chart_in_the_dashboard() {
     assert_eq!(last, [38.0, 39.0]);
     // The 24 h view draws a chart too.
     s.execute(&format!("[...{card}.querySelectorAll('button.range')].find(b => b.textContent === '24h').click(); return true"));
-    s.wait_script("the 24 h chart", &format!("const c = {card}; return c.querySelector('.chart').dataset.range === '24h' && !!c.querySelector('svg.spark')"));
+    s.wait_script(
+        "the 24 h chart",
+        &format!("const c = {card}; return c.querySelector('.chart').dataset.range === '24h' && !!c.querySelector('svg.spark')"),
+    );
 }
 
 #[test]

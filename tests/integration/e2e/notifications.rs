@@ -186,7 +186,10 @@ fn an_expiring_key_is_shown_and_reminded_once_and_checked_once_a_day() {
         assert!(gap >= Duration::from_secs(60), "{n}: two requests {gap:?} apart");
     }
     assert!(line.starts_with("Key “render key” · expires ") && line.ends_with("(in 5 days)"), "{line}");
-    assert_eq!(page.execute(&format!("return document.querySelector('article.card[data-account=\"{name}\"] .key-line.soon') !== null")), true);
+    assert_eq!(
+        page.execute(&format!("return document.querySelector('article.card[data-account=\"{name}\"] .key-line.soon') !== null")),
+        true
+    );
     // An older deployment (404) says nothing and is no error.
     let other = page.execute(&format!(
         "const c = document.querySelector('article.card[data-account=\"{old}\"]'); return c && [c.querySelector('.key-line').hidden, c.querySelector('.problem').hidden]"

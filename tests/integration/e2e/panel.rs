@@ -6,8 +6,8 @@
 use super::desktop::Tray;
 use super::{exclusive, stored_wallet, wait_for, wallet, App};
 use crate::support::{require_session, sim, Home};
-use heygen_tray_core::tray_icon::{colours, Theme};
 use heygen_tray_core::snapshot::IconState;
+use heygen_tray_core::tray_icon::{colours, Theme};
 use std::process::{Child, Command, Stdio};
 
 /// xfconfd and xfce4-panel with one 32 px panel holding the systray (24 px icons).
@@ -32,7 +32,14 @@ impl Panel {
         let p = spawn(Command::new("xfce4-panel").arg("--disable-wm-check").env("GTK_THEME", "Adwaita:dark"));
         panel.children.push(p);
         wait_for("the xfce4-panel window", || {
-            Command::new("xwininfo").args(["-name", "xfce4-panel"]).stdout(Stdio::null()).stderr(Stdio::null()).status().ok()?.success().then_some(())
+            Command::new("xwininfo")
+                .args(["-name", "xfce4-panel"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .ok()?
+                .success()
+                .then_some(())
         });
         panel
     }

@@ -65,7 +65,10 @@ pub(crate) fn wait_shown(pid: u32, timeout: Duration, what: &str, wanted: impl F
     found.unwrap_or_else(|| match last {
         Ok(text) => panic!("timed out after {timeout:?} waiting for {what}; the window showed:\n{text}"),
         Err(why) => {
-            let alive = processes().into_iter().find(|p| p.pid == pid).map_or("the process is gone".to_string(), |p| format!("process state {}", p.state));
+            let alive = processes()
+                .into_iter()
+                .find(|p| p.pid == pid)
+                .map_or("the process is gone".to_string(), |p| format!("process state {}", p.state));
             panic!("timed out after {timeout:?} waiting for {what}; the window could not be read ({alive}): {why}")
         }
     })
@@ -111,9 +114,10 @@ fn settings_opened_from_the_tray_shows_the_key_expiry_and_the_auto_reload_note()
     let pid = window_process(&app, "settings");
     assert_ne!(pid, app.pid());
     // The key is asked about a minute after the first poll; the note follows without a reopen.
-    let text = wait_shown(pid, Duration::from_secs(100), "Settings (a window process) to show the key's expiry and the auto-reload note", |t| {
-        t.contains("expires") && t.contains("(in 5 days)") && t.contains("HeyGen's auto-reload adds $50.00")
-    });
+    let text =
+        wait_shown(pid, Duration::from_secs(100), "Settings (a window process) to show the key's expiry and the auto-reload note", |t| {
+            t.contains("expires") && t.contains("(in 5 days)") && t.contains("HeyGen's auto-reload adds $50.00")
+        });
     assert!(text.contains(&name), "{text}");
     assert!(text.contains("Key “render key”"), "{text}");
 }
@@ -164,7 +168,9 @@ fn the_dashboard_from_the_tray_shows_what_the_in_process_one_shows() {
         let app = App::start(&home, &["--open", "dashboard"]);
         wait_shown(app.pid(), super::TIMEOUT, "the in-process dashboard", ready);
         // Its chart arrives a moment after the card: read once it is there.
-        wait_shown(app.pid(), super::TIMEOUT, "the in-process dashboard's chart", |t| ready(t) && t.contains("Not enough history yet for a chart."))
+        wait_shown(app.pid(), super::TIMEOUT, "the in-process dashboard's chart", |t| {
+            ready(t) && t.contains("Not enough history yet for a chart.")
+        })
     };
     let steady: Vec<String> = in_process.lines().filter(|l| !moving(l)).map(str::to_string).collect();
     let app = App::start(&home, &[]);
@@ -195,7 +201,8 @@ fn add(sim: &Sim, home: &Home, name: &str) -> std::process::Output {
 /// Waits until the running app polls exactly the accounts of the settings file.
 fn wait_polled_as_in_the_file(home: &Home, what: &str) -> BTreeSet<String> {
     wait_for(what, || {
-        let in_file: BTreeSet<String> = settings_file(home)["accounts"].as_array()?.iter().filter_map(|a| a["name"].as_str().map(str::to_string)).collect();
+        let in_file: BTreeSet<String> =
+            settings_file(home)["accounts"].as_array()?.iter().filter_map(|a| a["name"].as_str().map(str::to_string)).collect();
         let polled: BTreeSet<String> = live_status(home)?.accounts.into_iter().filter(|a| a.fetched_at.is_some()).map(|a| a.name).collect();
         (in_file == polled).then_some(polled)
     })
@@ -278,7 +285,9 @@ fn a_settings_folder_that_cannot_be_written_still_notifies_once_per_crossing() {
     // Once the folder can be written again, the memory is saved: a restart stays quiet.
     std::fs::remove_dir_all(&blocker).unwrap();
     step(7.0);
-    wait_for("the sent alert remembered in the settings file", || (settings_file(&home)["alert_memory"][&name]["low_sent"] == json!(true)).then_some(()));
+    wait_for("the sent alert remembered in the settings file", || {
+        (settings_file(&home)["alert_memory"][&name]["low_sent"] == json!(true)).then_some(())
+    });
     expect_notifications(&low, 1);
     home.run(&[], &["accounts", "remove", &name], None);
 }

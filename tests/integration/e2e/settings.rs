@@ -99,7 +99,10 @@ fn preferences_saved_in_settings_reach_the_file_and_the_poller() {
     let home = Home::new(&sim.base_url());
     let (name, _key) = super::stored_wallet(&sim, &home, "prefs", "u", 42.5);
     let page = Session::start(&home, &["--open", "settings"]);
-    page.wait_script("the preferences", "return document.getElementById('polling').value === 'automatic' && document.getElementById('interval-row').hidden");
+    page.wait_script(
+        "the preferences",
+        "return document.getElementById('polling').value === 'automatic' && document.getElementById('interval-row').hidden",
+    );
     let path = heygen_tray_core::live::socket_path(&home.config_dir().join("heygen-tray")).unwrap();
     let polling = || {
         let live = heygen_tray_core::live::ask(&path, std::time::Duration::from_secs(1)).ok()?;
@@ -116,7 +119,12 @@ fn preferences_saved_in_settings_reach_the_file_and_the_poller() {
     let want = (serde_json::json!(false), serde_json::json!(600), serde_json::json!("gauge"), serde_json::json!(name));
     super::wait_for("the four changes in the settings file", || {
         let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(home.settings_path()).ok()?).ok()?;
-        let got = (saved["poll_automatic"].clone(), saved["poll_interval_secs"].clone(), saved["tray_display"].clone(), saved["tray_account"].clone());
+        let got = (
+            saved["poll_automatic"].clone(),
+            saved["poll_interval_secs"].clone(),
+            saved["tray_display"].clone(),
+            saved["tray_account"].clone(),
+        );
         (got == want).then_some(())
     });
     page.wait_script("\"Saved.\" beside the last change", "const s = document.getElementById('prefs-status'); return s.textContent === 'Saved.' && s.closest('.row').contains(document.getElementById('tray-account')) ? true : (s.classList.contains('bad') ? s.textContent : null)");

@@ -53,7 +53,11 @@ fn a_burst_brings_one_spike_notification_and_one_hook_run() {
         (!runs.is_empty()).then_some(runs)
     });
     let e = &runs[0];
-    assert_eq!((e["event"].as_str(), e["account"].as_str(), e["unit"].as_str(), e["test"].as_bool()), (Some("spike"), Some(name.as_str()), Some("usd"), Some(false)), "{e}");
+    assert_eq!(
+        (e["event"].as_str(), e["account"].as_str(), e["unit"].as_str(), e["test"].as_bool()),
+        (Some("spike"), Some(name.as_str()), Some("usd"), Some(false)),
+        "{e}"
+    );
     assert!(e["remaining"].as_f64().unwrap() <= 88.0, "{e}");
     assert!(e["message"].as_str().unwrap().contains("the usual pace"), "{e}");
     // The burst goes on: no second notification, no second run.

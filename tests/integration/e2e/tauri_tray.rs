@@ -17,7 +17,16 @@ fn tauri_tray_bin() -> String {
 fn item_of(pid: u32) -> Option<(String, String)> {
     watcher_items().ok()?.into_iter().find_map(|item| {
         let (name, path) = item.split_at(item.find('/')?);
-        let owner = busctl(&["call", "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixProcessID", "s", name]).ok()?;
+        let owner = busctl(&[
+            "call",
+            "org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus",
+            "GetConnectionUnixProcessID",
+            "s",
+            name,
+        ])
+        .ok()?;
         (owner["data"][0].as_u64() == Some(u64::from(pid))).then(|| (name.to_string(), path.to_string()))
     })
 }
@@ -39,7 +48,9 @@ fn the_tauri_tray_build_shows_the_figure_and_serves_its_menu() {
     wait_for("the figure as the indicator's label", || (prop("XAyatanaLabel").ok()?.as_str()? == "$42.50").then_some(()));
 
     let menu_path = prop("Menu").unwrap().as_str().unwrap().to_string();
-    let layout = || busctl(&["call", &bus, &menu_path, "com.canonical.dbusmenu", "GetLayout", "iias", "0", "-1", "0"]).map(|v| children(&v["data"][1]));
+    let layout = || {
+        busctl(&["call", &bus, &menu_path, "com.canonical.dbusmenu", "GetLayout", "iias", "0", "-1", "0"]).map(|v| children(&v["data"][1]))
+    };
     let items = wait_for("the menu with the account", || layout().ok().filter(|m| labels(m).iter().any(|l| l.contains(&name))));
     let all = labels(&items);
     for want in ["Refresh now", "Open dashboard", "Settings…", "Open HeyGen billing", "Pause alerts", "Quit"] {

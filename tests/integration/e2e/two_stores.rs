@@ -53,7 +53,10 @@ fn a_key_deleted_from_the_keyring_is_not_polled_and_the_tray_says_so() {
     let app = App::start(&home, &[]);
     let tray = super::desktop::Tray::of(app.pid());
     tray.wait_tooltip(&format!("{name}: $42.50"));
-    let cleared = std::process::Command::new("secret-tool").args(["clear", "service", heygen_tray_core::keystore::SERVICE, "username", &name]).status().unwrap();
+    let cleared = std::process::Command::new("secret-tool")
+        .args(["clear", "service", heygen_tray_core::keystore::SERVICE, "username", &name])
+        .status()
+        .unwrap();
     assert!(cleared.success());
     // Refresh reads the keys again: the missing key is said, not the old one polled.
     tray.click("Refresh now");
@@ -114,7 +117,8 @@ print('held', flush=True); time.sleep(60)";
     eprintln!("with the history and the settings lock held: tray after {drawn:?}, notification after {told:?}");
     assert!(drawn < Duration::from_secs(10) && told < Duration::from_secs(10), "tray {drawn:?}, notification {told:?}");
     let remembered = |h: &Home| {
-        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(h.settings_path()).unwrap_or_default()).unwrap_or_default();
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(h.settings_path()).unwrap_or_default()).unwrap_or_default();
         v["alert_memory"][&name]["low_sent"] == serde_json::json!(true)
     };
     assert!(!remembered(&home), "saved through a held lock?");

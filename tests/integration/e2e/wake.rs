@@ -21,7 +21,8 @@ struct SystemBus {
 
 impl SystemBus {
     fn start(args: &[&str]) -> SystemBus {
-        let mut daemon = Command::new("dbus-daemon").args(["--session", "--nofork", "--print-address=1"]).stdout(Stdio::piped()).spawn().unwrap();
+        let mut daemon =
+            Command::new("dbus-daemon").args(["--session", "--nofork", "--print-address=1"]).stdout(Stdio::piped()).spawn().unwrap();
         let mut address = String::new();
         BufReader::new(daemon.stdout.take().unwrap()).read_line(&mut address).unwrap();
         let address = address.trim().to_string();
@@ -70,7 +71,8 @@ fn waking_up_or_the_network_coming_back_checks_again_at_once() {
     for signal in ["online", "resume"] {
         // The first check fails (as when offline): the account backs off for a minute.
         sim.fail_next(&name, 503, 1, None);
-        let app = App::start_binary(crate::support::cli_bin(), &home, &[], &[("DBUS_SYSTEM_BUS_ADDRESS", std::ffi::OsStr::new(&bus.address))]);
+        let app =
+            App::start_binary(crate::support::cli_bin(), &home, &[], &[("DBUS_SYSTEM_BUS_ADDRESS", std::ffi::OsStr::new(&bus.address))]);
         let tray = Tray::of(app.pid());
         tray.wait_tooltip("server error");
         assert!(within(Duration::from_secs(3), || tray.tooltip().1.contains("$42.50").then_some(())).is_none(), "backed off, no retry yet");

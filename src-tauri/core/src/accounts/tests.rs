@@ -109,11 +109,16 @@ fn adds_and_removes_of_one_name_raced_never_split_the_stores() {
     let dir = tempfile::tempdir_in(if std::path::Path::new("/dev/shm").is_dir() { "/dev/shm" } else { "/tmp" }).unwrap();
     let a = Accounts { history: None, ..Accounts::at(dir.path(), Keystore::in_memory()) };
     const ROUNDS: usize = 1500;
+    // The workers go on until the checker has looked often enough, however the threads
+    // are scheduled (a busy machine once let them finish before it looked ten times).
+    const CHECKS: usize = 50;
+    let checked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let workers: Vec<_> = (0..2)
         .map(|i| {
-            let a = a.clone();
+            let (a, checked) = (a.clone(), checked.clone());
             std::thread::spawn(move || {
-                for n in 0..ROUNDS {
+                let mut n = 0;
+                while n < ROUNDS || checked.load(std::sync::atomic::Ordering::Relaxed) < CHECKS {
                     if (n + i) % 2 == 0 {
                         a.add("gamma", &key(&format!("hg_{i}_{n}")), None, None).unwrap();
                     } else {
@@ -122,6 +127,7 @@ fn adds_and_removes_of_one_name_raced_never_split_the_stores() {
                             Err(e) => panic!("{e}"),
                         }
                     }
+                    n += 1;
                 }
             })
         })
@@ -132,12 +138,13 @@ fn adds_and_removes_of_one_name_raced_never_split_the_stores() {
         let listed = a.settings.load().settings.account("gamma").is_some();
         assert_eq!(listed, key_of(&a, "gamma").is_some(), "settings and keyring disagree after {checks} checks");
         checks += 1;
+        checked.store(checks, std::sync::atomic::Ordering::Relaxed);
     }
     for w in workers {
         w.join().unwrap();
     }
     assert_eq!(a.settings.load().settings.account("gamma").is_some(), key_of(&a, "gamma").is_some());
-    assert!(checks > 10, "{checks}");
+    assert!(checks >= CHECKS, "{checks}");
 }
 
 #[test]

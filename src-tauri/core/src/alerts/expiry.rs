@@ -143,7 +143,11 @@ mod tests {
         let mut m = AlertMemory::default();
         assert_eq!(run(&snap("active", Some(t0() + Duration::days(5))), 2, &mut m), [AlertKind::KeyExpiresInAWeek]);
         assert_eq!(run(&snap("active", Some(t0() + Duration::days(5))), 2, &mut m), [], "remembered");
-        assert_eq!(run(&snap("active", Some(t0() + Duration::days(6))), 2, &mut m), [AlertKind::KeyExpiresInAWeek], "extended, then close again");
+        assert_eq!(
+            run(&snap("active", Some(t0() + Duration::days(6))), 2, &mut m),
+            [AlertKind::KeyExpiresInAWeek],
+            "extended, then close again"
+        );
         assert_eq!(run(&snap("revoked", Some(t0() + Duration::days(5))), 2, &mut AlertMemory::default()), []);
         assert_eq!(run(&snap("active", None), 2, &mut AlertMemory::default()), []);
         let mut none = snap("active", None);

@@ -6,8 +6,8 @@
 //! the threshold) ends the episode and re-arms it.
 
 use super::{Alert, AlertKind};
-use crate::billing::{Summary, ThresholdOverride, Unit};
 use crate::alerts::AlertMemory;
+use crate::billing::{Summary, ThresholdOverride, Unit};
 use crate::snapshot::AccountSnapshot;
 use chrono::{DateTime, Duration, Utc};
 
@@ -191,7 +191,11 @@ mod tests {
         let (a, _) = decide_reload(&later, &m, t0() + Duration::hours(1), GRACE, false);
         let a = a.expect("two polls, past the grace period");
         assert_eq!(a.summary, "Auto-reload did not happen: work");
-        assert!(a.body.contains("$8.00 left") && a.body.contains("$10.00") && a.body.contains("add $50.00") && a.body.contains("billing"), "{}", a.body);
+        assert!(
+            a.body.contains("$8.00 left") && a.body.contains("$10.00") && a.body.contains("add $50.00") && a.body.contains("billing"),
+            "{}",
+            a.body
+        );
     }
 
     #[test]
@@ -225,7 +229,11 @@ mod tests {
              that stay quiet while it works; if the balance stays below $10.00 for 15 minutes, \"Auto-reload did not happen\" tells you instead."
         );
         let text = explain(&summary, &ThresholdOverride { low: Some(25.0), critical: Some(5.0) }, GRACE).unwrap();
-        assert!(text.contains("Your critical ($5.00) alert at or below that stays quiet") && text.ends_with("Low at $25.00 comes before HeyGen reloads."), "{text}");
+        assert!(
+            text.contains("Your critical ($5.00) alert at or below that stays quiet")
+                && text.ends_with("Low at $25.00 comes before HeyGen reloads."),
+            "{text}"
+        );
         assert_eq!(explain(&snap(30.0, None, t0()).summary.unwrap(), &ThresholdOverride::default(), GRACE), None);
     }
 

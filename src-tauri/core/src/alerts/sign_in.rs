@@ -50,7 +50,8 @@ mod tests {
 
     fn snap(expires: Option<DateTime<Utc>>, renewable: bool) -> AccountSnapshot {
         let mut s = AccountSnapshot::new("web", Default::default());
-        s.sign_in = Some(SignIn { expires_at: expires, renewable, linked: Some(PathBuf::from("/home/u/.heygen/credentials")), username: None });
+        s.sign_in =
+            Some(SignIn { expires_at: expires, renewable, linked: Some(PathBuf::from("/home/u/.heygen/credentials")), username: None });
         s
     }
 

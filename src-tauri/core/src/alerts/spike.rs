@@ -127,7 +127,10 @@ pub fn decide(name: &str, burst: Option<&Burst>, memory: &AlertMemory, paused: b
         account: name.into(),
         kind: AlertKind::Spike,
         summary: format!("Spending spike on {name}"),
-        body: format!("{amount} in the last {} min, {pace}. If a script or batch is looping, stop it; see the spending in HeyGen.", burst.minutes.round().max(1.0)),
+        body: format!(
+            "{amount} in the last {} min, {pace}. If a script or batch is looping, stop it; see the spending in HeyGen.",
+            burst.minutes.round().max(1.0)
+        ),
     };
     (Some(alert), memory)
 }

@@ -10,7 +10,14 @@ fn series(out: &mut Vec<Sample>, from: Duration, to: Duration, step: Duration, e
     let mut at = now() - from;
     while at <= now() - to {
         let remaining = out.last().map_or(1000.0, |s: &Sample| s.remaining) - each;
-        out.push(Sample { account: "a".into(), at, remaining, unit: "usd".into(), spent: if out.is_empty() { 0.0 } else { each }, added: 0.0 });
+        out.push(Sample {
+            account: "a".into(),
+            at,
+            remaining,
+            unit: "usd".into(),
+            spent: if out.is_empty() { 0.0 } else { each },
+            added: 0.0,
+        });
         at += step;
     }
 }
@@ -147,7 +154,14 @@ fn a_quiet_account_polled_every_half_hour_is_told_at_the_second_poll() {
     series(&mut s, Duration::days(7), Duration::minutes(60), Duration::minutes(60), 0.0);
     // A loop starts 45 minutes ago; polls 30 minutes ago and now see $22.50 and $45.
     let remaining = s.last().unwrap().remaining;
-    s.push(Sample { account: "a".into(), at: now() - Duration::minutes(30), remaining: remaining - 22.5, unit: "usd".into(), spent: 22.5, added: 0.0 });
+    s.push(Sample {
+        account: "a".into(),
+        at: now() - Duration::minutes(30),
+        remaining: remaining - 22.5,
+        unit: "usd".into(),
+        spent: 22.5,
+        added: 0.0,
+    });
     s.push(Sample { account: "a".into(), at: now(), remaining: remaining - 67.5, unit: "usd".into(), spent: 45.0, added: 0.0 });
     let burst = detect(&s, now(), &Rule::default()).expect("a spike");
     assert!((burst.spent - 67.5).abs() < 1e-9 && burst.times.is_none(), "{burst:?}");
@@ -168,7 +182,14 @@ fn one_large_job_after_a_quiet_spell_is_no_spike_but_a_second_poll_of_it_is() {
     let mut s = steady_week(Duration::minutes(15));
     // One $6 render, seen by the latest poll only.
     let remaining = s.last().unwrap().remaining;
-    s.push(Sample { account: "a".into(), at: now() - Duration::minutes(1), remaining: remaining - 6.0, unit: "usd".into(), spent: 6.0, added: 0.0 });
+    s.push(Sample {
+        account: "a".into(),
+        at: now() - Duration::minutes(1),
+        remaining: remaining - 6.0,
+        unit: "usd".into(),
+        spent: 6.0,
+        added: 0.0,
+    });
     assert_eq!(detect(&s, now() - Duration::minutes(1), &Rule::default()), None);
     // The next poll sees $6 more: a loop.
     s.push(Sample { account: "a".into(), at: now(), remaining: remaining - 12.0, unit: "usd".into(), spent: 6.0, added: 0.0 });

@@ -56,14 +56,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        ApiError {
-            kind,
-            message: message.into(),
-            status: None,
-            code: None,
-            request_id: None,
-            retry_after: None,
-        }
+        ApiError { kind, message: message.into(), status: None, code: None, request_id: None, retry_after: None }
     }
 
     /// True when polling must stop until the credentials change.

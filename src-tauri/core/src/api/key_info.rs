@@ -142,7 +142,9 @@ impl Client {
                     crate::text::clean_json(&mut value);
                     match unwrap(value) {
                         Ok(info) => return Ok(info),
-                        Err(e) => ApiError::new(ErrorKind::InvalidResponse, format!("HeyGen's key description has an unexpected shape ({e})")),
+                        Err(e) => {
+                            ApiError::new(ErrorKind::InvalidResponse, format!("HeyGen's key description has an unexpected shape ({e})"))
+                        }
                     }
                 }
                 Err(e) => ApiError::new(ErrorKind::InvalidResponse, format!("HeyGen's key description is not valid JSON ({e})")),
@@ -161,10 +163,14 @@ mod tests {
     #[test]
     fn expiry_from_either_field_and_dead_statuses() {
         let t = Utc::now();
-        let k: KeyInfo = serde_json::from_value(serde_json::json!({"key_name": "render", "status": "active", "expires_in_seconds": 3600, "new": 1})).unwrap();
+        let k: KeyInfo =
+            serde_json::from_value(serde_json::json!({"key_name": "render", "status": "active", "expires_in_seconds": 3600, "new": 1}))
+                .unwrap();
         assert_eq!(k.expiry(t), Some(t + chrono::Duration::hours(1)));
         assert!(!k.is_dead());
-        let k: KeyInfo = serde_json::from_value(serde_json::json!({"expires_at": "2027-01-01T00:00:00Z", "expires_in_seconds": 5, "status": "revoked"})).unwrap();
+        let k: KeyInfo =
+            serde_json::from_value(serde_json::json!({"expires_at": "2027-01-01T00:00:00Z", "expires_in_seconds": 5, "status": "revoked"}))
+                .unwrap();
         assert_eq!(k.expiry(t).unwrap().to_rfc3339(), "2027-01-01T00:00:00+00:00", "expires_at wins");
         assert!(k.is_dead());
         let k: KeyInfo = serde_json::from_value(serde_json::json!({"expires_at": null, "expires_in_seconds": 1e300})).unwrap();
@@ -186,10 +192,19 @@ mod tests {
     fn odd_shapes_are_read_or_left_out_never_fatal() {
         let read = |v: serde_json::Value| serde_json::from_value::<KeyInfo>(v).unwrap();
         let day = "2026-11-30T00:00:00+00:00";
-        for at in [serde_json::json!("2026-11-30T00:00:00Z"), serde_json::json!("2026-11-30T00:00:00"), serde_json::json!("2026-11-30"), serde_json::json!(1_795_996_800), serde_json::json!(1_795_996_800_000u64), serde_json::json!("1795996800")] {
+        for at in [
+            serde_json::json!("2026-11-30T00:00:00Z"),
+            serde_json::json!("2026-11-30T00:00:00"),
+            serde_json::json!("2026-11-30"),
+            serde_json::json!(1_795_996_800),
+            serde_json::json!(1_795_996_800_000u64),
+            serde_json::json!("1795996800"),
+        ] {
             assert_eq!(read(serde_json::json!({"expires_at": at})).expires_at.unwrap().to_rfc3339(), day, "{at}");
         }
-        let k = read(serde_json::json!({"expires_at": "soon", "expires_in_seconds": "7200", "status": "Revoked", "scopes": "videos.read, balance.read", "key_name": {"x": 1}, "key_id": 42}));
+        let k = read(
+            serde_json::json!({"expires_at": "soon", "expires_in_seconds": "7200", "status": "Revoked", "scopes": "videos.read, balance.read", "key_name": {"x": 1}, "key_id": 42}),
+        );
         assert_eq!(k.expires_at, None);
         assert_eq!(k.expiry(Utc::now()).map(|e| (e - Utc::now()).num_minutes()), Some(119));
         assert!(k.is_dead());

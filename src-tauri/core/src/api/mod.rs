@@ -6,8 +6,8 @@ mod key_info;
 pub mod oauth;
 pub mod schema;
 
-pub use key_info::KeyInfo;
 pub use error::{ApiError, ErrorKind, KEY_MISSING};
+pub use key_info::KeyInfo;
 pub use schema::UserMe;
 
 use crate::secret::Secret;
@@ -61,9 +61,7 @@ impl ApiBase {
     /// Accepts `https://` anywhere and plain `http://` only for loopback hosts, so a key is
     /// never sent in clear text over a network.
     pub fn parse(raw: &str) -> Result<Self, BaseError> {
-        let url = Url::parse(raw.trim()).map_err(|e| {
-            BaseError(format!("API base URL {raw:?} is not a valid URL ({e})"))
-        })?;
+        let url = Url::parse(raw.trim()).map_err(|e| BaseError(format!("API base URL {raw:?} is not a valid URL ({e})")))?;
         match url.scheme() {
             "https" => {}
             "http" if is_loopback(&url) => {}
@@ -73,11 +71,7 @@ impl ApiBase {
                      use https:// (http:// is allowed only for 127.0.0.1, ::1 and localhost)"
                 )))
             }
-            other => {
-                return Err(BaseError(format!(
-                    "API base URL {raw:?} refused: scheme {other:?} is not supported, use https://"
-                )))
-            }
+            other => return Err(BaseError(format!("API base URL {raw:?} refused: scheme {other:?} is not supported, use https://"))),
         }
         if url.host_str().is_none_or(str::is_empty) {
             return Err(BaseError(format!("API base URL {raw:?} has no host")));
@@ -91,8 +85,7 @@ impl ApiBase {
     /// `HEYGEN_API_BASE` when set and not empty, else the production API.
     pub fn from_env() -> Result<Self, BaseError> {
         match std::env::var(BASE_ENV) {
-            Ok(v) if !v.trim().is_empty() => Self::parse(&v)
-                .map_err(|e| BaseError(format!("{BASE_ENV}: {}", e.0))),
+            Ok(v) if !v.trim().is_empty() => Self::parse(&v).map_err(|e| BaseError(format!("{BASE_ENV}: {}", e.0))),
             _ => Self::parse(DEFAULT_BASE),
         }
     }
@@ -196,14 +189,10 @@ impl Client {
             },
             Credential::OAuth(t) => request.bearer_auth(t.expose()),
         };
-        let response = request
-            .send()
-            .await
-            .map_err(|e| network_error(&e, &self.base, credential.secret()))?;
+        let response = request.send().await.map_err(|e| network_error(&e, &self.base, credential.secret()))?;
         let status = response.status().as_u16();
         let request_id = header(&response, "x-request-id");
-        let retry_after = header(&response, "retry-after")
-            .and_then(|v| parse_retry_after(&v, SystemTime::now()));
+        let retry_after = header(&response, "retry-after").and_then(|v| parse_retry_after(&v, SystemTime::now()));
         let content_type = header(&response, "content-type").unwrap_or_default();
         let body = read_capped(response).await;
         Ok(Answer { status, request_id, retry_after, content_type, body })
@@ -229,11 +218,7 @@ impl Answer {
         if err.kind == ErrorKind::RateLimited {
             err.retry_after = self.retry_after;
             if let Some(d) = self.retry_after {
-                err.message = err.message.replacen(
-                    "wait before asking again",
-                    &format!("wait {} s before asking again", d.as_secs()),
-                    1,
-                );
+                err.message = err.message.replacen("wait before asking again", &format!("wait {} s before asking again", d.as_secs()), 1);
             }
         }
         err.message = secret.scrub(&err.message);
@@ -243,12 +228,7 @@ impl Answer {
 }
 
 fn header(response: &reqwest::Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
+    response.headers().get(name).and_then(|v| v.to_str().ok()).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
 /// Trust: the platform's certificate store (on Linux the system bundle, or
@@ -305,9 +285,7 @@ pub(crate) async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(body),
-            Err(e) if e.is_timeout() => {
-                return Err("HeyGen's answer stopped arriving before it was complete (timed out)".into())
-            }
+            Err(e) if e.is_timeout() => return Err("HeyGen's answer stopped arriving before it was complete (timed out)".into()),
             Err(_) => return Err("HeyGen's answer was cut off before it was complete".into()),
         }
     }
@@ -324,9 +302,7 @@ fn parse_user(body: &[u8], content_type: &str) -> Result<UserMe, String> {
         return Err("HeyGen answered with an empty body instead of account data".into());
     }
     if trimmed.starts_with('<') || content_type.contains("html") {
-        return Err(
-            "HeyGen answered with a web page instead of account data (a proxy or outage page?)".into(),
-        );
+        return Err("HeyGen answered with a web page instead of account data (a proxy or outage page?)".into());
     }
     let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
         if e.is_eof() {
@@ -336,12 +312,9 @@ fn parse_user(body: &[u8], content_type: &str) -> Result<UserMe, String> {
         }
     })?;
     crate::text::clean_json(&mut value);
-    let envelope: schema::Envelope = serde_json::from_value(value)
-        .map_err(|e| format!("HeyGen's answer does not have the expected shape ({e})"))?;
-    envelope
-        .data
-        .billing()
-        .map_err(|e| format!("HeyGen's answer does not have the expected shape: {}", e.0))?;
+    let envelope: schema::Envelope =
+        serde_json::from_value(value).map_err(|e| format!("HeyGen's answer does not have the expected shape ({e})"))?;
+    envelope.data.billing().map_err(|e| format!("HeyGen's answer does not have the expected shape: {}", e.0))?;
     Ok(envelope.data)
 }
 
@@ -352,22 +325,14 @@ fn envelope(body: &[u8]) -> (Option<String>, Option<String>) {
     };
     crate::text::clean_json(&mut value);
     let error = value.get("error").unwrap_or(&value);
-    let text = |key: &str| {
-        error
-            .get(key)
-            .and_then(|v| v.as_str())
-            .map(|s| s.chars().take(300).collect::<String>())
-            .filter(|s| !s.is_empty())
-    };
+    let text =
+        |key: &str| error.get(key).and_then(|v| v.as_str()).map(|s| s.chars().take(300).collect::<String>()).filter(|s| !s.is_empty());
     (text("code"), text("message"))
 }
 
 fn status_error(status: u16, body: &[u8]) -> ApiError {
     let (code, server_message) = envelope(body);
-    let said = server_message
-        .as_deref()
-        .map(|m| format!(" HeyGen said: \"{m}\""))
-        .unwrap_or_default();
+    let said = server_message.as_deref().map(|m| format!(" HeyGen said: \"{m}\"")).unwrap_or_default();
     let (kind, message) = match status {
         401 => (
             ErrorKind::Unauthorized,
@@ -468,10 +433,7 @@ mod tests {
     fn retry_after_reads_seconds_and_http_dates() {
         let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
         assert_eq!(parse_retry_after("7", now), Some(Duration::from_secs(7)));
-        assert_eq!(
-            parse_retry_after("Sun, 06 Nov 1994 08:50:07 GMT", now),
-            Some(Duration::from_secs(30))
-        );
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:50:07 GMT", now), Some(Duration::from_secs(30)));
         assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now), Some(Duration::from_secs(1)));
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("999999999", now), Some(Duration::from_secs(6 * 3600)));

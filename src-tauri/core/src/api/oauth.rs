@@ -54,9 +54,7 @@ pub struct Refresh {
 /// loopback-only rule for plain http as the API base.
 pub fn oauth_base_from_env() -> Result<ApiBase, BaseError> {
     match std::env::var(OAUTH_BASE_ENV) {
-        Ok(v) if !v.trim().is_empty() => {
-            ApiBase::parse(&v).map_err(|e| BaseError(format!("{OAUTH_BASE_ENV}: {}", e.0)))
-        }
+        Ok(v) if !v.trim().is_empty() => ApiBase::parse(&v).map_err(|e| BaseError(format!("{OAUTH_BASE_ENV}: {}", e.0))),
         _ => ApiBase::parse(DEFAULT_OAUTH_BASE),
     }
 }
@@ -197,13 +195,24 @@ impl Client {
 fn refresh_failure(status: u16, body: &[u8]) -> ApiError {
     let grant_refused = status == 401
         || (status == 400
-            && serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| v["error"] == "invalid_grant" || v["error"]["code"] == "invalid_grant"));
+            && serde_json::from_slice::<serde_json::Value>(body)
+                .is_ok_and(|v| v["error"] == "invalid_grant" || v["error"]["code"] == "invalid_grant"));
     let (kind, message) = match status {
-        _ if grant_refused => (ErrorKind::Unauthorized, format!("The OAuth token could not be renewed ({status}); sign in to HeyGen again.")),
-        429 => (ErrorKind::RateLimited, "HeyGen's sign-in service asked to wait (429) before renewing the token; trying again later.".to_string()),
+        _ if grant_refused => {
+            (ErrorKind::Unauthorized, format!("The OAuth token could not be renewed ({status}); sign in to HeyGen again."))
+        }
+        429 => (
+            ErrorKind::RateLimited,
+            "HeyGen's sign-in service asked to wait (429) before renewing the token; trying again later.".to_string(),
+        ),
         408 => (ErrorKind::Network, "HeyGen's sign-in service timed out (408) while renewing the token; trying again later.".to_string()),
-        500.. => (ErrorKind::Server, format!("HeyGen's sign-in service had an error ({status}) while renewing the token; try again later.")),
-        _ => (ErrorKind::InvalidResponse, format!("HeyGen's sign-in service refused to renew the token for now ({status}); trying again later.")),
+        500.. => {
+            (ErrorKind::Server, format!("HeyGen's sign-in service had an error ({status}) while renewing the token; try again later."))
+        }
+        _ => (
+            ErrorKind::InvalidResponse,
+            format!("HeyGen's sign-in service refused to renew the token for now ({status}); trying again later."),
+        ),
     };
     ApiError::new(kind, message)
 }

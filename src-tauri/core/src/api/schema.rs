@@ -146,9 +146,7 @@ impl UserMe {
         };
         Ok(match kind {
             BillingKind::Wallet => Billing::Wallet(object(&self.wallet, "wallet")?),
-            BillingKind::Subscription => {
-                Billing::Subscription(object(&self.subscription, "subscription")?)
-            }
+            BillingKind::Subscription => Billing::Subscription(object(&self.subscription, "subscription")?),
             BillingKind::UsageBased => Billing::UsageBased(object(&self.usage_based, "usage_based")?),
         })
     }
@@ -156,14 +154,10 @@ impl UserMe {
 
 /// A billing object that is null or absent reads as empty (every figure unknown);
 /// one of the wrong type is a shape error.
-fn object<T: for<'de> Deserialize<'de> + Default>(
-    value: &Option<Value>,
-    name: &str,
-) -> Result<T, ShapeError> {
+fn object<T: for<'de> Deserialize<'de> + Default>(value: &Option<Value>, name: &str) -> Result<T, ShapeError> {
     match value {
         None | Some(Value::Null) => Ok(T::default()),
-        Some(v @ Value::Object(_)) => T::deserialize(v)
-            .map_err(|e| ShapeError(format!("`{name}` could not be read: {e}"))),
+        Some(v @ Value::Object(_)) => T::deserialize(v).map_err(|e| ShapeError(format!("`{name}` could not be read: {e}"))),
         Some(_) => Err(ShapeError(format!("`{name}` is not an object"))),
     }
 }
@@ -192,9 +186,7 @@ fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Erro
 }
 
 /// A nested object that is malformed reads as absent instead of failing the whole answer.
-fn lenient_object<'de, D: Deserializer<'de>, T: for<'a> Deserialize<'a>>(
-    d: D,
-) -> Result<Option<T>, D::Error> {
+fn lenient_object<'de, D: Deserializer<'de>, T: for<'a> Deserialize<'a>>(d: D) -> Result<Option<T>, D::Error> {
     Ok(match Value::deserialize(d)? {
         v @ Value::Object(_) => T::deserialize(v).ok(),
         _ => None,

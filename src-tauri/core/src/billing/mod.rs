@@ -6,7 +6,7 @@
 pub mod format;
 mod thresholds;
 
-pub use thresholds::{margin, Level, Thresholds, ThresholdOverride};
+pub use thresholds::{margin, Level, ThresholdOverride, Thresholds};
 
 use crate::api::schema::{AutoReload, Billing, CreditPool, UserMe};
 use chrono::{DateTime, Utc};
@@ -191,7 +191,9 @@ pub fn summarize(me: &UserMe, now: DateTime<Utc>) -> Summary {
                 }
             }
             match (u.included_credits, u.remaining_credits) {
-                (Some(inc), Some(rem)) => s.details.push(format!("Included credits: {} of {} left", format::number(rem), format::number(inc))),
+                (Some(inc), Some(rem)) => {
+                    s.details.push(format!("Included credits: {} of {} left", format::number(rem), format::number(inc)))
+                }
                 (Some(inc), None) => s.details.push(format!("Included credits: {}", format::number(inc))),
                 (None, Some(rem)) if s.unit != Some(Unit::Credits) => s.details.push(format!("Credits left: {}", format::number(rem))),
                 _ => {}
@@ -214,11 +216,7 @@ fn read_pool(name: &str, pool: &CreditPool) -> Pool {
     Pool {
         name: name.to_string(),
         remaining: pool.remaining,
-        resets_at: pool
-            .resets_at
-            .as_deref()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.with_timezone(&Utc)),
+        resets_at: pool.resets_at.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc)),
     }
 }
 
@@ -233,11 +231,9 @@ fn pool_line(pool: &Pool, now: DateTime<Utc>) -> String {
 
 fn auto_reload_line(ar: &AutoReload) -> String {
     match (ar.enabled, ar.amount_usd, ar.threshold_usd) {
-        (Some(true), Some(amount), Some(threshold)) => format!(
-            "Auto-reload on: adds {} when below {}",
-            format::usd(amount),
-            format::usd(threshold)
-        ),
+        (Some(true), Some(amount), Some(threshold)) => {
+            format!("Auto-reload on: adds {} when below {}", format::usd(amount), format::usd(threshold))
+        }
         (Some(true), Some(amount), None) => format!("Auto-reload on: adds {}", format::usd(amount)),
         (Some(true), _, _) => "Auto-reload on".into(),
         (Some(false), _, _) => "Auto-reload off".into(),

@@ -29,10 +29,7 @@ fn documented_wallet_example_reads_as_dollars() {
 
 #[test]
 fn credits_wallet_counts_credits() {
-    let s = summarize(
-        &me(r#"{"username":"ent","billing_type":"wallet","wallet":{"currency":"credits","remaining_balance":1250}}"#),
-        now(),
-    );
+    let s = summarize(&me(r#"{"username":"ent","billing_type":"wallet","wallet":{"currency":"credits","remaining_balance":1250}}"#), now());
     assert_eq!(s.headline, "1,250 credits");
     assert_eq!(s.unit, Some(Unit::Credits));
 }
@@ -66,7 +63,9 @@ fn usage_based_reads_cap_minus_spend() {
 #[test]
 fn usage_based_without_cap_falls_back_to_remaining_credits() {
     let s = summarize(
-        &me(r#"{"username":"u","billing_type":"usage_based","usage_based":{"spending_current_usd":42.5,"spending_cap_usd":null,"included_credits":1000,"remaining_credits":250}}"#),
+        &me(
+            r#"{"username":"u","billing_type":"usage_based","usage_based":{"spending_current_usd":42.5,"spending_cap_usd":null,"included_credits":1000,"remaining_credits":250}}"#,
+        ),
         now(),
     );
     assert_eq!(s.headline, "250 credits");
@@ -102,7 +101,10 @@ fn documented_schema_example_with_every_object_follows_billing_type() {
 #[test]
 fn levels_follow_thresholds_in_the_accounts_unit() {
     let wallet = |v: f64| {
-        summarize(&me(&format!(r#"{{"username":"u","billing_type":"wallet","wallet":{{"currency":"usd","remaining_balance":{v}}}}}"#)), now())
+        summarize(
+            &me(&format!(r#"{{"username":"u","billing_type":"wallet","wallet":{{"currency":"usd","remaining_balance":{v}}}}}"#)),
+            now(),
+        )
     };
     let t = ThresholdOverride::default();
     assert_eq!(wallet(10.0).level(&t), Level::Low);

@@ -77,9 +77,7 @@ impl ThresholdOverride {
         }
         if let (Some(low), Some(critical)) = (self.low, self.critical) {
             if critical > low {
-                return Err(format!(
-                    "the critical threshold ({critical}) must not be above the low threshold ({low})"
-                ));
+                return Err(format!("the critical threshold ({critical}) must not be above the low threshold ({low})"));
             }
         }
         Ok(())

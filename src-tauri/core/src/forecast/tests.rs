@@ -29,7 +29,8 @@ fn series(points: &[(f64, f64)]) -> Vec<Sample> {
 
 fn wallet(v: f64) -> Summary {
     let me: UserMe = serde_json::from_value(serde_json::json!({"username": "u", "billing_type": "wallet",
-        "wallet": {"currency": "usd", "remaining_balance": v}})).unwrap();
+        "wallet": {"currency": "usd", "remaining_balance": v}}))
+    .unwrap();
     summarize(&me, now())
 }
 
@@ -115,7 +116,8 @@ fn too_little_data_says_so() {
 #[test]
 fn usage_based_projects_spend_at_month_end_against_the_cap() {
     let me: UserMe = serde_json::from_value(serde_json::json!({"username": "u", "billing_type": "usage_based",
-        "usage_based": {"spending_current_usd": 40.0, "spending_cap_usd": 100.0}})).unwrap();
+        "usage_based": {"spending_current_usd": 40.0, "spending_cap_usd": 100.0}}))
+    .unwrap();
     let summary = summarize(&me, now());
     // remaining = cap - spend falls $0.25 an hour.
     let s = series(&steady(24, 66.0, 0.25));
@@ -150,7 +152,8 @@ fn auto_reload_turns_running_out_into_how_often_it_reloads() {
     let samples = series(&steady(48, 60.0, 1.0));
     let me: UserMe = serde_json::from_value(serde_json::json!({"username": "u", "billing_type": "wallet",
         "wallet": {"currency": "usd", "remaining_balance": 12.0,
-                   "auto_reload": {"enabled": true, "threshold_usd": 10, "amount_usd": 50}}})).unwrap();
+                   "auto_reload": {"enabled": true, "threshold_usd": 10, "amount_usd": 50}}}))
+    .unwrap();
     let f = forecast(&samples, &summarize(&me, now()), now());
     assert_eq!(f, Forecast::Reloads { amount_usd: Some(50.0), every_secs: Some(50.0 * 3600.0) });
     assert_eq!(f.text(now()), "auto-reload keeps it funded: about $50 every 2 days");
@@ -161,7 +164,8 @@ fn auto_reload_turns_running_out_into_how_often_it_reloads() {
     assert!(matches!(forecast(&samples, &wallet(12.0), now()), Forecast::RunsOut { .. }));
     let me: UserMe = serde_json::from_value(serde_json::json!({"username": "u", "billing_type": "wallet",
         "wallet": {"currency": "usd", "remaining_balance": 12.0,
-                   "auto_reload": {"enabled": true, "threshold_usd": 10, "amount_usd": null}}})).unwrap();
+                   "auto_reload": {"enabled": true, "threshold_usd": 10, "amount_usd": null}}}))
+    .unwrap();
     // No amount known: still funded, without a cadence; no "runs out" either.
     let f = forecast(&samples, &summarize(&me, now()), now());
     assert_eq!(f, Forecast::Reloads { amount_usd: None, every_secs: None });

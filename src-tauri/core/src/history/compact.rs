@@ -106,7 +106,15 @@ fn unmerged(h: &History, account: &str, from: i64, to: i64, bucket: i64, limit: 
 
 /// Merges whole buckets of `bucket` seconds from `start` on, about `max_rows` rows,
 /// in one transaction. Returns where the next step starts.
-fn merge(h: &History, account: &str, start: i64, bucket: i64, older_than: i64, max_rows: usize, removed: &mut usize) -> Result<i64, HistoryError> {
+fn merge(
+    h: &History,
+    account: &str,
+    start: i64,
+    bucket: i64,
+    older_than: i64,
+    max_rows: usize,
+    removed: &mut usize,
+) -> Result<i64, HistoryError> {
     let tx = rusqlite::Transaction::new_unchecked(&h.conn, rusqlite::TransactionBehavior::Immediate).map_err(|e| h.err(e))?;
     let mut rows = unmerged(h, account, start, older_than, bucket, max_rows as i64 + 1)?;
     let last = rows.last().map_or(start, |r| r.at);
@@ -136,11 +144,16 @@ fn merge(h: &History, account: &str, start: i64, bucket: i64, older_than: i64, m
     }
     let err = |e| h.err(e);
     let deleted = tx
-        .execute("DELETE FROM samples WHERE account = ?1 AND at >= ?2 AND at < ?3 AND resolution < ?4", params![account, start, end, bucket])
+        .execute(
+            "DELETE FROM samples WHERE account = ?1 AND at >= ?2 AND at < ?3 AND resolution < ?4",
+            params![account, start, end, bucket],
+        )
         .map_err(err)?;
     {
         let mut insert = tx
-            .prepare_cached("INSERT INTO samples (account, at, remaining, unit, spent, added, resolution) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+            .prepare_cached(
+                "INSERT INTO samples (account, at, remaining, unit, spent, added, resolution) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
             .map_err(err)?;
         for (_, m) in &merged {
             insert.execute(params![account, m.at, m.remaining, m.unit, m.spent, m.added, bucket]).map_err(err)?;

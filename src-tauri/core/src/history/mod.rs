@@ -84,10 +84,8 @@ impl History {
             Ok(h) => Ok((h, None)),
             Err(first) if first.is_corrupt() => {
                 let stamp = Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-                let aside = path.with_file_name(format!(
-                    "{}.bad-{stamp}",
-                    path.file_name().and_then(|n| n.to_str()).unwrap_or("history.sqlite3")
-                ));
+                let aside =
+                    path.with_file_name(format!("{}.bad-{stamp}", path.file_name().and_then(|n| n.to_str()).unwrap_or("history.sqlite3")));
                 std::fs::rename(path, &aside).map_err(|e| err(io_error(e)))?;
                 for ext in ["-wal", "-shm", "-journal"] {
                     let side = PathBuf::from(format!("{}{ext}", path.display()));
@@ -141,10 +139,7 @@ impl History {
         conn.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
         let ok: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(err)?;
         if ok != "ok" {
-            return Err(err(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
-                Some(ok),
-            )));
+            return Err(err(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT), Some(ok))));
         }
         if read_only {
             schema::check_known(&conn).map_err(err)?;
@@ -193,15 +188,19 @@ impl History {
                     return Ok(false);
                 }
                 let delta = remaining - last_remaining;
-                if delta < 0.0 { (-delta, 0.0) } else { (0.0, delta) }
+                if delta < 0.0 {
+                    (-delta, 0.0)
+                } else {
+                    (0.0, delta)
+                }
             }
             _ => (0.0, 0.0),
         };
         tx.execute(
-                "INSERT INTO samples (account, at, remaining, unit, spent, added, resolution) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
-                params![account, at.timestamp(), remaining, unit, spent, added],
-            )
-            .map_err(|e| self.err(e))?;
+            "INSERT INTO samples (account, at, remaining, unit, spent, added, resolution) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
+            params![account, at.timestamp(), remaining, unit, spent, added],
+        )
+        .map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
         Ok(true)
     }
@@ -228,7 +227,9 @@ impl History {
         let since = since.map_or(i64::MIN, |t| t.timestamp());
         let sql = match account {
             Some(_) => "SELECT account, at, remaining, unit, spent, added FROM samples WHERE account = ?1 AND at >= ?2 ORDER BY at, rowid",
-            None => "SELECT account, at, remaining, unit, spent, added FROM samples WHERE ?1 IS NULL AND at >= ?2 ORDER BY account, at, rowid",
+            None => {
+                "SELECT account, at, remaining, unit, spent, added FROM samples WHERE ?1 IS NULL AND at >= ?2 ORDER BY account, at, rowid"
+            }
         };
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
         let mut rows = stmt.query(params![account, since]).map_err(|e| self.err(e))?;
@@ -287,7 +288,9 @@ impl History {
         let tx = rusqlite::Transaction::new_unchecked(&self.conn, rusqlite::TransactionBehavior::Immediate).map_err(|e| self.err(e))?;
         {
             let mut insert = tx
-                .prepare_cached("INSERT INTO samples (account, at, remaining, unit, spent, added, resolution) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)")
+                .prepare_cached(
+                    "INSERT INTO samples (account, at, remaining, unit, spent, added, resolution) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
+                )
                 .map_err(|e| self.err(e))?;
             for s in samples {
                 insert.execute(params![s.account, s.at.timestamp(), s.remaining, s.unit, s.spent, s.added]).map_err(|e| self.err(e))?;
@@ -344,10 +347,7 @@ impl HistoryError {
     /// SQLite says the file is damaged or is not a database: the one case where the
     /// file may be set aside.
     pub fn is_corrupt(&self) -> bool {
-        matches!(
-            self.source.sqlite_error_code(),
-            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
-        )
+        matches!(self.source.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase))
     }
 }
 
@@ -378,8 +378,9 @@ fn retry_busy<T>(mut f: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result
     let start = std::time::Instant::now();
     loop {
         match f() {
-            Err(e) if matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
-                && start.elapsed() < BUSY_TIMEOUT =>
+            Err(e)
+                if matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+                    && start.elapsed() < BUSY_TIMEOUT =>
             {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }

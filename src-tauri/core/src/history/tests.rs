@@ -1,6 +1,6 @@
 use super::*;
-use std::path::Path;
 use chrono::Duration;
+use std::path::Path;
 
 fn t(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_760_000_000 + secs, 0).unwrap()
@@ -97,7 +97,8 @@ fn a_corrupt_database_is_moved_aside_and_a_new_one_started() {
     let (h, notice) = History::open(&path).unwrap();
     assert!(notice.unwrap().contains("kept as"));
     h.record("a", t(0), 1.0, "usd").unwrap();
-    let aside: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains(".bad-")).collect();
+    let aside: Vec<_> =
+        std::fs::read_dir(dir.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().contains(".bad-")).collect();
     assert_eq!(aside.len(), 1);
 }
 
@@ -115,7 +116,8 @@ fn a_newer_database_is_refused_and_left_exactly_as_it_was() {
         assert!(e.to_string().contains("newer version"), "{e}");
     }
     assert_eq!(std::fs::read(&path).unwrap(), bytes, "not renamed, not changed");
-    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
     assert!(!names.iter().any(|n| n.contains(".bad-")), "{names:?}");
 }
 

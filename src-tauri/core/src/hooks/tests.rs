@@ -33,7 +33,15 @@ fn a_hook_gets_the_event_as_json_and_in_its_environment_and_never_a_key() {
     let got: HookEvent = serde_json::from_str(&std::fs::read_to_string(&input).unwrap()).unwrap();
     assert_eq!(got, event().clone_with_at(got.at));
     let env = std::fs::read_to_string(&env).unwrap();
-    for line in ["HEYGEN_TRAY_EVENT=low", "HEYGEN_TRAY_ACCOUNT=work", "HEYGEN_TRAY_REMAINING=8.5", "HEYGEN_TRAY_UNIT=usd", "HEYGEN_TRAY_LEVEL=low", "HEYGEN_TRAY_LOW=10", "HEYGEN_TRAY_TEST=0"] {
+    for line in [
+        "HEYGEN_TRAY_EVENT=low",
+        "HEYGEN_TRAY_ACCOUNT=work",
+        "HEYGEN_TRAY_REMAINING=8.5",
+        "HEYGEN_TRAY_UNIT=usd",
+        "HEYGEN_TRAY_LEVEL=low",
+        "HEYGEN_TRAY_LOW=10",
+        "HEYGEN_TRAY_TEST=0",
+    ] {
         assert!(env.lines().any(|l| l == line), "{line} missing from\n{env}");
     }
     assert!(!env.contains("hg_secret"), "a key reached the hook");

@@ -4,7 +4,9 @@
 //! events are marked here: they run whether alerts are paused, notifications off or
 //! no daemon is there, once per event, with a memory of their own.
 
-use crate::alerts::{decide, decide_expiry, decide_forecast, decide_reload, decide_sign_in, mark_sent, spike, Alert, AlertKind, AlertMemory};
+use crate::alerts::{
+    decide, decide_expiry, decide_forecast, decide_reload, decide_sign_in, mark_sent, spike, Alert, AlertKind, AlertMemory,
+};
 use crate::api::ErrorKind;
 use crate::hooks::{HookEvent, EVENTS};
 use crate::settings::Settings;
@@ -76,7 +78,8 @@ fn due(s: &AccountSnapshot, memory: &AlertMemory, inputs: &Inputs, paused: bool)
     let (balance, memory) = decide(s, memory, paused);
     let forecast = inputs.forecasts.get(&s.name);
     let days_left = forecast.and_then(|f| f.days_left(now));
-    let (soon, memory) = decide_forecast(&s.name, days_left, &forecast.map(|f| f.text(now)).unwrap_or_default(), within_days, &memory, paused);
+    let (soon, memory) =
+        decide_forecast(&s.name, days_left, &forecast.map(|f| f.text(now)).unwrap_or_default(), within_days, &memory, paused);
     let (missed, memory) = decide_reload(s, &memory, now, settings.reload_grace(), paused);
     let (expiring, memory) = decide_expiry(s, &memory, now, paused);
     let (signing_off, memory) = decide_sign_in(s, &memory, now, paused);
@@ -87,7 +90,12 @@ fn due(s: &AccountSnapshot, memory: &AlertMemory, inputs: &Inputs, paused: bool)
 
 /// The events with no notification of their own: `recovered` (back above low after a
 /// low or critical alert) and `unreachable` (checks failing for a while), once each.
-pub fn hook_only_events(s: &AccountSnapshot, before: Option<&AlertMemory>, memory: &mut AlertMemory, now: DateTime<Utc>) -> Vec<&'static str> {
+pub fn hook_only_events(
+    s: &AccountSnapshot,
+    before: Option<&AlertMemory>,
+    memory: &mut AlertMemory,
+    now: DateTime<Utc>,
+) -> Vec<&'static str> {
     let mut events = Vec::new();
     let was_down = before.is_some_and(|m| m.low_sent || m.critical_sent);
     if was_down && !memory.low_sent && !memory.critical_sent && s.error.is_none() {
@@ -113,7 +121,9 @@ pub fn event_of(kind: AlertKind) -> &'static str {
         AlertKind::Critical => "critical",
         AlertKind::KeyRejected | AlertKind::SignInEnded => "key_rejected",
         AlertKind::ReloadMissed => "reload_failed",
-        AlertKind::KeyExpiresInAWeek | AlertKind::KeyExpiresTomorrow | AlertKind::SignInEndsIn2Days | AlertKind::SignInEndsTomorrow => "key_expiring",
+        AlertKind::KeyExpiresInAWeek | AlertKind::KeyExpiresTomorrow | AlertKind::SignInEndsIn2Days | AlertKind::SignInEndsTomorrow => {
+            "key_expiring"
+        }
         AlertKind::Spike => "spike",
         AlertKind::Forecast => "forecast",
     }

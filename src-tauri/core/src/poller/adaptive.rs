@@ -93,7 +93,8 @@ pub fn choose(recent: &[(DateTime<Utc>, f64)], thresholds: Thresholds, unit: Uni
 fn decide(recent: &[(DateTime<Utc>, f64)], t: Thresholds, unit: Unit, now: DateTime<Utc>) -> (Duration, Why) {
     let Some(&(_, current)) = recent.last() else { return (USUAL, Why::Usual) };
     // The next line the figure would cross on its way down.
-    let floor = [t.low, t.critical, 0.0].into_iter().filter(|f| *f < current).fold(None, |m: Option<f64>, f| Some(m.map_or(f, |m| m.max(f))));
+    let floor =
+        [t.low, t.critical, 0.0].into_iter().filter(|f| *f < current).fold(None, |m: Option<f64>, f| Some(m.map_or(f, |m| m.max(f))));
     if let Some(floor) = floor {
         if let Some(rate) = falling_rate(recent, now) {
             let hours = (current - floor) / rate / 3600.0;
@@ -152,7 +153,8 @@ mod tests {
         let now = t0();
         let h = |hours: i64| now - chrono::Duration::hours(hours);
         // Unchanged for 5 hours before the restart (hourly heartbeats), dollars only.
-        let recalled: Vec<_> = (1..=5).rev().map(|i| (h(i), 40.0, "usd".to_string())).chain([(h(2), 999.0, "credits".to_string())]).collect();
+        let recalled: Vec<_> =
+            (1..=5).rev().map(|i| (h(i), 40.0, "usd".to_string())).chain([(h(2), 999.0, "credits".to_string())]).collect();
         let mut recent = Vec::new();
         recall(&mut recent, &recalled, Unit::Usd, now);
         remember(&mut recent, now, 40.0);

@@ -219,7 +219,19 @@ pub struct Poller {
 
 impl Poller {
     pub fn new(client: Client, clock: Arc<dyn Clock>, interval: Duration) -> Self {
-        Poller { client, clock, interval: schedule::clamp_interval(interval), jitter: true, fast: None, clock_check: Some(WALL_CLOCK_CHECK), automatic: false, on_battery: false, key_checks: true, accounts: Vec::new(), renewed: Vec::new() }
+        Poller {
+            client,
+            clock,
+            interval: schedule::clamp_interval(interval),
+            jitter: true,
+            fast: None,
+            clock_check: Some(WALL_CLOCK_CHECK),
+            automatic: false,
+            on_battery: false,
+            key_checks: true,
+            accounts: Vec::new(),
+            renewed: Vec::new(),
+        }
     }
 
     /// Polls every `interval` regardless of the usual 1-minute minimum (demo mode).
@@ -582,10 +594,8 @@ pub async fn run(
         for job in poller.take_due() {
             in_flight.spawn(job.run());
         }
-        let until_due = poller
-            .next_due()
-            .map(|t| (t - poller.now()).to_std().unwrap_or(Duration::ZERO))
-            .unwrap_or(Duration::from_secs(24 * 3600));
+        let until_due =
+            poller.next_due().map(|t| (t - poller.now()).to_std().unwrap_or(Duration::ZERO)).unwrap_or(Duration::from_secs(24 * 3600));
         // Timers stop while the computer sleeps. Where no resume signal says it woke,
         // comparing with the wall clock once a minute runs a poll that fell due during
         // sleep soon after; with the signal, nothing wakes between polls.

@@ -5,18 +5,17 @@ use crate::api::ApiBase;
 use crate::clock::ManualClock;
 use crate::secret::Secret;
 
+/// An account to poll, with default thresholds and nothing to renew.
+fn config(name: &str, credential: Credential) -> AccountConfig {
+    AccountConfig { name: name.into(), credential, thresholds: ThresholdOverride::default(), refresh: None, sign_in: None }
+}
+
 #[tokio::test]
 async fn a_panic_in_a_poll_becomes_an_error_and_the_schedule_goes_on() {
     let clock = ManualClock::new(Utc::now());
     let client = Client::new(ApiBase::parse("http://127.0.0.1:9").unwrap());
     let mut poller = Poller::new(client, Arc::new(clock.clone()), Duration::from_secs(300));
-    poller.set_accounts(vec![AccountConfig {
-        name: "a".into(),
-        credential: Credential::ApiKey(Secret::new("k")),
-        thresholds: ThresholdOverride::default(),
-        refresh: None,
-        sign_in: None,
-    }]);
+    poller.set_accounts(vec![config("a", Credential::ApiKey(Secret::new("k")))]);
     let job = poller.take_due().pop().expect("due at start");
     assert_eq!(poller.next_due(), None, "in flight");
     let done = guarded(job.name.clone(), job.generation, false, async { panic!("TimeDelta out of bounds") }).await;
@@ -50,13 +49,7 @@ fn automatic_poller() -> (ManualClock, Poller) {
 #[tokio::test]
 async fn automatic_polling_follows_the_figures_and_battery_with_a_manual_clock() {
     let (clock, mut poller) = automatic_poller();
-    poller.set_accounts(vec![AccountConfig {
-        name: "a".into(),
-        credential: Credential::OAuth(Secret::new("t")),
-        thresholds: ThresholdOverride::default(),
-        refresh: None,
-        sign_in: None,
-    }]);
+    poller.set_accounts(vec![config("a", Credential::OAuth(Secret::new("t")))]);
     // Polls at each due time; the delay until the next one.
     let step = |poller: &mut Poller, balance: f64| {
         let job = poller.take_due().pop().expect("due");
@@ -94,8 +87,8 @@ async fn automatic_polling_follows_the_figures_and_battery_with_a_manual_clock()
 #[tokio::test]
 async fn after_a_restart_the_history_says_the_account_was_quiet() {
     let (clock, mut poller) = automatic_poller();
-    let config = |name: &str| AccountConfig { name: name.into(), credential: Credential::OAuth(Secret::new("t")), thresholds: ThresholdOverride::default(), refresh: None, sign_in: None };
-    poller.set_accounts(vec![config("a"), config("b")]);
+    let oauth = |name: &str| config(name, Credential::OAuth(Secret::new("t")));
+    poller.set_accounts(vec![oauth("a"), oauth("b")]);
     // $50 for the last 4 hours on both, recalled before "a" is polled and after "b" is.
     let sample = |account: &str, hours: i64| crate::history::Sample {
         account: account.into(),
@@ -120,7 +113,7 @@ async fn after_a_restart_the_history_says_the_account_was_quiet() {
 #[tokio::test]
 async fn the_key_check_takes_a_slot_of_its_own_a_minute_from_every_poll() {
     let (clock, mut poller) = automatic_poller();
-    poller.set_accounts(vec![AccountConfig { name: "k".into(), credential: Credential::ApiKey(Secret::new("k")), thresholds: ThresholdOverride::default(), refresh: None, sign_in: None }]);
+    poller.set_accounts(vec![config("k", Credential::ApiKey(Secret::new("k")))]);
     // Steps to each due time and answers it: $10.50 falling $0.50 a poll, near the
     // $10 threshold (every 1–2 min), with the key check due at once and again a day later.
     let mut starts: Vec<(DateTime<Utc>, bool)> = Vec::new();
@@ -131,7 +124,14 @@ async fn the_key_check_takes_a_slot_of_its_own_a_minute_from_every_poll() {
         for job in jobs {
             starts.push((clock.now(), job.key_only));
             let done = match job.key_only {
-                true => Done { name: job.name.clone(), generation: job.generation, result: None, new_tokens: None, unsaved: false, key: Some(Ok(None)) },
+                true => Done {
+                    name: job.name.clone(),
+                    generation: job.generation,
+                    result: None,
+                    new_tokens: None,
+                    unsaved: false,
+                    key: Some(Ok(None)),
+                },
                 false => {
                     balance = f64::max(balance - 0.5, 9.0);
                     answer(&job, balance)
@@ -155,23 +155,37 @@ async fn the_key_check_takes_a_slot_of_its_own_a_minute_from_every_poll() {
 #[tokio::test]
 async fn a_rejected_key_is_asked_about_once_then_left_alone_until_it_changes() {
     let (clock, mut poller) = automatic_poller();
-    let config = |key: &str| AccountConfig { name: "k".into(), credential: Credential::ApiKey(Secret::new(key)), thresholds: ThresholdOverride::default(), refresh: None, sign_in: None };
-    poller.set_accounts(vec![config("old")]);
+    let keyed = |key: &str| config("k", Credential::ApiKey(Secret::new(key)));
+    poller.set_accounts(vec![keyed("old")]);
     let job = poller.take_due().pop().unwrap();
     let rejected = ApiError::new(crate::api::ErrorKind::Unauthorized, "rejected");
-    poller.complete(Done { name: job.name.clone(), generation: job.generation, result: Some(Err(rejected)), new_tokens: None, unsaved: false, key: None });
+    poller.complete(Done {
+        name: job.name.clone(),
+        generation: job.generation,
+        result: Some(Err(rejected)),
+        new_tokens: None,
+        unsaved: false,
+        key: None,
+    });
     // A minute later HeyGen is asked what happened to the key (revoked, expired)...
     clock.advance(MIN_GAP.to_std().unwrap());
     let job = poller.take_due().pop().expect("the key check");
     assert!(job.key_only);
     let revoked = crate::api::KeyInfo { status: Some("revoked".into()), ..Default::default() };
-    poller.complete(Done { name: job.name.clone(), generation: job.generation, result: None, new_tokens: None, unsaved: false, key: Some(Ok(Some(revoked))) });
+    poller.complete(Done {
+        name: job.name.clone(),
+        generation: job.generation,
+        result: None,
+        new_tokens: None,
+        unsaved: false,
+        key: Some(Ok(Some(revoked))),
+    });
     assert_eq!(poller.snapshots()[0].key.as_ref().and_then(|k| k.status.as_deref()), Some("revoked"));
     // ...and then nothing more, for days.
     assert_eq!(poller.next_due(), None);
     clock.advance(Duration::from_secs(3 * 86_400));
     assert!(poller.take_due().is_empty());
     // A new key: polled at once, its own check a minute later.
-    poller.set_accounts(vec![config("new")]);
+    poller.set_accounts(vec![keyed("new")]);
     assert!(!poller.take_due().pop().expect("the new key's poll").key_only);
 }

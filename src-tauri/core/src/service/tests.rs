@@ -91,7 +91,11 @@ async fn a_key_heygen_rejects_is_not_stored() {
 async fn replacing_a_key_writes_it_in_place_and_rearms_the_accounts_alerts() {
     let f = fixture("http://127.0.0.1:9");
     f.service.save(SaveAccount::key("work", key("hg_old"), false)).await.unwrap();
-    f.service.accounts.settings.update(|s| s.alert_memory.insert("work".into(), AlertMemory { low_sent: true, ..Default::default() })).unwrap();
+    f.service
+        .accounts
+        .settings
+        .update(|s| s.alert_memory.insert("work".into(), AlertMemory { low_sent: true, ..Default::default() }))
+        .unwrap();
     let saved = f.service.save(SaveAccount::key("work", key("hg_new"), false)).await.unwrap();
     assert!(saved.updated);
     assert_eq!(f.key_of("work").as_deref(), Some("hg_new"));
@@ -130,7 +134,11 @@ async fn an_edit_without_a_key_changes_thresholds_and_keeps_the_key() {
     let a = f.settings().account("work").cloned().unwrap();
     assert_eq!((a.thresholds.low, a.thresholds.critical, a.enabled), (Some(20.0), Some(5.0), false));
     assert_eq!(f.key_of("work").as_deref(), Some("hg_old"));
-    let bad = SaveAccount { thresholds: Some(ThresholdOverride { low: Some(1.0), critical: Some(5.0) }), secret: None, ..SaveAccount::key("work", key("x"), false) };
+    let bad = SaveAccount {
+        thresholds: Some(ThresholdOverride { low: Some(1.0), critical: Some(5.0) }),
+        secret: None,
+        ..SaveAccount::key("work", key("x"), false)
+    };
     assert!(f.service.save(bad).await.unwrap_err().to_string().starts_with("Check the thresholds"));
     assert_eq!(f.settings().account("work").unwrap().thresholds.low, Some(20.0), "nothing changed");
 }
@@ -140,7 +148,11 @@ async fn removing_an_account_removes_its_key_and_its_alert_memory() {
     let f = fixture("http://127.0.0.1:9");
     f.service.save(SaveAccount::key("work", key("hg_old"), false)).await.unwrap();
     f.service.save(SaveAccount::key("home", key("hg_home"), false)).await.unwrap();
-    f.service.accounts.settings.update(|s| s.alert_memory.insert("work".into(), AlertMemory { low_sent: true, ..Default::default() })).unwrap();
+    f.service
+        .accounts
+        .settings
+        .update(|s| s.alert_memory.insert("work".into(), AlertMemory { low_sent: true, ..Default::default() }))
+        .unwrap();
     f.service.remove("work").unwrap();
     assert_eq!(f.key_of("work"), None);
     let s = f.settings();
@@ -161,7 +173,11 @@ async fn importing_the_heygen_cli_stores_its_key_under_the_chosen_name() {
     assert_eq!(f.key_of("cli").as_deref(), Some("hg_from_cli"));
     assert_eq!(f.settings().account("cli").unwrap().heygen_cli_credentials.as_deref(), Some(path.as_path()), "linked");
     // A key given by hand ends the link; a change of thresholds alone does not.
-    let thresholds = SaveAccount { secret: None, thresholds: Some(ThresholdOverride { low: Some(20.0), critical: None }), ..SaveAccount::key("cli", key("x"), false) };
+    let thresholds = SaveAccount {
+        secret: None,
+        thresholds: Some(ThresholdOverride { low: Some(20.0), critical: None }),
+        ..SaveAccount::key("cli", key("x"), false)
+    };
     f.service.save(thresholds).await.unwrap();
     assert!(f.settings().account("cli").unwrap().heygen_cli_credentials.is_some());
     f.service.save(SaveAccount::key("cli", key("hg_by_hand"), false)).await.unwrap();
@@ -191,10 +207,13 @@ fn prefs() -> Preferences {
 async fn preferences_are_saved_and_a_pin_names_an_existing_account() {
     let f = fixture("http://127.0.0.1:9");
     let mut asked = None;
-    let s = f.service.save_preferences(&prefs(), |on| {
-        asked = Some(on);
-        Ok(())
-    }).unwrap();
+    let s = f
+        .service
+        .save_preferences(&prefs(), |on| {
+            asked = Some(on);
+            Ok(())
+        })
+        .unwrap();
     assert_eq!(asked, Some(true));
     assert_eq!(s.polling(), settings::Polling::Fixed(std::time::Duration::from_secs(600)));
     assert_eq!(f.settings().polling(), s.polling(), "written to the file");
@@ -285,7 +304,10 @@ async fn a_linked_account_takes_renewed_tokens_and_remembers_its_alerts() {
     // Someone else signs in with HeyGen's CLI: the account keeps its own, and says how to follow.
     cli_file(&path, "at_joe", "2026-12-30T00:00:00Z", "joe");
     let said = follow(&f)[0].1.clone();
-    assert!(said.starts_with("Ok(Other(") && said.contains("signed in as joe now, not jane") && said.contains("import-heygen-cli --name web"), "{said}");
+    assert!(
+        said.starts_with("Ok(Other(") && said.contains("signed in as joe now, not jane") && said.contains("import-heygen-cli --name web"),
+        "{said}"
+    );
     assert_eq!(tokens_of(&f, "web").unwrap().access_token.expose(), "at_two");
     assert_eq!(f.settings().account("web").unwrap().key_changed_at, before.key_changed_at);
     assert_eq!(f.settings().alert_memory.get("web"), Some(&memory));

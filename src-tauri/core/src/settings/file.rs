@@ -108,7 +108,8 @@ impl Store {
         // A folder this process cannot write (read-only, full, the lock file not ours),
         // or a lock held too long: the file is only ever replaced whole by this app, so
         // reading it without the lock still sees one complete version of ours.
-        let _guard = self.lock_within(READ_LOCK_WAIT, ".settings.lock").map_err(|e| tracing::debug!("settings read without their lock ({e})"));
+        let _guard =
+            self.lock_within(READ_LOCK_WAIT, ".settings.lock").map_err(|e| tracing::debug!("settings read without their lock ({e})"));
         match self.read_settled() {
             Ok(settings) => Loaded { settings, notice: None, usable: true },
             Err(why) => Loaded { settings: Settings::default(), notice: Some(self.left_alone(&why)), usable: false },
@@ -130,7 +131,11 @@ impl Store {
         self.update_with(false, change).map(|(s, t, _)| (s, t))
     }
 
-    fn update_with<T>(&self, may_set_aside: bool, change: impl FnOnce(&mut Settings) -> T) -> Result<(Settings, T, Option<String>), SaveError> {
+    fn update_with<T>(
+        &self,
+        may_set_aside: bool,
+        change: impl FnOnce(&mut Settings) -> T,
+    ) -> Result<(Settings, T, Option<String>), SaveError> {
         let err = |source| SaveError { path: self.path(), source };
         let _guard = self.lock_within(LOCK_WAIT, ".settings.lock").map_err(err)?;
         let (mut settings, notice) = match self.read_settled() {

@@ -78,11 +78,7 @@ fn corrupt_truncated_and_wrong_files_are_moved_aside() {
     assert_set_aside(&store, br#"{"schema_version":1,"accounts":[{"name":"wo"#, "damaged");
     assert_set_aside(&store, br#"{"schema_version":1,"accounts":"nope"}"#, "damaged");
     assert_set_aside(&store, br#"{"accounts":[]}"#, "no schema version");
-    assert_set_aside(
-        &store,
-        br#"{"schema_version":1,"accounts":[{"name":"a","auth":"api_key"},{"name":"a","auth":"api_key"}]}"#,
-        "twice",
-    );
+    assert_set_aside(&store, br#"{"schema_version":1,"accounts":[{"name":"a","auth":"api_key"},{"name":"a","auth":"api_key"}]}"#, "twice");
 }
 
 #[test]

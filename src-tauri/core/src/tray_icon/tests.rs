@@ -11,7 +11,11 @@ fn figure(text: &str, state: IconState) -> Drawing {
 fn luminance(c: [u8; 3]) -> f64 {
     let lin = |v: u8| {
         let v = v as f64 / 255.0;
-        if v <= 0.03928 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+        if v <= 0.03928 {
+            v / 12.92
+        } else {
+            ((v + 0.055) / 1.055).powf(2.4)
+        }
     };
     0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
 }
@@ -61,7 +65,10 @@ fn stale_and_error_look_different_from_fresh() {
         let fresh = render(&figure("$42", IconState::Ok), size, Theme::Dark);
         assert_ne!(fresh, render(&figure("$42", IconState::Stale), size, Theme::Dark));
         assert_ne!(fresh, render(&figure("!", IconState::Error), size, Theme::Dark));
-        assert_ne!(render(&figure("$42", IconState::Low), size, Theme::Dark), render(&figure("$42", IconState::Critical), size, Theme::Dark));
+        assert_ne!(
+            render(&figure("$42", IconState::Low), size, Theme::Dark),
+            render(&figure("$42", IconState::Critical), size, Theme::Dark)
+        );
     }
 }
 
