@@ -274,11 +274,15 @@ pub struct CardError {
 pub fn cards(snaps: &[AccountSnapshot], forecasts: &Forecasts, now: DateTime<Utc>) -> Vec<Card> {
     snaps
         .iter()
-        .map(|s| Card {
+        .map(|s| {
+            // Each derived once per card.
+            let (state, badge) = badge(s);
+            let key = crate::alerts::describe_key(s, now);
+            Card {
             next_check_at: s.next_check_at,
             polling: s.polling.clone(),
-            key: crate::alerts::describe_key(s, now).map(|(line, _)| line),
-            key_warning: crate::alerts::describe_key(s, now).is_some_and(|(_, warn)| warn),
+            key_warning: key.as_ref().is_some_and(|(_, warn)| *warn),
+            key: key.map(|(line, _)| line),
             forecast: forecasts.get(&s.name).map(|f| f.text(now)),
             days_left: forecasts.get(&s.name).and_then(|f| f.days_left(now)),
             name: s.name.clone(),
@@ -286,8 +290,8 @@ pub fn cards(snaps: &[AccountSnapshot], forecasts: &Forecasts, now: DateTime<Utc
             headline: crate::words::capitalised(&short_headline(s)),
             level: s.level(),
             icon: icon_state(s),
-            state: badge(s).0,
-            badge: badge(s).1,
+            state,
+            badge,
             last_seen: last_seen(s, now).filter(|_| s.is_broken()),
             stale: s.is_stale(),
             what: s.summary.as_ref().map(|x| x.what()),
@@ -320,6 +324,7 @@ pub fn cards(snaps: &[AccountSnapshot], forecasts: &Forecasts, now: DateTime<Utc
                 };
                 CardError { kind: e.kind.as_str(), message: e.message.clone(), action, fix_in_settings: fix, request_id: e.request_id.clone() }
             }),
+            }
         })
         .collect()
 }
