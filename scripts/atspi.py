@@ -125,7 +125,10 @@ def main():
     if command == "dump":
         found = nodes(pid)
         if not any(n.getRoleName() == "document web" for n in found):
-            sys.exit(f"atspi: process {pid} shows no page (yet)")
+            roles = sorted({n.getRoleName() for n in found})
+            apps = [(pid_of(a), a.name, a.childCount) for a in pyatspi.Registry.getDesktop(0)]
+            sys.exit(f"atspi: process {pid} shows no page (yet); its tree has {len(found)} objects: {', '.join(roles)}; "
+                     f"the registry lists (pid, name, children) {apps}")
         for n in found:
             print(json.dumps({"role": n.getRoleName(), "name": n.name, "text": text_of(n)}))
     elif command == "press":

@@ -5,7 +5,8 @@
 # folders, bind-mounted) added; the repository's committed files copied in; then the
 # README's test command, `./scripts/test.sh`, run there as root with a bare PATH, and
 # `./scripts/run.sh --demo` started under Xvfb until its tray item is on the bus.
-# Slow (about 20 minutes: packages, a cold build, every test); not part of .ci/run.
+# Slow (about 40 minutes: packages, a cold build, every test three times); not part
+# of .ci/run. RUNS=1 runs the test command once.
 # Usage (as root): scripts/check-setup-in-root.sh [ROOT_DIR]   (made afresh each time)
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,11 +46,17 @@ say "ca-certificates and this machine's CA certificates"
 in_root 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ca-certificates >/dev/null
   cp /tmp/*.crt /usr/local/share/ca-certificates/ 2>/dev/null || true; update-ca-certificates >/dev/null'
 
-say "the README's test command: ./scripts/test.sh (bounded: 60 min)"
-start=$SECONDS
-in_root 'cd /root/heygen-tray && timeout 3600 ./scripts/test.sh' >/tmp/fresh-root-test.log 2>&1 \
-  || { grep -E "FAILED|panicked|error" /tmp/fresh-root-test.log | head -20; say "test.sh failed (log: /tmp/fresh-root-test.log)"; exit 1; }
-say "test.sh passed in $((SECONDS - start)) s: $(grep -E '^test result' /tmp/fresh-root-test.log | awk '{s+=$4} END {print s}') tests"
+# The issue asks for three passes in a row: the first from nothing (packages, a cold
+# build), the next two as a user who runs the command again.
+RUNS=${RUNS:-3}
+for run in $(seq "$RUNS"); do
+  say "the README's test command, run $run of $RUNS: ./scripts/test.sh (bounded: 60 min)"
+  start=$SECONDS
+  log=/tmp/fresh-root-test-$run.log
+  in_root 'cd /root/heygen-tray && timeout 3600 ./scripts/test.sh' >"$log" 2>&1 \
+    || { grep -E "FAILED|panicked|error" "$log" | head -20; say "test.sh run $run failed (log: $log)"; exit 1; }
+  say "test.sh run $run passed in $((SECONDS - start)) s: $(grep -E '^test result' "$log" | awk '{s+=$4} END {print s}') tests"
+done
 
 say "the README's run command: ./scripts/run.sh --demo, until its tray item is on the bus (bounded: 30 min)"
 in_root 'cd /root/heygen-tray && apt-get install -y -qq xvfb dbus-x11 >/dev/null 2>&1

@@ -63,6 +63,36 @@ pub fn open(app: &AppHandle, page: Page) -> tauri::Result<()> {
             _ => None,
         });
     }
-    builder.build()?;
+    let window = builder.build()?;
+    #[cfg(target_os = "linux")]
+    load_again_when_the_page_process_ends(&window);
     Ok(())
+}
+
+/// How many times a window loads its page again after its page process ended.
+#[cfg(target_os = "linux")]
+const RELOADS: u32 = 3;
+
+/// WebKitGTK runs each page in a process of its own. Should that process end (it was
+/// seen crashing as a window opened, which left the window blank and unreadable for
+/// good), the page is loaded again in a new one, a few times at most.
+#[cfg(target_os = "linux")]
+fn load_again_when_the_page_process_ends(window: &tauri::WebviewWindow) {
+    use webkit2gtk::{WebProcessTerminationReason as Reason, WebViewExt};
+    let label = window.label().to_string();
+    let hooked = window.with_webview(move |platform| {
+        let reloads = std::cell::Cell::new(0);
+        platform.inner().connect_web_process_terminated(move |view, reason| {
+            if matches!(reason, Reason::TerminatedByApi) || reloads.get() >= RELOADS {
+                tracing::error!("the {label} window's page process ended ({reason:?}); not loading it again");
+                return;
+            }
+            reloads.set(reloads.get() + 1);
+            tracing::warn!("the {label} window's page process ended ({reason:?}): loading the page again");
+            view.reload();
+        });
+    });
+    if let Err(e) = hooked {
+        tracing::warn!("could not watch the window's page process: {e}");
+    }
 }

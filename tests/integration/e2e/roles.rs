@@ -68,10 +68,20 @@ pub(crate) fn wait_shown(pid: u32, timeout: Duration, what: &str, wanted: impl F
             let alive = processes()
                 .into_iter()
                 .find(|p| p.pid == pid)
-                .map_or("the process is gone".to_string(), |p| format!("process state {}", p.state));
+                .map_or("the process is gone".to_string(), |p| format!("process state {}, its children: {}", p.state, children(pid)));
             panic!("timed out after {timeout:?} waiting for {what}; the window could not be read ({alive}): {why}")
         }
     })
+}
+
+/// The names of a process's children (a window process has WebKit's page and network processes).
+fn children(pid: u32) -> String {
+    let names: Vec<String> = processes().into_iter().filter(|p| p.ppid == pid).map(|p| format!("{} ({})", p.name, p.state)).collect();
+    if names.is_empty() {
+        "none".into()
+    } else {
+        names.join(", ")
+    }
 }
 
 /// Works a control of the window (retried while the page is still loading).

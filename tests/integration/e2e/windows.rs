@@ -2,6 +2,7 @@
 //! launch of the binary shows the running app's dashboard instead of starting again.
 
 use super::desktop::{close_window, windows_of, Tray};
+use super::roles::{wait_shown, window_process};
 use super::{exclusive, processes, stored_wallet, tagged, wait_for, within, App};
 use crate::support::{require_session, sim, Home};
 use std::process::Stdio;
@@ -81,4 +82,29 @@ fn a_second_launch_opens_the_running_apps_dashboard() {
     let items = super::desktop::watcher_items().unwrap();
     assert_eq!(items.iter().filter(|i| i.starts_with("org.kde.StatusNotifierItem-")).count(), 1, "one tray icon: {items:?}");
     home.run(&[], &["accounts", "remove", &name], None);
+}
+
+/// A window whose page process ends (WebKitGTK's web process, once seen crashing as a
+/// window opened and leaving it blank for good) loads its page again in a new one.
+#[test]
+fn a_window_whose_page_process_ends_shows_its_page_again() {
+    require_session();
+    let _one_app = exclusive();
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let (name, _key) = stored_wallet(&sim, &home, "crash", "u", 30.0);
+    let app = App::start(&home, &[]);
+    let tray = Tray::of(app.pid());
+    tray.wait_tooltip(&format!("{name}: $30.00"));
+    tray.click("Settings…");
+    let window = window_process(&app, "settings");
+    let page_process = || processes().into_iter().find(|p| p.ppid == window && p.name.starts_with("WebKitWebProces") && p.state != 'Z');
+    wait_shown(window, super::TIMEOUT, "Settings to show the account", |t| t.contains(&name));
+    let first = wait_for("the window's page process", page_process).pid;
+    super::signal(first, libc::SIGKILL);
+    let second = wait_for("a new page process", || page_process().filter(|p| p.pid != first)).pid;
+    assert_ne!(second, first);
+    wait_shown(window, super::TIMEOUT, "Settings to show the account again", |t| t.contains(&name));
+    let log = std::fs::read_to_string(app.log.path()).unwrap_or_default();
+    assert!(log.contains("the settings window's page process ended (Crashed): loading the page again"), "{log}");
 }
