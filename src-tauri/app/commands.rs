@@ -1,7 +1,8 @@
 //! Commands the pages may call (each allowed by name in capabilities/). Each one only
 //! turns its arguments into a [`Request`] for the process's [`Role`]: the tray process
 //! answers it, a window process passes it on to the tray process. None returns a
-//! key: accounts come back masked.
+//! key: accounts come back masked. Each runs in a debug span named for it, with its
+//! arguments (a pasted key left out).
 
 use super::role::{ChartWanted, PastedKey, Reply, Request, Role};
 use heygen_tray_core::service::Preferences;
@@ -21,6 +22,7 @@ async fn ask(role: Page<'_>, request: Request) -> Reply {
 }
 
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip(role))]
 pub async fn get_dashboard(role: Page<'_>) -> Reply {
     tracing::debug!("dashboard page loaded");
     ask(role, Request::Dashboard).await
@@ -29,6 +31,7 @@ pub async fn get_dashboard(role: Page<'_>) -> Reply {
 /// The dashboard's charts in one round (an account's history over `24h`, `7d` or
 /// `30d` each): an array in the order asked for.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip(role))]
 pub async fn get_charts(role: Page<'_>, charts: Vec<ChartWanted>) -> Reply {
     // The page asks once it has drawn its cards (the benchmarks time that).
     tracing::debug!("charts asked: {}", charts.len());
@@ -36,22 +39,26 @@ pub async fn get_charts(role: Page<'_>, charts: Vec<ChartWanted>) -> Reply {
 }
 
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip(role))]
 pub async fn refresh(role: Page<'_>, account: Option<String>) -> Reply {
     ask(role, Request::Refresh { account }).await
 }
 
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip(role))]
 pub async fn get_settings(role: Page<'_>) -> Reply {
     ask(role, Request::Settings).await
 }
 
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip(role))]
 pub async fn account_notes(role: Page<'_>) -> Reply {
     ask(role, Request::AccountNotes).await
 }
 
 /// Checks a key with HeyGen without saving it.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip(role, key))]
 pub async fn test_key(role: Page<'_>, key: String, oauth: bool) -> Reply {
     ask(role, Request::TestKey { key: PastedKey::from(key), oauth }).await
 }
@@ -59,6 +66,7 @@ pub async fn test_key(role: Page<'_>, key: String, oauth: bool) -> Reply {
 /// Adds an account or changes one (see `heygen_tray_core::service::Service::save`).
 #[tauri::command]
 #[allow(clippy::too_many_arguments)]
+#[tracing::instrument(level = "debug", skip(role, key))]
 pub async fn save_account(
     role: Page<'_>,
     name: String,
@@ -74,45 +82,53 @@ pub async fn save_account(
 }
 
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip(role))]
 pub async fn remove_account(role: Page<'_>, name: String) -> Reply {
     ask(role, Request::RemoveAccount { name }).await
 }
 
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip(role))]
 pub async fn save_preferences(role: Page<'_>, prefs: Preferences) -> Reply {
     ask(role, Request::SavePreferences { prefs }).await
 }
 
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip(role))]
 pub async fn import_heygen_cli(role: Page<'_>, name: String) -> Reply {
     ask(role, Request::ImportHeygenCli { name }).await
 }
 
 /// Opens one of HeyGen's own pages; the page cannot name any other URL.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip(role))]
 pub async fn open_link(role: Page<'_>, target: String) -> Reply {
     ask(role, Request::OpenLink { target }).await
 }
 
 /// Runs an event hook once with a test event; says how it went.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip(role))]
 pub async fn test_hook(role: Page<'_>, event: String) -> Reply {
     ask(role, Request::TestHook { event }).await
 }
 
 /// First run: quits this app and starts the demo in its place.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip(role))]
 pub async fn start_demo(role: Page<'_>) -> Reply {
     ask(role, Request::StartDemo).await
 }
 
 /// Quits the app, windows and tray alike.
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip(role))]
 pub async fn quit(role: Page<'_>) -> Reply {
     ask(role, Request::Quit).await
 }
 
 #[tauri::command]
+#[tracing::instrument(level = "debug", skip(role))]
 pub async fn open_window(role: Page<'_>, page: String, account: Option<String>) -> Reply {
     ask(role, Request::OpenWindow { page, account }).await
 }

@@ -73,8 +73,57 @@ pub struct ChartWanted {
     pub range: String,
 }
 
-/// The answer: the page's JSON, or words for the user.
-pub type Reply = Result<Value, String>;
+/// The answer: the page's JSON, or what went wrong.
+pub type Reply = Result<Value, CommandError>;
+
+/// Why a request failed, as the page gets it (`{"code": "invalid", "message": "…"}`):
+/// words for the user, and a code a page can act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Anything else: the message says what.
+    Failed,
+    /// The request itself cannot be done (a malformed key, an unknown window or link).
+    Invalid,
+    /// HeyGen did not take the key: nothing was saved.
+    NotVerified,
+    /// The demo's accounts are simulated and cannot be changed.
+    DemoMode,
+    /// The tray process is gone (a window process outlived it).
+    TrayGone,
+    /// The tray process did not answer in time.
+    NoAnswer,
+}
+
+impl CommandError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> CommandError {
+        CommandError { code, message: message.into() }
+    }
+}
+
+impl From<String> for CommandError {
+    fn from(message: String) -> CommandError {
+        CommandError::new(ErrorCode::Failed, message)
+    }
+}
+
+impl From<&str> for CommandError {
+    fn from(message: &str) -> CommandError {
+        CommandError::new(ErrorCode::Failed, message)
+    }
+}
+
+impl std::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
 
 /// The process a page runs in, as the page's commands see it.
 pub trait Role: Send + Sync {
@@ -132,5 +181,14 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(serde_json::from_str::<Request>(r#"{"ask":"dashboard"}"#), Ok(Request::Dashboard)));
+    }
+
+    #[test]
+    fn errors_reach_the_page_as_a_code_and_words() {
+        let e = CommandError::new(ErrorCode::NotVerified, "Not saved: key rejected");
+        let json = serde_json::to_string(&e).unwrap();
+        assert_eq!(json, r#"{"code":"not_verified","message":"Not saved: key rejected"}"#);
+        assert_eq!(serde_json::from_str::<CommandError>(&json).unwrap(), e);
+        assert_eq!(CommandError::from("no").code, ErrorCode::Failed);
     }
 }

@@ -5,7 +5,7 @@
 //! requests come back on stdin. It ends when its window closes or the tray process
 //! goes away.
 
-use crate::role::{Reply, Request, Role};
+use crate::role::{CommandError, ErrorCode, Reply, Request, Role};
 use crate::webview::{self, Page};
 use heygen_tray_core::EXIT_FAILURE;
 use serde_json::{json, Value};
@@ -52,14 +52,14 @@ impl Role for WindowProcess {
             };
             if sent.is_err() {
                 self.waiting.lock().unwrap().remove(&id);
-                return Err(TRAY_GONE.into());
+                return Err(CommandError::new(ErrorCode::TrayGone, TRAY_GONE));
             }
             match tokio::time::timeout(ANSWER_WITHIN, rx).await {
                 Ok(Ok(reply)) => reply,
-                Ok(Err(_)) => Err(TRAY_GONE.into()),
+                Ok(Err(_)) => Err(CommandError::new(ErrorCode::TrayGone, TRAY_GONE)),
                 Err(_) => {
                     self.waiting.lock().unwrap().remove(&id);
-                    Err("The HeyGen Tray app did not answer in time; try again.".into())
+                    Err(CommandError::new(ErrorCode::NoAnswer, "The HeyGen Tray app did not answer in time; try again."))
                 }
             }
         })
@@ -78,7 +78,7 @@ impl WindowProcess {
                     let _ = app.emit("state", state);
                 } else if let Some(id) = msg.get("reply").and_then(Value::as_u64) {
                     let reply = match msg.get_mut("err").map(Value::take) {
-                        Some(e) => Err(e.as_str().unwrap_or("failed").to_string()),
+                        Some(e) => Err(serde_json::from_value(e).unwrap_or_else(|_| CommandError::from("failed"))),
                         None => Ok(msg.get_mut("ok").map(Value::take).unwrap_or_default()),
                     };
                     if let Some(tx) = self.waiting.lock().unwrap().remove(&id) {

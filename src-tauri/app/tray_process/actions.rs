@@ -3,7 +3,6 @@
 
 use super::TrayProcess;
 use crate::webview::{self, Page};
-use chrono::{Duration, Local, NaiveTime, TimeZone, Utc};
 use heygen_tray_core::poller::Command;
 use std::sync::Arc;
 use tauri_plugin_opener::OpenerExt;
@@ -74,25 +73,10 @@ pub fn open_link(tray: &TrayProcess, link: Link) {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-pub enum Pause {
-    OneHour,
-    /// Until 08:00 tomorrow, local time.
-    UntilTomorrow,
-    Resume,
-}
+pub use heygen_tray_core::alerts::pause::Pause;
 
 pub fn pause(tray: &Arc<TrayProcess>, pause: Pause) {
-    let now = Utc::now();
-    let until = match pause {
-        Pause::OneHour => Some(now + Duration::hours(1)),
-        Pause::UntilTomorrow => {
-            let tomorrow = Local::now().date_naive() + Duration::days(1);
-            let eight = tomorrow.and_time(NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default());
-            Local.from_local_datetime(&eight).earliest().map(|t| t.with_timezone(&Utc))
-        }
-        Pause::Resume => None,
-    };
+    let until = heygen_tray_core::alerts::pause::until(pause, chrono::Local::now());
     let tray = tray.clone();
     tauri::async_runtime::spawn_blocking(move || {
         if let Err(e) = tray.update_settings(|s| s.alerts_paused_until = until) {

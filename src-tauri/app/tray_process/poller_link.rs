@@ -16,6 +16,8 @@ pub struct Told {
     polling: Option<Polling>,
     /// The newest `settings.json.bad-…` seen, so one set aside since is told.
     set_aside: Option<std::path::PathBuf>,
+    /// The notice said while the file could not be used, taken back once it can.
+    unusable: Option<String>,
 }
 
 impl TrayProcess {
@@ -33,6 +35,7 @@ impl TrayProcess {
         let store = &self.service.accounts.settings;
         let loaded = store.load();
         if !loaded.usable {
+            told.unusable = loaded.notice.clone();
             *self.notice.lock().unwrap() = loaded.notice;
             drop(told);
             self.redraw.notify_one();
@@ -51,9 +54,12 @@ impl TrayProcess {
             told.set_aside = aside;
         } else if let Some(n) = loaded.notice {
             *self.notice.lock().unwrap() = Some(n);
-        } else if self.notice.lock().unwrap().as_deref().is_some_and(|n| n.contains("was left as it is")) {
+        } else if let Some(said) = told.unusable.take() {
             // The file is usable again: the notice that said it was not goes.
-            *self.notice.lock().unwrap() = None;
+            let mut notice = self.notice.lock().unwrap();
+            if notice.as_ref() == Some(&said) {
+                *notice = None;
+            }
         }
         let settings = loaded.settings;
         *self.settings.lock().unwrap() = settings.clone();

@@ -5,7 +5,7 @@
 
 use super::actions::{self, Link};
 use super::TrayProcess;
-use crate::role::{Reply, Request};
+use crate::role::{CommandError, ErrorCode, Reply, Request};
 use crate::webview::Page;
 use heygen_tray_core::accounts::Unlock;
 use heygen_tray_core::billing::ThresholdOverride;
@@ -38,17 +38,17 @@ impl TrayProcess {
             Request::Settings => self.blocking(|t| Ok(to_value(t.settings_payload()))).await,
             Request::AccountNotes => Ok(to_value(self.account_notes())),
             Request::TestKey { key, oauth } => {
-                let secret = parse_secret(key.expose(), oauth).map_err(|e| e.to_string())?;
+                let secret = parse_secret(key.expose(), oauth).map_err(|e| CommandError::new(ErrorCode::Invalid, e.to_string()))?;
                 drop(key);
                 let s = self.service.test(&secret).await.map_err(|e| e.to_string())?;
                 Ok(json!({"username": s.username, "billing_type": s.billing_type, "headline": s.headline}))
             }
             Request::SaveAccount { name, key, oauth, low, critical, enabled, is_new } => {
                 if self.demo.is_some() {
-                    return Err(DEMO_ACCOUNTS.into());
+                    return Err(CommandError::new(ErrorCode::DemoMode, DEMO_ACCOUNTS));
                 }
                 let secret = match key.as_ref().map(|k| k.expose().trim()).filter(|k| !k.is_empty()) {
-                    Some(k) => Some(parse_secret(k, oauth).map_err(|e| e.to_string())?),
+                    Some(k) => Some(parse_secret(k, oauth).map_err(|e| CommandError::new(ErrorCode::Invalid, e.to_string()))?),
                     None => None,
                 };
                 drop(key);
@@ -62,15 +62,15 @@ impl TrayProcess {
                     link: None,
                 };
                 let saved = self.service.save(request).await.map_err(|e| match e {
-                    ServiceError::NotVerified(e) => format!("Not saved: {e}"),
-                    e => e.to_string(),
+                    ServiceError::NotVerified(e) => CommandError::new(ErrorCode::NotVerified, format!("Not saved: {e}")),
+                    e => e.to_string().into(),
                 });
                 self.after_change().await;
                 Ok(Value::String(saved?.message("Saved")))
             }
             Request::RemoveAccount { name } => {
                 if self.demo.is_some() {
-                    return Err(DEMO_ACCOUNTS.into());
+                    return Err(CommandError::new(ErrorCode::DemoMode, DEMO_ACCOUNTS));
                 }
                 self.blocking(move |t| {
                     // Its history goes with it (the core's remove, as on the command line).
@@ -84,24 +84,24 @@ impl TrayProcess {
                 self.blocking(move |t| {
                     let saved = t.service.save_preferences(&prefs, super::autostart::set);
                     t.reconcile(false, Unlock::Never);
-                    saved.map(|_| Value::Null).map_err(|e| e.to_string())
+                    saved.map(|_| Value::Null).map_err(|e| e.to_string().into())
                 })
                 .await
             }
             Request::ImportHeygenCli { name } => {
                 if self.demo.is_some() {
-                    return Err(DEMO_ACCOUNTS.into());
+                    return Err(CommandError::new(ErrorCode::DemoMode, DEMO_ACCOUNTS));
                 }
                 let imported = self.service.import_heygen_cli(name.trim(), true, true).await.map_err(|e| match e {
-                    ServiceError::NotVerified(e) => format!("Not imported: {e}"),
-                    e => e.to_string(),
+                    ServiceError::NotVerified(e) => CommandError::new(ErrorCode::NotVerified, format!("Not imported: {e}")),
+                    e => e.to_string().into(),
                 });
                 self.after_change().await;
                 let said = imported?.0.message("Imported");
                 Ok(Value::String(format!("{}. {}", said.trim_end_matches('.'), heygen_tray_core::cli_link::following())))
             }
             Request::OpenWindow { page, account } => {
-                let page = Page::parse(&page).ok_or("unknown window")?;
+                let page = Page::parse(&page).ok_or(CommandError::new(ErrorCode::Invalid, "unknown window"))?;
                 if page == Page::Settings {
                     // The Settings page takes it when it loads or next gains the focus.
                     *self.edit_next.lock().unwrap() = account;
@@ -115,7 +115,7 @@ impl TrayProcess {
                     "api_keys" => Link::ApiKeys,
                     "dashboard" => Link::Dashboard,
                     "heygen_cli" => Link::HeyGenCli,
-                    _ => return Err("unknown link".into()),
+                    _ => return Err(CommandError::new(ErrorCode::Invalid, "unknown link")),
                 };
                 actions::open_link(&self, link);
                 Ok(Value::Null)
@@ -131,7 +131,7 @@ impl TrayProcess {
                     if outcome.ok() {
                         Ok(json!(format!("The hook ran: {}{said}", outcome.describe())))
                     } else {
-                        Err(format!("The hook failed: {}{said}", outcome.describe()))
+                        Err(format!("The hook failed: {}{said}", outcome.describe()).into())
                     }
                 })
                 .await
@@ -176,10 +176,10 @@ impl TrayProcess {
     /// Runs keyring, file and database work off the async runtime.
     async fn blocking<T: Send + 'static>(
         self: &Arc<Self>,
-        f: impl FnOnce(&TrayProcess) -> Result<T, String> + Send + 'static,
-    ) -> Result<T, String> {
+        f: impl FnOnce(&TrayProcess) -> Result<T, CommandError> + Send + 'static,
+    ) -> Result<T, CommandError> {
         let this = self.clone();
-        tauri::async_runtime::spawn_blocking(move || f(&this)).await.map_err(|e| e.to_string())?
+        tauri::async_runtime::spawn_blocking(move || f(&this)).await.map_err(|e| CommandError::from(e.to_string()))?
     }
 
     /// What one chart draws: at most [`CHART_POINTS`] points over its range.
@@ -188,7 +188,7 @@ impl TrayProcess {
             "24h" => chrono::Duration::hours(24),
             "7d" => chrono::Duration::days(7),
             "30d" => chrono::Duration::days(30),
-            _ => return Err("unknown range".into()),
+            _ => return Err(CommandError::new(ErrorCode::Invalid, "unknown range")),
         };
         let history = self.history.lock().unwrap();
         let Some(h) = history.as_ref() else { return Ok(json!({"unit": null, "points": []})) };

@@ -6,14 +6,14 @@
 //!
 //! The two talk in JSON lines (see `crate::window_process` for the child's side).
 //! To the child (its stdin): `{"state": …}` (the dashboard state), `{"focus": true}`,
-//! `{"reply": ID, "ok": …}` or `{"reply": ID, "err": "…"}`. From the child (its
+//! `{"reply": ID, "ok": …}` or `{"reply": ID, "err": {"code": …, "message": "…"}}`. From the child (its
 //! stdout): `{"id": ID, "request": {"ask": …}}`, answered like a page of this process.
 //! Each child has a writer thread of its own: the views loop only leaves the latest
 //! state in the child's outbox, so a child that stops reading (stopped, hung) misses
 //! intermediate states and never holds anything up.
 
 use super::TrayProcess;
-use crate::role::Request;
+use crate::role::{CommandError, ErrorCode, Request};
 use crate::webview::Page;
 use serde_json::{json, Value};
 use std::collections::{HashMap, VecDeque};
@@ -180,7 +180,10 @@ fn answer(tray: &Arc<TrayProcess>, outbox: &Arc<Outbox>, line: &str) {
     let id = msg["id"].clone();
     let request = match serde_json::from_value::<Request>(msg["request"].clone()) {
         Ok(r) => r,
-        Err(e) => return outbox.push(json!({"reply": id, "err": format!("not understood: {e}")}).to_string()),
+        Err(e) => {
+            return outbox
+                .push(json!({"reply": id, "err": CommandError::new(ErrorCode::Invalid, format!("not understood: {e}"))}).to_string())
+        }
     };
     let (tray, outbox) = (tray.clone(), outbox.clone());
     tauri::async_runtime::spawn(async move {

@@ -96,12 +96,12 @@ pub fn run(args: GuardArgs) -> i32 {
     };
     let group = Group::of(&child);
     #[cfg(unix)]
-    let _terminal = passed_on::Terminal::hand_to(group);
-    watch_job(&watch, &mut child, group, &args.command[0])
+    let _terminal = passed_on::Terminal::hand_to(&group);
+    watch_job(&watch, &mut child, &group, &args.command[0])
 }
 
 /// Waits for the job, checking the balance, until it ends or is stopped.
-fn watch_job(watch: &Watch, child: &mut Child, group: Group, program: &str) -> i32 {
+fn watch_job(watch: &Watch, child: &mut Child, group: &Group, program: &str) -> i32 {
     let from_app = from_the_app(&watch.store).is_some();
     let every = if from_app { EVERY_FROM_APP } else { EVERY };
     let mut next = Instant::now() + every;
@@ -202,7 +202,7 @@ fn amount(value: f64, unit: &str) -> String {
 
 /// SIGINT, then SIGTERM after [`GRACE`], then SIGKILL, each to the job's whole process
 /// group: a job gets the chance to stop cleanly, and none of its workers is left.
-fn stop(child: &mut Child, group: Group) {
+fn stop(child: &mut Child, group: &Group) {
     #[cfg(unix)]
     group.stop(child, &[libc::SIGINT, libc::SIGTERM], GRACE);
     // Windows has no SIGINT for another process: it is ended at once.
@@ -252,7 +252,7 @@ mod passed_on {
     }
 
     /// Passes a caught signal on to the job's group.
-    pub fn forward(group: Group) {
+    pub fn forward(group: &Group) {
         let signal = PENDING.swap(0, Ordering::SeqCst);
         if signal != 0 {
             group.signal(signal);
@@ -266,7 +266,7 @@ mod passed_on {
     }
 
     impl Terminal {
-        pub fn hand_to(group: Group) -> Option<Terminal> {
+        pub fn hand_to(group: &Group) -> Option<Terminal> {
             // SAFETY: plain calls on standard input, which this process holds.
             unsafe {
                 let own = libc::getpgrp();

@@ -6,6 +6,7 @@
 
 mod expiry;
 mod memory;
+pub mod pause;
 mod reload;
 mod sign_in;
 pub mod spike;

@@ -19,13 +19,7 @@ fn new_tokens_written_by_heygen_cli_are_polled_with_at_once() {
     require_session();
     let _one_app = exclusive();
     let sim = sim();
-    let home = Home::new(&sim.base_url());
-    let creds = home.heygen_cli_dir().join("credentials");
-    let now = chrono::Utc::now();
-    write_credentials(&creds, "sim-oauth-token", now + chrono::Duration::days(5), "sam_creator");
-    let name = unique("web");
-    let out = home.run(&[], &["accounts", "import-heygen-cli", "--name", &name], None);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (home, creds, name, now) = imported(&sim, "web");
     // 200 credits left, low at 500: one low alert.
     assert_eq!(home.run(&[], &["accounts", "set", &name, "--low", "500", "--critical", "10"], None).status.code(), Some(0));
 
@@ -89,6 +83,19 @@ fn new_tokens_written_by_heygen_cli_are_polled_with_at_once() {
     home.run(&[], &["accounts", "remove", &name], None);
 }
 
+/// A home whose HeyGen CLI signed in as sam_creator (the simulator's web-plan account,
+/// 200 credits), imported as an account named after `prefix`.
+fn imported(sim: &crate::support::Sim, prefix: &str) -> (Home, std::path::PathBuf, String, chrono::DateTime<chrono::Utc>) {
+    let home = Home::new(&sim.base_url());
+    let creds = home.heygen_cli_dir().join("credentials");
+    let now = chrono::Utc::now();
+    write_credentials(&creds, "sim-oauth-token", now + chrono::Duration::days(5), "sam_creator");
+    let name = unique(prefix);
+    let out = home.run(&[], &["accounts", "import-heygen-cli", "--name", &name], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    (home, creds, name, now)
+}
+
 fn inode(path: &std::path::Path) -> u64 {
     std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(path).unwrap())
 }
@@ -104,4 +111,59 @@ fn watched(pid: u32) -> BTreeSet<u64> {
         }
     }
     inodes
+}
+
+/// HeyGen's CLI (or a script of its user) rewriting its credentials file every 10 ms
+/// for 8 s: the app reads the file once each burst settles (at most every 5 s), so
+/// the settings file is rewritten a few times, not once per write, and what it keeps
+/// is the file's last content.
+#[test]
+fn a_credentials_file_rewritten_in_a_burst_is_taken_once_it_settles() {
+    require_session();
+    let _one_app = exclusive();
+    let sim = sim();
+    let (home, creds, name, now) = imported(&sim, "burst");
+    let app = App::start(&home, &[]);
+    let tray = Tray::of(app.pid());
+    tray.wait_tooltip(&format!("{name}: 200 credits"));
+
+    // Each settings write is a new file renamed into place: a new inode.
+    let settings = home.settings_path();
+    let inode_now = move || std::fs::metadata(&settings).ok().map(|m| std::os::unix::fs::MetadataExt::ino(&m));
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let counter = {
+        let (done, inode_now) = (done.clone(), inode_now);
+        std::thread::spawn(move || {
+            let (mut seen, mut last) = (0, inode_now());
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let now = inode_now();
+                if now.is_some() && now != last {
+                    (seen, last) = (seen + 1, now);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            seen
+        })
+    };
+    let start = std::time::Instant::now();
+    let mut writes = 0;
+    while start.elapsed() < std::time::Duration::from_secs(8) {
+        writes += 1;
+        write_credentials(&creds, "sim-oauth-token", now + chrono::Duration::days(5) + chrono::Duration::seconds(writes), "sam_creator");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let last = heygen_tray_core::cli_link::hash_of(&creds).unwrap();
+    let kept = || {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(home.settings_path()).ok()?).ok()?;
+        let hash = v["accounts"].as_array()?.iter().find(|a| a["name"] == name.as_str())?["heygen_cli_hash"].as_str()?.to_string();
+        (hash == last).then_some(())
+    };
+    wait_for("the settings to keep the file's last content", kept);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let rewrites = counter.join().unwrap();
+    assert!(writes > 300, "the burst wrote {writes} times");
+    assert!((1..=4).contains(&rewrites), "{writes} writes of the credentials in 8 s rewrote the settings {rewrites} times");
+    drop(app);
+    home.run(&[], &["accounts", "remove", &name], None);
 }

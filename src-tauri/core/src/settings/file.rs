@@ -261,7 +261,7 @@ impl Store {
             f.write_all(&json)?;
             f.write_all(b"\n")?;
             f.sync_all()?;
-            fs::rename(&tmp, &path)?;
+            replace(&tmp, &path)?;
             // Make the rename itself durable.
             if let Ok(dir) = File::open(&self.dir) {
                 let _ = dir.sync_all();
@@ -272,6 +272,22 @@ impl Store {
             let _ = fs::remove_file(&tmp);
         }
         result
+    }
+}
+
+/// Renames `tmp` over `path`. On Windows a rename over a file another process has
+/// open (a reader, an editor, an indexer, an antivirus scan) fails with "access
+/// denied" until it closes the file, usually within moments: tried again for up to 2 s.
+fn replace(tmp: &Path, path: &Path) -> io::Result<()> {
+    let mut tries = 0;
+    loop {
+        match fs::rename(tmp, path) {
+            Err(e) if cfg!(windows) && e.kind() == io::ErrorKind::PermissionDenied && tries < 40 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            result => return result,
+        }
     }
 }
 
