@@ -66,6 +66,8 @@ pub fn open(app: &AppHandle, page: Page) -> tauri::Result<()> {
     let window = builder.build()?;
     #[cfg(target_os = "linux")]
     load_again_when_the_page_process_ends(&window);
+    #[cfg(not(target_os = "linux"))]
+    drop(window);
     Ok(())
 }
 
