@@ -92,6 +92,10 @@ impl Group {
 mod job {
     use windows_sys::Win32::Foundation::{CloseHandle, HANDLE};
     use windows_sys::Win32::System::JobObjects::{AssignProcessToJobObject, CreateJobObjectW, TerminateJobObject};
+    #[cfg(test)]
+    use windows_sys::Win32::System::JobObjects::{
+        JobObjectBasicAccountingInformation, QueryInformationJobObject, JOBOBJECT_BASIC_ACCOUNTING_INFORMATION,
+    };
 
     #[derive(Debug)]
     pub struct Job(HANDLE);
@@ -120,6 +124,21 @@ mod job {
             }
         }
 
+        /// How many processes the job holds now.
+        #[cfg(test)]
+        pub fn active(&self) -> u32 {
+            // SAFETY: the struct is plain data, written by the call, of the size given.
+            unsafe {
+                let mut info: JOBOBJECT_BASIC_ACCOUNTING_INFORMATION = std::mem::zeroed();
+                let size = std::mem::size_of::<JOBOBJECT_BASIC_ACCOUNTING_INFORMATION>() as u32;
+                let info_ptr = &mut info as *mut JOBOBJECT_BASIC_ACCOUNTING_INFORMATION as *mut core::ffi::c_void;
+                match QueryInformationJobObject(self.0, JobObjectBasicAccountingInformation, info_ptr, size, std::ptr::null_mut()) {
+                    0 => u32::MAX,
+                    _ => info.ActiveProcesses,
+                }
+            }
+        }
+
         /// Ends every process in the job.
         pub fn terminate(&self) {
             // SAFETY: the handle is open until drop.
@@ -136,5 +155,28 @@ mod job {
                 CloseHandle(self.0);
             }
         }
+    }
+}
+
+#[cfg(all(test, windows))]
+mod windows_tests {
+    use super::*;
+
+    fn wait_until(what: &str, within: Duration, done: impl Fn() -> bool) {
+        let until = Instant::now() + within;
+        while !done() {
+            assert!(Instant::now() < until, "waited {within:?} for {what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    #[test]
+    fn a_kill_ends_what_the_job_started_too() {
+        let mut child = Command::new("cmd").args(["/C", "ping -n 60 127.0.0.1 >NUL"]).spawn().unwrap();
+        let group = Group::of(&child);
+        let job = group.job.as_ref().expect("a job object");
+        wait_until("cmd and the ping it started to be in the job", Duration::from_secs(30), || (2..u32::MAX).contains(&job.active()));
+        group.kill(&mut child);
+        wait_until("every process of the job to end", Duration::from_secs(10), || job.active() == 0);
     }
 }
