@@ -132,7 +132,7 @@ fn a_credentials_file_rewritten_in_a_burst_is_taken_once_it_settles() {
     let inode_now = move || std::fs::metadata(&settings).ok().map(|m| std::os::unix::fs::MetadataExt::ino(&m));
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let counter = {
-        let (done, inode_now) = (done.clone(), inode_now);
+        let done = done.clone();
         std::thread::spawn(move || {
             let (mut seen, mut last) = (0, inode_now());
             while !done.load(std::sync::atomic::Ordering::Relaxed) {
