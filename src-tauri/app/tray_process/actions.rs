@@ -74,6 +74,23 @@ pub fn open_link(tray: &TrayProcess, link: Link) {
 }
 
 pub use heygen_tray_core::alerts::pause::Pause;
+use heygen_tray_core::view::menu::Action;
+
+/// Does what a tray menu entry says.
+pub fn perform(tray: &Arc<TrayProcess>, action: Action) {
+    match action {
+        Action::OpenDashboard => open_window(tray, Page::Dashboard),
+        Action::OpenSettings => open_window(tray, Page::Settings),
+        Action::Refresh => refresh(tray, None),
+        Action::OpenBilling => open_link(tray, Link::Billing),
+        Action::Pause(p) => pause(tray, p),
+        Action::Quit => {
+            if let Some(app) = tray.app() {
+                app.exit(0);
+            }
+        }
+    }
+}
 
 pub fn pause(tray: &Arc<TrayProcess>, pause: Pause) {
     let until = heygen_tray_core::alerts::pause::until(pause, chrono::Local::now());

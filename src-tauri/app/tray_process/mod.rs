@@ -36,14 +36,14 @@ use heygen_tray_core::accounts::{Accounts, Unlock};
 use heygen_tray_core::api::{oauth, ApiBase, Client, Credential};
 use heygen_tray_core::clock::SystemClock;
 use heygen_tray_core::history::History;
+use heygen_tray_core::monitor::Figures;
 use heygen_tray_core::poller::{self, AccountConfig, Command, Poller};
 use heygen_tray_core::service::Service;
 use heygen_tray_core::settings::{AuthKind, Settings};
 use heygen_tray_core::snapshot::AccountSnapshot;
-use heygen_tray_core::view::{cards, Forecasts};
+use heygen_tray_core::view::frame::{frame, Frame, Scene};
 use heygen_tray_core::{EXIT_FAILURE, EXIT_USAGE};
 use poller_link::Told;
-use serde::Serialize;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -82,16 +82,10 @@ pub struct TrayProcess {
     pub link_notes: Mutex<std::collections::BTreeMap<String, String>>,
     /// The history database; `None` when it could not be opened (the app works on).
     pub history: Mutex<Option<History>>,
-    /// The latest forecasts, derived from history on each redraw.
-    pub forecasts: Mutex<Forecasts>,
-    /// Spend totals per account, derived with the forecasts (after a new fetch).
-    pub spend: Mutex<std::collections::HashMap<String, heygen_tray_core::spend::Totals>>,
-    /// Accounts spending far above their usual pace right now (see `alerts::spike`).
-    pub spikes: Mutex<std::collections::HashMap<String, heygen_tray_core::alerts::spike::Burst>>,
+    /// What the core derived from the history: forecasts, spend, spikes.
+    pub figures: Mutex<Figures>,
     /// Runs the user's event hooks, and keeps their latest failures for Settings.
     pub hooks: hook_runner::HookRunner,
-    /// Bumped whenever the history gains rows: the dashboard reads charts again then only.
-    pub history_rev: std::sync::atomic::AtomicU64,
     /// The account whose editor Settings opens next ("Open Settings" on an error card).
     pub edit_next: Mutex<Option<String>>,
     /// Window processes started by this process.
@@ -99,38 +93,6 @@ pub struct TrayProcess {
     /// Show windows in this process (demo mode, `--open`, WebDriver) instead.
     pub windows_in_process: bool,
     app: OnceLock<tauri::AppHandle>,
-}
-
-/// What the dashboard page receives.
-#[derive(Debug, Clone, Serialize)]
-pub struct DashboardPayload {
-    pub accounts: Vec<heygen_tray_core::view::Card>,
-    pub paused_until: Option<chrono::DateTime<chrono::Utc>>,
-    pub notifications: bool,
-    pub demo: bool,
-    /// False when the desktop shows no tray icons: the dashboard then offers Quit.
-    pub tray_host: bool,
-    /// Per account: "Today: spent $3.20 · 7 days: … · This month: …".
-    pub spend: std::collections::HashMap<String, String>,
-    /// All accounts together, one line per unit.
-    pub spend_all: Vec<String>,
-    /// See [`TrayProcess::history_rev`].
-    pub history_rev: u64,
-}
-
-/// All accounts' spend, per unit, when there is more than one account to add up.
-fn spend_all(spend: &std::collections::HashMap<String, heygen_tray_core::spend::Totals>) -> Vec<String> {
-    if spend.len() < 2 {
-        return Vec::new();
-    }
-    let mut units: Vec<&str> = spend.values().map(|t| t.unit.as_str()).collect();
-    units.sort();
-    units.dedup();
-    units
-        .into_iter()
-        .filter_map(|u| heygen_tray_core::spend::sum(&spend.values().filter(|t| t.unit == u).collect::<Vec<_>>()))
-        .map(|t| heygen_tray_core::spend::line(&t))
-        .collect()
 }
 
 impl TrayProcess {
@@ -143,27 +105,27 @@ impl TrayProcess {
         all
     }
 
-    /// The dashboard's state as the page receives it.
-    pub fn current_state(&self) -> serde_json::Value {
-        let forecasts = self.forecasts.lock().unwrap().clone();
-        self.dashboard_state(&self.current(), &forecasts)
+    /// What every view shows now, from `snaps` (see [`TrayProcess::current`]), with
+    /// one clock reading.
+    pub fn frame(&self, snaps: &[AccountSnapshot]) -> Frame {
+        let figures = self.figures.lock().unwrap();
+        let settings = self.settings.lock().unwrap();
+        let (forecasts, spend) = (figures.forecasts(), figures.spend());
+        let scene = Scene {
+            snaps,
+            forecasts: &forecasts,
+            spend: &spend,
+            settings: &settings,
+            tray_host: self.tray_host.present(),
+            demo: self.demo.is_some(),
+            history_rev: figures.history_rev,
+        };
+        frame(&scene, chrono::Utc::now())
     }
 
-    pub fn dashboard_state(&self, snaps: &[AccountSnapshot], forecasts: &Forecasts) -> serde_json::Value {
-        let now = chrono::Utc::now();
-        let spend = self.spend.lock().unwrap().clone();
-        let s = self.settings.lock().unwrap();
-        let payload = DashboardPayload {
-            accounts: cards(snaps, forecasts, now),
-            paused_until: s.alerts_paused_until.filter(|t| *t > now),
-            notifications: s.notifications,
-            demo: self.demo.is_some(),
-            tray_host: self.tray_host.present(),
-            spend: spend.iter().map(|(n, t)| (n.clone(), heygen_tray_core::spend::line(t))).collect(),
-            spend_all: spend_all(&spend),
-            history_rev: self.history_rev.load(std::sync::atomic::Ordering::Relaxed),
-        };
-        serde_json::to_value(payload).unwrap_or_default()
+    /// The dashboard's state as the page receives it.
+    pub fn current_state(&self) -> serde_json::Value {
+        serde_json::to_value(self.frame(&self.current()).dashboard).unwrap_or_default()
     }
 
     /// Changes the settings file (under its lock), then reconciles. Blocking.
@@ -270,11 +232,8 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
         accounts_changed: Notify::new(),
         link_notes: Mutex::new(Default::default()),
         history: Mutex::new(None),
-        forecasts: Mutex::new(Default::default()),
-        spend: Mutex::new(Default::default()),
-        spikes: Mutex::new(Default::default()),
+        figures: Mutex::new(Default::default()),
         hooks: Default::default(),
-        history_rev: Default::default(),
         edit_next: Mutex::new(None),
         children: WindowChildren::default(),
         // Under WebDriver (WebKitWebDriver sets WEBKIT_INSPECTOR_SERVER) the windows
@@ -386,7 +345,7 @@ fn start_tasks(
             }
         }
         tasks::recall_recent(&reload);
-        reload.history_rev.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        reload.figures.lock().unwrap().history_rev += 1;
         reload.redraw.notify_one();
     });
     tauri::async_runtime::spawn(tasks::compact_in_steps(tray.clone()));

@@ -4,10 +4,10 @@
 
 use super::{actions, TrayProcess};
 use crate::webview::Page;
-use chrono::{DateTime, Utc};
-use heygen_tray_core::snapshot::AccountSnapshot;
+use chrono::Utc;
 use heygen_tray_core::snapshot::IconState;
 use heygen_tray_core::tray_icon::{Drawn, Pixels};
+use heygen_tray_core::view::menu::Entry;
 use heygen_tray_core::view::{tray_view_with, Forecasts, TrayOptions, TrayView};
 use ksni::menu::{StandardItem, SubMenu};
 use ksni::{MenuItem, ToolTip, TrayMethods};
@@ -16,12 +16,9 @@ use std::sync::{Arc, OnceLock};
 use tauri::AppHandle;
 
 pub struct Tray {
-    app: AppHandle,
     tray: Arc<TrayProcess>,
-    snaps: Vec<AccountSnapshot>,
-    forecasts: Forecasts,
-    paused_until: Option<DateTime<Utc>>,
-    options: TrayOptions,
+    /// The latest frame's tray part: every property the host reads comes from it.
+    view: TrayView,
     /// The drawn icon (figure or gauge), redrawn only when what it shows changes.
     drawn: Drawn,
     /// `drawn` as the pixmaps the host reads; empty: the plain icon.
@@ -31,15 +28,11 @@ pub struct Tray {
 pub type Handle = ksni::Handle<Tray>;
 
 impl Tray {
-    fn view(&self) -> TrayView {
-        tray_view_with(&self.snaps, &self.forecasts, self.paused_until, Utc::now(), &self.options)
-    }
-
     /// Brings the drawn icon up to date with the view.
     fn redraw(&mut self) {
-        match self.view().drawing {
+        match &self.view.drawing {
             Some(d) => {
-                if self.drawn.update(&d, super::icons::panel_theme()) {
+                if self.drawn.update(d, super::icons::panel_theme()) {
                     tracing::debug!("tray icon redrawn: {d:?}");
                     self.pixmaps = self.drawn.pixels().iter().map(argb).collect();
                 }
@@ -57,8 +50,21 @@ fn label(text: &str) -> String {
     text.replace('_', "__")
 }
 
-fn item(text: &str, activate: impl Fn(&mut Tray) + Send + 'static) -> MenuItem<Tray> {
-    StandardItem { label: label(text), activate: Box::new(activate), ..Default::default() }.into()
+fn items(entries: &[Entry]) -> Vec<MenuItem<Tray>> {
+    entries
+        .iter()
+        .map(|e| match e {
+            Entry::Item { label: text, action, .. } => {
+                let action = *action;
+                let activate = Box::new(move |t: &mut Tray| actions::perform(&t.tray, action));
+                StandardItem { label: label(text), activate, ..Default::default() }.into()
+            }
+            Entry::Separator => MenuItem::Separator,
+            Entry::Submenu { label: text, entries, .. } => {
+                SubMenu { label: label(text), submenu: items(entries), ..Default::default() }.into()
+            }
+        })
+        .collect()
 }
 
 impl ksni::Tray for Tray {
@@ -67,11 +73,10 @@ impl ksni::Tray for Tray {
     }
 
     fn title(&self) -> String {
-        let v = self.view();
-        if v.title.is_empty() {
+        if self.view.title.is_empty() {
             "HeyGen Tray".into()
         } else {
-            v.title
+            self.view.title.clone()
         }
     }
 
@@ -83,14 +88,14 @@ impl ksni::Tray for Tray {
         if !self.pixmaps.is_empty() {
             return self.pixmaps.clone();
         }
-        icons().get(&self.view().icon).cloned().unwrap_or_default()
+        icons().get(&self.view.icon).cloned().unwrap_or_default()
     }
 
     fn tool_tip(&self) -> ToolTip {
-        let v = self.view();
+        let v = &self.view;
         // A StatusNotifierItem tooltip may be read as markup by the tray host.
         let description = heygen_tray_core::text::escape_markup(&v.tooltip_lines.join("\n"));
-        ToolTip { title: v.tooltip_title, description, ..Default::default() }
+        ToolTip { title: v.tooltip_title.clone(), description, ..Default::default() }
     }
 
     fn activate(&mut self, _x: i32, _y: i32) {
@@ -98,26 +103,7 @@ impl ksni::Tray for Tray {
     }
 
     fn menu(&self) -> Vec<MenuItem<Self>> {
-        let v = self.view();
-        let mut menu: Vec<MenuItem<Self>> =
-            v.account_lines.iter().map(|l| item(l, |t: &mut Tray| actions::open_window(&t.tray, Page::Dashboard))).collect();
-        menu.push(MenuItem::Separator);
-        menu.push(item("Refresh now", |t: &mut Tray| actions::refresh(&t.tray, None)));
-        menu.push(item("Open dashboard", |t: &mut Tray| actions::open_window(&t.tray, Page::Dashboard)));
-        menu.push(item("Settings…", |t: &mut Tray| actions::open_window(&t.tray, Page::Settings)));
-        menu.push(item("Open HeyGen billing", |t: &mut Tray| actions::open_link(&t.tray, actions::Link::Billing)));
-        let mut pause = vec![
-            item("For 1 hour", |t: &mut Tray| actions::pause(&t.tray, actions::Pause::OneHour)),
-            item("Until tomorrow", |t: &mut Tray| actions::pause(&t.tray, actions::Pause::UntilTomorrow)),
-        ];
-        if v.paused.is_some() {
-            pause.push(item("Resume alerts", |t: &mut Tray| actions::pause(&t.tray, actions::Pause::Resume)));
-        }
-        let pause_label = v.paused.clone().unwrap_or_else(|| "Pause alerts".into());
-        menu.push(SubMenu { label: label(&pause_label), submenu: pause, ..Default::default() }.into());
-        menu.push(MenuItem::Separator);
-        menu.push(item("Quit", |t: &mut Tray| t.app.exit(0)));
-        menu
+        items(&self.view.menu)
     }
 
     fn watcher_offline(&self, reason: ksni::OfflineReason) -> bool {
@@ -132,35 +118,22 @@ impl ksni::Tray for Tray {
 }
 
 /// Starts the tray; it shows up as soon as a tray host (StatusNotifierWatcher) is there.
-pub fn start(app: &AppHandle, tray_process: Arc<TrayProcess>) -> Result<Handle, ksni::Error> {
+pub fn start(_app: &AppHandle, tray_process: Arc<TrayProcess>) -> Result<Handle, ksni::Error> {
     let tray = Tray {
-        app: app.clone(),
         tray: tray_process,
-        snaps: Vec::new(),
-        forecasts: Forecasts::new(),
-        paused_until: None,
-        options: TrayOptions::default(),
+        view: tray_view_with(&[], &Forecasts::new(), None, Utc::now(), &TrayOptions::default()),
         drawn: Drawn::default(),
         pixmaps: Vec::new(),
     };
     tauri::async_runtime::block_on(tray.assume_sni_available(true).spawn())
 }
 
-/// Hands the tray new figures; the host re-reads what changed (ksni sends only the
+/// Hands the tray a new frame; the host re-reads what changed (ksni sends only the
 /// properties that differ, so an unchanged icon sends nothing).
-pub async fn update(
-    handle: &Handle,
-    snaps: Vec<AccountSnapshot>,
-    forecasts: Forecasts,
-    paused_until: Option<DateTime<Utc>>,
-    options: TrayOptions,
-) {
+pub async fn update(handle: &Handle, view: TrayView) {
     handle
         .update(move |t| {
-            t.snaps = snaps;
-            t.forecasts = forecasts;
-            t.paused_until = paused_until;
-            t.options = options;
+            t.view = view;
             t.redraw();
         })
         .await;

@@ -5,57 +5,42 @@
 
 use super::{actions, icons, TrayProcess};
 use crate::webview::Page;
-use chrono::{DateTime, Utc};
-use heygen_tray_core::snapshot::AccountSnapshot;
 use heygen_tray_core::tray_icon::Drawn;
-use heygen_tray_core::view::tray_view_with;
-use std::sync::Arc;
-use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
+use heygen_tray_core::view::menu::{self, Action, Entry};
+use heygen_tray_core::view::TrayView;
+use std::sync::{Arc, Mutex};
+use tauri::menu::{IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Manager, Wry};
 
 pub struct Handle {
     tray: TrayIcon,
     app: AppHandle,
-    drawn: std::sync::Mutex<Drawn>,
+    drawn: Mutex<Drawn>,
+    /// The latest frame's tray part, whose menu ids the menu events name.
+    view: Arc<Mutex<Option<TrayView>>>,
 }
 
 pub fn start(app: &AppHandle, _tray: Arc<TrayProcess>) -> tauri::Result<Handle> {
+    let view: Arc<Mutex<Option<TrayView>>> = Arc::default();
+    let shown = view.clone();
     let tray = TrayIconBuilder::with_id("heygen-tray")
         .icon(tauri::image::Image::from_bytes(icons::png(heygen_tray_core::snapshot::IconState::NoAccount, true))?)
         .show_menu_on_left_click(false)
-        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()))
+        .on_menu_event(move |app, event| {
+            let action = shown.lock().unwrap().as_ref().and_then(|v| menu::action(v, event.id().as_ref()));
+            actions::perform(&app.state::<Arc<TrayProcess>>(), action.unwrap_or(Action::OpenDashboard));
+        })
         .on_tray_icon_event(|tray, event| {
             if let TrayIconEvent::Click { button: MouseButton::Left, button_state: MouseButtonState::Up, .. } = event {
                 actions::open_window(&tray.app_handle().state::<Arc<TrayProcess>>(), Page::Dashboard);
             }
         })
         .build(app)?;
-    Ok(Handle { tray, app: app.clone(), drawn: Default::default() })
+    Ok(Handle { tray, app: app.clone(), drawn: Default::default(), view })
 }
 
-fn on_menu(app: &AppHandle, id: &str) {
-    let tray = app.state::<Arc<TrayProcess>>().inner().clone();
-    match id {
-        "refresh" => actions::refresh(&tray, None),
-        "settings" => actions::open_window(&tray, Page::Settings),
-        "billing" => actions::open_link(&tray, actions::Link::Billing),
-        "pause-hour" => actions::pause(&tray, actions::Pause::OneHour),
-        "pause-tomorrow" => actions::pause(&tray, actions::Pause::UntilTomorrow),
-        "resume" => actions::pause(&tray, actions::Pause::Resume),
-        "quit" => app.exit(0),
-        _ => actions::open_window(&tray, Page::Dashboard),
-    }
-}
-
-pub async fn update(
-    handle: &Handle,
-    snaps: Vec<AccountSnapshot>,
-    forecasts: heygen_tray_core::view::Forecasts,
-    paused_until: Option<DateTime<Utc>>,
-    options: heygen_tray_core::view::TrayOptions,
-) {
-    let v = tray_view_with(&snaps, &forecasts, paused_until, Utc::now(), &options);
+pub async fn update(handle: &Handle, v: TrayView) {
     // The drawn figure (32 px; the system scales it), redrawn only when it changes.
     let mut drawn = handle.drawn.lock().unwrap();
     let icon = match &v.drawing {
@@ -77,29 +62,29 @@ pub async fn update(
     }
     let _ = handle.tray.set_tooltip(Some(format!("{}\n{}", v.tooltip_title, v.tooltip_lines.join("\n"))));
     let _ = handle.tray.set_title(Some(v.title.clone()));
-    if let Ok(menu) = build_menu(&handle.app, &v) {
-        let _ = handle.tray.set_menu(Some(menu));
+    let mut shown = handle.view.lock().unwrap();
+    // A menu rebuilt only when it changes (a rebuilt menu closes one that is open).
+    if shown.as_ref().is_none_or(|old| old.menu != v.menu) {
+        let menu = Menu::new(&handle.app).and_then(|m| append(&handle.app, &v.menu, &mut |i| m.append(i)).map(|()| m));
+        if let Ok(menu) = menu {
+            let _ = handle.tray.set_menu(Some(menu));
+        }
     }
+    *shown = Some(v);
 }
 
-fn build_menu(app: &AppHandle, v: &heygen_tray_core::view::TrayView) -> tauri::Result<Menu<tauri::Wry>> {
-    let menu = Menu::new(app)?;
-    for (i, line) in v.account_lines.iter().enumerate() {
-        menu.append(&MenuItem::with_id(app, format!("account-{i}"), line, true, None::<&str>)?)?;
+/// Appends `entries` with `push` (a menu's or a submenu's `append`).
+fn append(app: &AppHandle, entries: &[Entry], push: &mut dyn FnMut(&dyn IsMenuItem<Wry>) -> tauri::Result<()>) -> tauri::Result<()> {
+    for e in entries {
+        match e {
+            Entry::Item { id, label, .. } => push(&MenuItem::with_id(app, id, label, true, None::<&str>)?)?,
+            Entry::Separator => push(&PredefinedMenuItem::separator(app)?)?,
+            Entry::Submenu { id, label, entries } => {
+                let sub = Submenu::with_id(app, id, label, true)?;
+                append(app, entries, &mut |i| sub.append(i))?;
+                push(&sub)?;
+            }
+        }
     }
-    menu.append(&PredefinedMenuItem::separator(app)?)?;
-    menu.append(&MenuItem::with_id(app, "refresh", "Refresh now", true, None::<&str>)?)?;
-    menu.append(&MenuItem::with_id(app, "dashboard", "Open dashboard", true, None::<&str>)?)?;
-    menu.append(&MenuItem::with_id(app, "settings", "Settings…", true, None::<&str>)?)?;
-    menu.append(&MenuItem::with_id(app, "billing", "Open HeyGen billing", true, None::<&str>)?)?;
-    let pause = Submenu::with_id(app, "pause", v.paused.clone().unwrap_or_else(|| "Pause alerts".into()), true)?;
-    pause.append(&MenuItem::with_id(app, "pause-hour", "For 1 hour", true, None::<&str>)?)?;
-    pause.append(&MenuItem::with_id(app, "pause-tomorrow", "Until tomorrow", true, None::<&str>)?)?;
-    if v.paused.is_some() {
-        pause.append(&MenuItem::with_id(app, "resume", "Resume alerts", true, None::<&str>)?)?;
-    }
-    menu.append(&pause)?;
-    menu.append(&PredefinedMenuItem::separator(app)?)?;
-    menu.append(&MenuItem::with_id(app, "quit", "Quit", true, None::<&str>)?)?;
-    Ok(menu)
+    Ok(())
 }

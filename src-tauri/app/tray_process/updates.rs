@@ -1,14 +1,15 @@
 //! The one place snapshots flow out to what the user sees: history and forecasts,
 //! the tray, open windows (a `state` event here, the latest state to each window
 //! process) and notifications. Runs whenever the poller publishes, the settings
-//! change, an alert pause ends, or alert memory waits to be saved again.
+//! change, an alert pause ends, alert memory waits to be saved again, and once a
+//! minute (each view's "… ago"). Every view is drawn from one frame of the core
+//! (`heygen_tray_core::view::frame`), computed once per redraw with one clock.
 
 use super::alert_book::SAVE_RETRY;
 use super::TrayProcess;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
+use heygen_tray_core::monitor::Figures;
 use heygen_tray_core::snapshot::AccountSnapshot;
-use heygen_tray_core::view::{Forecasts, TrayOptions};
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tauri::{AppHandle, Emitter};
@@ -19,12 +20,14 @@ use tokio::task::JoinHandle;
 /// new ones when the history answers.
 const HISTORY_WAIT: Duration = Duration::from_millis(300);
 
+/// How often the views are drawn again while nothing changes.
+const AGO_TICK: Duration = Duration::from_secs(60);
+
 pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tray::Handle>) {
     let mut snapshots = tray.snapshots.clone();
     // The history round in flight (at most one), and the alert-memory save in flight:
     // neither is ever waited for past its bound before the user is told.
-    let mut recording: Option<JoinHandle<(Forecasts, Computed)>> = None;
-    let mut computed = Some(Computed::new());
+    let mut recording: Option<JoinHandle<(u64, Figures)>> = None;
     let mut saving: Option<JoinHandle<bool>> = None;
     let mut retry_save_at: Option<tokio::time::Instant> = None;
     // A round is started for each wake-up but the one a round's own end brings (which
@@ -33,27 +36,29 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
     loop {
         let snaps = tray.current();
         if recording.is_none() && std::mem::take(&mut record_next) {
-            recording = Some(record_and_forecast(&tray, &snaps, computed.take().unwrap_or_default()));
+            recording = Some(record_and_forecast(&tray, &snaps));
         }
         if let Some(round) = recording.as_mut() {
             if let Ok(joined) = tokio::time::timeout(HISTORY_WAIT, round).await {
                 recording = None;
-                computed = Some(took(&tray, joined));
+                took(&tray, joined);
             }
         }
-        let forecasts = tray.forecasts.lock().unwrap().clone();
-        let settings = tray.settings.lock().unwrap().clone();
-        let paused_until = settings.alerts_paused_until;
+        let frame = tray.frame(&snaps);
         if let Some(icon) = &icon {
-            let options = TrayOptions { display: settings.tray_display, pinned: settings.tray_account.clone() };
-            super::tray::update(icon, snaps.clone(), forecasts.clone(), paused_until, options).await;
+            super::tray::update(icon, frame.tray).await;
         }
-        let state = tray.dashboard_state(&snaps, &forecasts);
+        let state = serde_json::to_value(&frame.dashboard).unwrap_or_default();
         tray.children.send_state(&state);
         let _ = app.emit("state", state);
+        let settings = tray.settings.lock().unwrap().clone();
+        let paused_until = settings.alerts_paused_until;
         let now = Utc::now();
         let paused = paused_until.is_some_and(|t| t > now) || !settings.notifications;
-        let spikes = tray.spikes.lock().unwrap().clone();
+        let (forecasts, spikes) = {
+            let figures = tray.figures.lock().unwrap();
+            (figures.forecasts(), figures.spikes())
+        };
         tray.alerts.send_due(&snaps, &forecasts, &spikes, &settings, paused, &tray.hooks).await;
         // Most redraws change no alert memory: only a change goes to a blocking thread,
         // and the next redraw does not wait for it (another process may hold the file).
@@ -80,7 +85,7 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
             _ = tray.redraw.notified() => record_next = true,
             joined = async { recording.as_mut().expect("guarded").await }, if recording.is_some() => {
                 recording = None;
-                computed = Some(took(&tray, joined));
+                took(&tray, joined);
             }
             saved = async { saving.as_mut().expect("guarded").await }, if saving.is_some() => {
                 saving = None;
@@ -94,34 +99,35 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
                     None => std::future::pending().await,
                 }
             } => record_next = true,
+            // "updated 3 min ago" stays true between polls (which may be 30 minutes
+            // apart): the views are drawn again, nothing is recorded.
+            _ = tokio::time::sleep(AGO_TICK), if snaps.iter().any(|s| s.fetched_at.is_some()) => {}
         }
     }
 }
 
 /// Keeps what a history round derived (a failed round forgets it all, so everything
-/// is derived again next time), and tells the poller which accounts spend far above
-/// their pace (polled at the floor until it is normal again).
-fn took(tray: &TrayProcess, joined: Result<(Forecasts, Computed), tokio::task::JoinError>) -> Computed {
-    let (forecasts, computed) = joined.unwrap_or_else(|_| (Forecasts::new(), Computed::new()));
-    *tray.forecasts.lock().unwrap() = forecasts;
-    let spiking = tray.spikes.lock().unwrap().keys().cloned().collect();
-    let _ = tray.commands.send(heygen_tray_core::poller::Command::Spiking(spiking));
-    computed
+/// is derived again next time), with the history changes made outside it, and tells
+/// the poller which accounts spend far above their pace (polled at the floor until
+/// it is normal again).
+fn took(tray: &TrayProcess, joined: Result<(u64, Figures), tokio::task::JoinError>) {
+    let mut current = tray.figures.lock().unwrap();
+    let (started, mut figures) = joined.unwrap_or_else(|_| (current.history_rev, Figures::default()));
+    figures.history_rev += current.history_rev.saturating_sub(started);
+    let _ = tray.commands.send(heygen_tray_core::poller::Command::Spiking(figures.spiking()));
+    *current = figures;
 }
 
-/// For each account, the fetch (and auto-reload state) its forecast was derived from:
-/// a forecast is derived again only after a new fetch, not on every redraw.
-type Computed = HashMap<String, (Option<DateTime<Utc>>, bool)>;
-
-/// Writes new figures to the history and derives the forecasts of newly fetched
-/// accounts from it (one indexed read each, which also gives their spend totals and
-/// spike check); the others keep theirs. A history file deleted or replaced since it
-/// was opened is opened again first, so no row goes into a file nobody will read.
-fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot], computed: Computed) -> JoinHandle<(Forecasts, Computed)> {
+/// Writes new figures to the history and derives the figures of newly fetched
+/// accounts from it (see `heygen_tray_core::monitor::Figures`); the others keep
+/// theirs. A history file deleted or replaced since it was opened is opened again
+/// first, so no row goes into a file nobody will read. Gives back the history
+/// revision the round started from.
+fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot]) -> JoinHandle<(u64, Figures)> {
     let (this, snaps) = (tray.clone(), snaps.to_vec());
-    let mut forecasts = tray.forecasts.lock().unwrap().clone();
+    let mut figures = tray.figures.lock().unwrap().clone();
+    let started = figures.history_rev;
     tokio::task::spawn_blocking(move || {
-        let mut computed = computed;
         let mut history = this.history.lock().unwrap();
         if let Some(path) = history.as_ref().filter(|h| h.is_replaced()).map(|h| h.path().to_path_buf()) {
             tracing::warn!("the history file {} was deleted or replaced while open: opened again", path.display());
@@ -130,55 +136,11 @@ fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot], compu
                 Ok((h, _)) => *history = Some(h),
                 Err(e) => tracing::warn!("history is off: {e}"),
             }
-            computed.clear();
+            figures.derive_all_again();
         }
-        let Some(h) = history.as_ref() else { return (Forecasts::new(), Computed::new()) };
-        for s in &snaps {
-            match h.record_snapshot(s) {
-                Ok(true) => {
-                    this.history_rev.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
-                Ok(false) => {}
-                Err(e) => tracing::warn!("history not written: {e}"),
-            }
-        }
-        forecasts.retain(|name, _| snaps.iter().any(|s| &s.name == name));
-        this.spend.lock().unwrap().retain(|name, _| snaps.iter().any(|s| &s.name == name));
-        this.spikes.lock().unwrap().retain(|name, _| snaps.iter().any(|s| &s.name == name));
-        computed.retain(|name, _| snaps.iter().any(|s| &s.name == name));
-        let now = Utc::now();
-        let since = heygen_tray_core::monitor::reads_since(now);
+        let Some(h) = history.as_ref() else { return (started, Figures::default()) };
         let rule = this.settings.lock().unwrap().spike_rule();
-        for s in &snaps {
-            let basis = (s.fetched_at, this.alerts.reload_failing(&s.name));
-            if computed.get(&s.name) == Some(&basis) {
-                continue;
-            }
-            // One indexed read serves the forecast (7 days), the spike check (7 days) and
-            // the spend totals (this month): see `heygen_tray_core::monitor::derive`.
-            let derived = h
-                .samples(Some(&s.name), Some(since))
-                .ok()
-                .map(|samples| heygen_tray_core::monitor::derive(&samples, s.summary.as_ref(), now, &rule, basis.1))
-                .unwrap_or_default();
-            match derived.forecast {
-                Some(f) => forecasts.insert(s.name.clone(), f),
-                None => forecasts.remove(&s.name),
-            };
-            let mut spend = this.spend.lock().unwrap();
-            match derived.spend {
-                Some(t) => spend.insert(s.name.clone(), t),
-                None => spend.remove(&s.name),
-            };
-            drop(spend);
-            // A runaway spend (told by the alert book, and polled at the floor meanwhile).
-            let mut spikes = this.spikes.lock().unwrap();
-            match derived.spike {
-                Some(b) => spikes.insert(s.name.clone(), b),
-                None => spikes.remove(&s.name),
-            };
-            computed.insert(s.name.clone(), basis);
-        }
-        (forecasts, computed)
+        figures.take(h, &snaps, Utc::now(), &rule, |name| this.alerts.reload_failing(name));
+        (started, figures)
     })
 }

@@ -6,9 +6,11 @@
 //! user's cadence is proven in seconds (the scenario tests).
 
 pub mod derive;
+pub mod figures;
 pub mod plan;
 
 pub use derive::{derive, reads_since, Derived};
+pub use figures::Figures;
 pub use plan::{plan, Inputs, Plan, Spikes};
 
 use crate::alerts::{mark_sent, Alert, AlertMemory};
@@ -17,9 +19,7 @@ use crate::hooks::HookEvent;
 use crate::poller::{Command, Poller};
 use crate::settings::Settings;
 use crate::snapshot::AccountSnapshot;
-use crate::view::Forecasts;
-use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// The poller, the history, the derived figures and the alerts' memory, stepped by
 /// hand: each [`Monitor::step`] sends the due requests and decides what follows.
@@ -28,9 +28,7 @@ pub struct Monitor {
     history: History,
     pub settings: Settings,
     memory: BTreeMap<String, AlertMemory>,
-    derived: HashMap<String, Derived>,
-    /// The fetch (and auto-reload state) each account's figures were derived from.
-    basis: HashMap<String, (Option<DateTime<Utc>>, bool)>,
+    figures: Figures,
 }
 
 /// What one step decided.
@@ -46,7 +44,7 @@ pub struct Effects {
 impl Monitor {
     pub fn new(poller: Poller, history: History, settings: Settings) -> Monitor {
         let memory = settings.alert_memory.clone();
-        Monitor { poller, history, settings, memory, derived: HashMap::new(), basis: HashMap::new() }
+        Monitor { poller, history, settings, memory, figures: Figures::default() }
     }
 
     pub fn snapshots(&self) -> Vec<AccountSnapshot> {
@@ -54,7 +52,7 @@ impl Monitor {
     }
 
     pub fn derived(&self, name: &str) -> Option<&Derived> {
-        self.derived.get(name)
+        self.figures.get(name)
     }
 
     pub fn history(&self) -> &History {
@@ -68,26 +66,11 @@ impl Monitor {
         let now = self.poller.now();
         let snaps = self.poller.snapshots();
         let rule = self.settings.spike_rule();
-        for s in &snaps {
-            let failing = self.memory.get(&s.name).is_some_and(|m| m.reload_missed_sent);
-            let basis = (s.fetched_at, failing);
-            if self.basis.get(&s.name) == Some(&basis) {
-                continue;
-            }
-            // Only a new fetch has figures to write.
-            if self.basis.get(&s.name).is_none_or(|b| b.0 != s.fetched_at) {
-                if let Err(e) = self.history.record_snapshot(s) {
-                    tracing::warn!("history not written: {e}");
-                }
-            }
-            let samples = self.history.samples(Some(&s.name), Some(reads_since(now))).unwrap_or_default();
-            self.derived.insert(s.name.clone(), derive(&samples, s.summary.as_ref(), now, &rule, failing));
-            self.basis.insert(s.name.clone(), basis);
-        }
-        let spiking = self.derived.iter().filter(|(_, d)| d.spike.is_some()).map(|(n, _)| n.clone()).collect();
-        self.poller.apply(Command::Spiking(spiking));
-        let forecasts: Forecasts = self.derived.iter().filter_map(|(n, d)| Some((n.clone(), d.forecast.clone()?))).collect();
-        let spikes: Spikes = self.derived.iter().filter_map(|(n, d)| Some((n.clone(), d.spike.clone()?))).collect();
+        let memory = &self.memory;
+        let failing = |name: &str| memory.get(name).is_some_and(|m| m.reload_missed_sent);
+        self.figures.take(&self.history, &snaps, now, &rule, failing);
+        self.poller.apply(Command::Spiking(self.figures.spiking()));
+        let (forecasts, spikes) = (self.figures.forecasts(), self.figures.spikes());
         let paused = self.settings.alerts_paused_until.is_some_and(|t| t > now) || !self.settings.notifications;
         let inputs = Inputs { forecasts: &forecasts, spikes: &spikes, settings: &self.settings, paused, now };
         let mut effects = Effects { requests, ..Effects::default() };

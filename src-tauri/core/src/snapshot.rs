@@ -191,6 +191,19 @@ impl AccountSnapshot {
     }
 }
 
+/// A wallet account last seen at `at` with `balance` dollars, for tests across the core.
+#[cfg(test)]
+pub(crate) fn wallet_seen(name: &str, username: &str, balance: f64, at: DateTime<Utc>) -> AccountSnapshot {
+    let me: UserMe = serde_json::from_value(serde_json::json!({
+        "username": username, "billing_type": "wallet",
+        "wallet": {"currency": "usd", "remaining_balance": balance}
+    }))
+    .unwrap();
+    let mut s = AccountSnapshot::new(name, ThresholdOverride::default());
+    s.record(Ok(me), at);
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

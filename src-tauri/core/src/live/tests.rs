@@ -1,19 +1,11 @@
 use super::*;
-use crate::api::UserMe;
 #[cfg(unix)]
 use crate::api::{ApiError, ErrorKind};
-use crate::billing::ThresholdOverride;
 #[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 
 fn snap(name: &str, balance: f64, at: DateTime<Utc>) -> AccountSnapshot {
-    let me: UserMe = serde_json::from_value(serde_json::json!({
-        "username": "u", "billing_type": "wallet", "wallet": {"currency": "usd", "remaining_balance": balance}
-    }))
-    .unwrap();
-    let mut s = AccountSnapshot::new(name, ThresholdOverride::default());
-    s.record(Ok(me), at);
-    s
+    crate::snapshot::wallet_seen(name, "u", balance, at)
 }
 
 #[cfg(unix)]

@@ -11,6 +11,9 @@ use chrono::{DateTime, Local, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
 
+pub mod frame;
+pub mod menu;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrayView {
     pub icon: IconState,
@@ -24,6 +27,8 @@ pub struct TrayView {
     pub account_lines: Vec<String>,
     /// "Alerts paused until 15:00", when paused.
     pub paused: Option<String>,
+    /// The tray menu (its account lines and pause label from the above).
+    pub menu: Vec<menu::Entry>,
 }
 
 /// "updated 3 min ago".
@@ -182,6 +187,7 @@ pub fn tray_view_with(
             title: String::new(),
             tooltip_title: "HeyGen Tray".into(),
             tooltip_lines: vec!["No account yet — open Settings to add a key.".into()],
+            menu: menu::entries(&["No account yet".into()], paused.as_deref()),
             account_lines: vec!["No account yet".into()],
             paused,
         };
@@ -208,20 +214,22 @@ pub fn tray_view_with(
         tooltip_lines.push(p.clone());
     }
     let shown = shown_account(snaps, options.pinned.as_deref()).unwrap_or(&snaps[0]);
+    let account_lines: Vec<String> = snaps
+        .iter()
+        .map(|s| match &s.summary {
+            Some(_) if s.is_broken() => format!("{}: {} — {}", s.name, short_headline(s), last_seen(s, now).unwrap_or_default()),
+            Some(x) => format!("{}: {} — {}", s.name, x.headline, x.what()),
+            None => format!("{}: {}", s.name, short_headline(s)),
+        })
+        .collect();
     TrayView {
         icon,
         drawing: drawing(shown, options.display),
         title: short_headline(shown),
         tooltip_title: "HeyGen balance".into(),
         tooltip_lines,
-        account_lines: snaps
-            .iter()
-            .map(|s| match &s.summary {
-                Some(_) if s.is_broken() => format!("{}: {} — {}", s.name, short_headline(s), last_seen(s, now).unwrap_or_default()),
-                Some(x) => format!("{}: {} — {}", s.name, x.headline, x.what()),
-                None => format!("{}: {}", s.name, short_headline(s)),
-            })
-            .collect(),
+        menu: menu::entries(&account_lines, paused.as_deref()),
+        account_lines,
         paused,
     }
 }
@@ -342,17 +350,10 @@ fn sign_in_action(s: &AccountSnapshot) -> (String, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::{ApiError, UserMe};
-    use crate::billing::ThresholdOverride;
+    use crate::api::ApiError;
 
     fn snap(name: &str, balance: f64, at: DateTime<Utc>) -> AccountSnapshot {
-        let me: UserMe = serde_json::from_value(serde_json::json!({
-            "username": "jane_doe", "billing_type": "wallet", "wallet": {"currency": "usd", "remaining_balance": balance}
-        }))
-        .unwrap();
-        let mut s = AccountSnapshot::new(name, ThresholdOverride::default());
-        s.record(Ok(me), at);
-        s
+        crate::snapshot::wallet_seen(name, "jane_doe", balance, at)
     }
 
     #[test]

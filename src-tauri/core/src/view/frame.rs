@@ -1,0 +1,124 @@
+//! A frame: what every view shows at one moment — the tray (icon, title, tooltip,
+//! menu) and the dashboard — computed once, with one clock reading, from what the
+//! monitor holds. The app draws frames; it decides nothing about their content.
+
+use super::{cards, tray_view_with, Card, Forecasts, TrayOptions, TrayView};
+use crate::settings::Settings;
+use crate::snapshot::AccountSnapshot;
+use crate::spend::{self, Totals};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// What a frame is made from.
+pub struct Scene<'a> {
+    /// In the settings' order, accounts whose key could not be read included.
+    pub snaps: &'a [AccountSnapshot],
+    pub forecasts: &'a Forecasts,
+    pub spend: &'a HashMap<String, Totals>,
+    pub settings: &'a Settings,
+    /// Whether the desktop shows tray icons (else the dashboard offers Quit).
+    pub tray_host: bool,
+    pub demo: bool,
+    /// See `crate::monitor::Figures::history_rev`.
+    pub history_rev: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    pub tray: TrayView,
+    pub dashboard: Dashboard,
+}
+
+/// What the dashboard page receives (its `state` event).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dashboard {
+    pub accounts: Vec<Card>,
+    pub paused_until: Option<DateTime<Utc>>,
+    pub notifications: bool,
+    pub demo: bool,
+    /// False when the desktop shows no tray icons: the dashboard then offers Quit.
+    pub tray_host: bool,
+    /// Per account: "Today: spent $3.20 · 7 days: … · This month: …".
+    pub spend: HashMap<String, String>,
+    /// All accounts together, one line per unit.
+    pub spend_all: Vec<String>,
+    /// Changes whenever the history gains rows: the page reads charts again then only.
+    pub history_rev: u64,
+}
+
+pub fn frame(scene: &Scene, now: DateTime<Utc>) -> Frame {
+    let s = scene.settings;
+    let options = TrayOptions { display: s.tray_display, pinned: s.tray_account.clone() };
+    Frame {
+        tray: tray_view_with(scene.snaps, scene.forecasts, s.alerts_paused_until, now, &options),
+        dashboard: Dashboard {
+            accounts: cards(scene.snaps, scene.forecasts, now),
+            paused_until: s.alerts_paused_until.filter(|t| *t > now),
+            notifications: s.notifications,
+            demo: scene.demo,
+            tray_host: scene.tray_host,
+            spend: scene.spend.iter().map(|(n, t)| (n.clone(), spend::line(t))).collect(),
+            spend_all: spend_all(scene.spend),
+            history_rev: scene.history_rev,
+        },
+    }
+}
+
+/// All accounts' spend, per unit, when there is more than one account to add up.
+fn spend_all(spend: &HashMap<String, Totals>) -> Vec<String> {
+    if spend.len() < 2 {
+        return Vec::new();
+    }
+    let mut units: Vec<&str> = spend.values().map(|t| t.unit.as_str()).collect();
+    units.sort();
+    units.dedup();
+    units
+        .into_iter()
+        .filter_map(|u| spend::sum(&spend.values().filter(|t| t.unit == u).collect::<Vec<_>>()))
+        .map(|t| spend::line(&t))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{ApiError, ErrorKind};
+    use crate::view::menu::{action, Action};
+
+    fn wallet(name: &str, balance: f64, at: DateTime<Utc>) -> AccountSnapshot {
+        crate::snapshot::wallet_seen(name, "jane_doe", balance, at)
+    }
+
+    #[test]
+    fn one_frame_says_one_thing_on_every_surface() {
+        let now = Utc::now();
+        let mut work = wallet("work", 42.0, now - chrono::Duration::minutes(2));
+        work.record(Err(ApiError::new(ErrorKind::Unauthorized, "no")), now);
+        let snaps = [work, wallet("home", 30.0, now)];
+        let settings = Settings { alerts_paused_until: Some(now + chrono::Duration::hours(1)), ..Settings::default() };
+        let scene = Scene {
+            snaps: &snaps,
+            forecasts: &Forecasts::new(),
+            spend: &HashMap::new(),
+            settings: &settings,
+            tray_host: true,
+            demo: false,
+            history_rev: 7,
+        };
+        let f = frame(&scene, now);
+        // The rejected key is the error on the tray and on its card, with one "ago".
+        assert_eq!(f.tray.title, "key rejected");
+        assert_eq!(f.tray.tooltip_lines[0], "work: key rejected · last seen $42.00 2 min ago");
+        let card = &f.dashboard.accounts[0];
+        assert_eq!((card.state, card.last_seen.as_deref()), ("error", Some("last seen $42.00 2 min ago")));
+        // The pause reads in the menu and reaches the dashboard; its entry resumes.
+        assert_eq!(f.dashboard.paused_until, settings.alerts_paused_until);
+        assert_eq!(action(&f.tray, "resume"), Some(Action::Pause(crate::alerts::pause::Pause::Resume)));
+        assert_eq!(action(&f.tray, "account-1"), Some(Action::OpenDashboard));
+        assert_eq!(f.dashboard.history_rev, 7);
+        // A pause that has ended shows nowhere.
+        let later = frame(&scene, now + chrono::Duration::hours(2));
+        assert_eq!((later.dashboard.paused_until, action(&later.tray, "resume")), (None, None));
+    }
+}
