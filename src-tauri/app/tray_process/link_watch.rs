@@ -9,7 +9,8 @@
 //! core takes a file only when its content changed. Never written.
 
 use super::TrayProcess;
-use heygen_tray_core::cli_link::{self, Followed};
+use heygen_tray_core::accounts::Followed;
+use heygen_tray_core::cli_link;
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};

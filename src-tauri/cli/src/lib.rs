@@ -153,7 +153,7 @@ fn follow_links(accounts: &Accounts) -> bool {
     let whose = |c: &Credential| runtime().block_on(client.users_me(c)).ok().map(|me| me.username);
     let followed = accounts.follow_links(&whose);
     for (name, f) in &followed {
-        if let Some(note) = heygen_tray_core::cli_link::Followed::note(f) {
+        if let Some(note) = heygen_tray_core::accounts::Followed::note(f) {
             eprintln!("warning: \"{name}\": {note}");
         }
     }

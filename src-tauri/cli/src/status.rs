@@ -60,7 +60,7 @@ pub struct ErrorRow {
 /// A short headline for a failed fetch ("Sign-in expired" for an OAuth account).
 fn error_headline(s: &AccountSnapshot, e: &heygen_tray_core::api::ApiError) -> String {
     use heygen_tray_core::api::ErrorKind::*;
-    if let Some(words) = heygen_tray_core::sign_in::ended(s) {
+    if let Some(words) = heygen_tray_core::snapshot::sign_in_words::ended(s) {
         return heygen_tray_core::words::capitalised(words);
     }
     if e.lacks_scope() {

@@ -50,6 +50,8 @@ pub struct Accounts {
 }
 
 pub use crate::api::KEY_MISSING;
+mod follow_links;
+pub use follow_links::{Followed, WhoseIs};
 
 /// A keyring error as an account's fetch error.
 pub fn keyring_error(e: &KeyringError) -> ApiError {

@@ -5,14 +5,13 @@
 //! the notifications and marks them sent only once delivery succeeded.
 
 mod expiry;
-mod memory;
 pub mod pause;
 mod reload;
 mod sign_in;
 pub mod spike;
 
+pub use crate::settings::AlertMemory;
 pub use expiry::{decide_expiry, describe as describe_key, warning as key_warning};
-pub use memory::AlertMemory;
 pub use reload::{covered_below, decide_reload, explain as explain_reload, reload_of, GRACE as RELOAD_GRACE};
 pub use sign_in::decide_sign_in;
 
@@ -58,7 +57,8 @@ pub fn decide(snap: &AccountSnapshot, memory: &AlertMemory, paused: bool) -> (Op
     let mut memory = memory.clone();
     let mut alert = None;
     if let Some(e) = &snap.error {
-        if let (Some(words), Some(sign_in), false) = (crate::sign_in::ended(snap), &snap.sign_in, memory.key_rejected_sent) {
+        if let (Some(words), Some(sign_in), false) = (crate::snapshot::sign_in_words::ended(snap), &snap.sign_in, memory.key_rejected_sent)
+        {
             alert = Some(Alert {
                 account: snap.name.clone(),
                 kind: AlertKind::SignInEnded,

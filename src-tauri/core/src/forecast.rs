@@ -268,7 +268,7 @@ pub fn forecast_trusting_reload(samples: &[Sample], summary: &Summary, now: Date
             };
         }
     }
-    if let Some((_, amount)) = crate::alerts::reload_of(summary).filter(|_| reload_works) {
+    if let Some((_, amount)) = crate::billing::reload_of(summary).filter(|_| reload_works) {
         let amount = amount.filter(|a| *a > 0.0);
         return Forecast::Reloads { amount_usd: amount, every_secs: amount.map(|a| a / rate) };
     }

@@ -34,6 +34,9 @@ pub mod tray_icon;
 pub mod view;
 pub mod words;
 
+#[cfg(test)]
+mod module_graph_tests;
+
 /// Exit code for bad usage (unknown flag, bad value), shared by both binaries.
 pub const EXIT_USAGE: i32 = 64;
 /// Exit code for a command that failed (key rejected, keyring locked, no such account).

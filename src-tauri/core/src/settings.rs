@@ -5,7 +5,6 @@
 //! it is read, written and set aside is `settings::file`. No secret is ever stored
 //! here: keys live in the OS keyring (`keystore`).
 
-use crate::alerts::AlertMemory;
 use crate::billing::ThresholdOverride;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -145,14 +144,19 @@ pub struct Settings {
     pub hooks: crate::hooks::Hooks,
 }
 
+/// The spike rule's defaults (see `alerts::spike::Rule`).
+pub const SPIKE_FACTOR: f64 = 5.0;
+pub const SPIKE_FLOOR_USD: f64 = 5.0;
+pub const SPIKE_FLOOR_CREDITS: f64 = 50.0;
+
 fn default_spike_factor() -> f64 {
-    crate::alerts::spike::Rule::default().factor
+    SPIKE_FACTOR
 }
 fn default_spike_floor_usd() -> f64 {
-    crate::alerts::spike::Rule::default().floor_usd
+    SPIKE_FLOOR_USD
 }
 fn default_spike_floor_credits() -> f64 {
-    crate::alerts::spike::Rule::default().floor_credits
+    SPIKE_FLOOR_CREDITS
 }
 
 /// What the tray icon shows.
@@ -229,22 +233,6 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// The spike rule, with values from a hand-edited file kept sensible (a factor of at
-    /// least 1.5, floors not negative).
-    pub fn spike_rule(&self) -> crate::alerts::spike::Rule {
-        let d = crate::alerts::spike::Rule::default();
-        let ok = |v: f64, min: f64, def: f64| if v.is_finite() && v >= min { v } else { def };
-        crate::alerts::spike::Rule {
-            factor: ok(self.spike_factor, 1.5, d.factor),
-            floor_usd: ok(self.spike_floor_usd, 0.0, d.floor_usd),
-            floor_credits: ok(self.spike_floor_credits, 0.0, d.floor_credits),
-            longest_gap: match self.polling() {
-                Polling::Automatic => d.longest_gap,
-                Polling::Fixed(every) => chrono::Duration::from_std(every).unwrap_or(d.longest_gap),
-            },
-        }
-    }
-
     pub fn account(&self, name: &str) -> Option<&Account> {
         self.accounts.iter().find(|a| a.name == name)
     }
@@ -272,7 +260,9 @@ impl Settings {
     }
 }
 
+mod alert_memory;
 mod file;
+pub use alert_memory::AlertMemory;
 pub use file::{read_regular, Loaded, SaveError, Store};
 
 /// Names must be unique and sane; a file that breaks this is treated as damaged.

@@ -15,7 +15,7 @@ const NEW_KEY: &str = "create a new key in HeyGen (Settings → API, https://app
 /// expired, revoked); for an OAuth account, about its sign-in (`crate::sign_in`).
 /// `None` when HeyGen said nothing about the key.
 pub fn describe(snap: &AccountSnapshot, now: DateTime<Utc>) -> Option<(String, bool)> {
-    let Some(key) = snap.key.as_ref() else { return crate::sign_in::describe(snap, now) };
+    let Some(key) = snap.key.as_ref() else { return crate::snapshot::sign_in_words::describe(snap, now) };
     let name = key.key_name.as_deref().map_or("This key".to_string(), |n| format!("Key “{n}”"));
     if key.is_dead() {
         let status = key.dead_status().unwrap_or_default();
@@ -34,7 +34,7 @@ pub fn describe(snap: &AccountSnapshot, now: DateTime<Utc>) -> Option<(String, b
 /// A few words for the tray's tooltip, only when the key needs the user: "key expires
 /// in 5 days", "key expired", "key revoked" (or of the sign-in: "sign-in ends in 20 hours").
 pub fn warning(snap: &AccountSnapshot, now: DateTime<Utc>) -> Option<String> {
-    let Some(key) = snap.key.as_ref() else { return crate::sign_in::warning(snap, now) };
+    let Some(key) = snap.key.as_ref() else { return crate::snapshot::sign_in_words::warning(snap, now) };
     if key.is_dead() {
         return Some(format!("key {}", key.dead_status().unwrap_or_default()));
     }

@@ -14,14 +14,7 @@ use chrono::{DateTime, Duration, Utc};
 /// How long the balance may stay below the reload threshold before it counts as missed.
 pub const GRACE: Duration = Duration::minutes(15);
 
-/// Auto-reload as HeyGen reports it for a wallet in dollars: (threshold, amount).
-pub fn reload_of(summary: &Summary) -> Option<(f64, Option<f64>)> {
-    let ar = summary.auto_reload.as_ref().filter(|ar| ar.enabled == Some(true))?;
-    if summary.unit != Some(Unit::Usd) {
-        return None;
-    }
-    Some((ar.threshold_usd?, ar.amount_usd.filter(|a| *a > 0.0)))
-}
+pub use crate::billing::reload_of;
 
 /// The threshold below which auto-reload is trusted to act: `None` when it is off,
 /// unknown, or was seen failing in the current episode (then the usual alerts apply).

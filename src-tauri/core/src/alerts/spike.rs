@@ -15,6 +15,7 @@
 
 use super::{Alert, AlertKind, AlertMemory};
 use crate::history::Sample;
+use crate::settings::{Settings, SPIKE_FACTOR, SPIKE_FLOOR_CREDITS, SPIKE_FLOOR_USD};
 use chrono::{DateTime, Duration, Utc};
 
 /// The recent window.
@@ -41,7 +42,25 @@ pub struct Rule {
 impl Default for Rule {
     fn default() -> Self {
         let slowest = Duration::from_std(crate::poller::adaptive::SLOWEST).unwrap_or(Duration::minutes(30));
-        Rule { factor: 5.0, floor_usd: 5.0, floor_credits: 50.0, longest_gap: slowest }
+        Rule { factor: SPIKE_FACTOR, floor_usd: SPIKE_FLOOR_USD, floor_credits: SPIKE_FLOOR_CREDITS, longest_gap: slowest }
+    }
+}
+
+impl Settings {
+    /// The spike rule, with values from a hand-edited file kept sensible (a factor of at
+    /// least 1.5, floors not negative).
+    pub fn spike_rule(&self) -> Rule {
+        let d = Rule::default();
+        let ok = |v: f64, min: f64, def: f64| if v.is_finite() && v >= min { v } else { def };
+        Rule {
+            factor: ok(self.spike_factor, 1.5, d.factor),
+            floor_usd: ok(self.spike_floor_usd, 0.0, d.floor_usd),
+            floor_credits: ok(self.spike_floor_credits, 0.0, d.floor_credits),
+            longest_gap: match self.polling() {
+                crate::settings::Polling::Automatic => d.longest_gap,
+                crate::settings::Polling::Fixed(every) => chrono::Duration::from_std(every).unwrap_or(d.longest_gap),
+            },
+        }
     }
 }
 

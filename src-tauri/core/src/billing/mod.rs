@@ -254,5 +254,14 @@ fn title_case(s: &str) -> String {
         .join(" ")
 }
 
+/// Auto-reload as HeyGen reports it for a wallet in dollars: (threshold, amount).
+pub fn reload_of(summary: &Summary) -> Option<(f64, Option<f64>)> {
+    let ar = summary.auto_reload.as_ref().filter(|ar| ar.enabled == Some(true))?;
+    if summary.unit != Some(Unit::Usd) {
+        return None;
+    }
+    Some((ar.threshold_usd?, ar.amount_usd.filter(|a| *a > 0.0)))
+}
+
 #[cfg(test)]
 mod tests;

@@ -83,7 +83,7 @@ fn dead_key(s: &AccountSnapshot) -> Option<String> {
 /// [`problem`], saying "key revoked" rather than "key rejected" when HeyGen said so,
 /// and "sign-in expired" for an OAuth account.
 fn account_problem(s: &AccountSnapshot, e: &ApiError) -> String {
-    dead_key(s).or_else(|| crate::sign_in::ended(s).map(str::to_string)).unwrap_or_else(|| problem(e).to_string())
+    dead_key(s).or_else(|| crate::snapshot::sign_in_words::ended(s).map(str::to_string)).unwrap_or_else(|| problem(e).to_string())
 }
 
 /// A few words for an error.
@@ -340,7 +340,7 @@ pub fn cards(snaps: &[AccountSnapshot], forecasts: &Forecasts, now: DateTime<Utc
 /// What to do about an OAuth sign-in HeyGen turned away; Settings helps only when it
 /// does not follow HeyGen's CLI (which signs in again outside the app).
 fn sign_in_action(s: &AccountSnapshot) -> (String, bool) {
-    let words = crate::words::capitalised(crate::sign_in::ended(s).unwrap_or("sign-in expired"));
+    let words = crate::words::capitalised(crate::snapshot::sign_in_words::ended(s).unwrap_or("sign-in expired"));
     match s.sign_in.as_ref().is_some_and(|x| x.linked.is_some()) {
         true => (format!("{words} — sign in again with HeyGen's CLI (heygen auth login); the app picks it up"), false),
         false => (format!("{words} — sign in again, then import it or add a new token in Settings"), true),

@@ -2,6 +2,8 @@
 //! were fetched, and the error of the latest attempt if it failed. A failure never
 //! erases good figures; it marks them stale.
 
+pub mod sign_in_words;
+
 use crate::api::{ApiError, UserMe};
 use crate::billing::{summarize, Level, Summary, ThresholdOverride};
 use chrono::{DateTime, Utc};
