@@ -9,9 +9,9 @@ use heygen_tray_core::service::Preferences;
 use std::sync::Arc;
 use tauri::State;
 
-type Page<'a> = State<'a, Arc<dyn Role>>;
+type RoleState<'a> = State<'a, Arc<dyn Role>>;
 
-async fn ask(role: Page<'_>, request: Request) -> Reply {
+async fn ask(role: RoleState<'_>, request: Request) -> Reply {
     let role = role.inner().clone();
     let what = format!("{request:?}");
     let reply = role.ask(request).await;
@@ -23,7 +23,7 @@ async fn ask(role: Page<'_>, request: Request) -> Reply {
 
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip(role))]
-pub async fn get_dashboard(role: Page<'_>) -> Reply {
+pub async fn get_dashboard(role: RoleState<'_>) -> Reply {
     tracing::debug!("dashboard page loaded");
     ask(role, Request::Dashboard).await
 }
@@ -32,7 +32,7 @@ pub async fn get_dashboard(role: Page<'_>) -> Reply {
 /// `30d` each): an array in the order asked for.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip(role))]
-pub async fn get_charts(role: Page<'_>, charts: Vec<ChartWanted>) -> Reply {
+pub async fn get_charts(role: RoleState<'_>, charts: Vec<ChartWanted>) -> Reply {
     // The page asks once it has drawn its cards (the benchmarks time that).
     tracing::debug!("charts asked: {}", charts.len());
     ask(role, Request::Charts { charts }).await
@@ -40,26 +40,26 @@ pub async fn get_charts(role: Page<'_>, charts: Vec<ChartWanted>) -> Reply {
 
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip(role))]
-pub async fn refresh(role: Page<'_>, account: Option<String>) -> Reply {
+pub async fn refresh(role: RoleState<'_>, account: Option<String>) -> Reply {
     ask(role, Request::Refresh { account }).await
 }
 
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip(role))]
-pub async fn get_settings(role: Page<'_>) -> Reply {
+pub async fn get_settings(role: RoleState<'_>) -> Reply {
     ask(role, Request::Settings).await
 }
 
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip(role))]
-pub async fn account_notes(role: Page<'_>) -> Reply {
+pub async fn account_notes(role: RoleState<'_>) -> Reply {
     ask(role, Request::AccountNotes).await
 }
 
 /// Checks a key with HeyGen without saving it.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip(role, key))]
-pub async fn test_key(role: Page<'_>, key: String, oauth: bool) -> Reply {
+pub async fn test_key(role: RoleState<'_>, key: String, oauth: bool) -> Reply {
     ask(role, Request::TestKey { key: PastedKey::from(key), oauth }).await
 }
 
@@ -68,7 +68,7 @@ pub async fn test_key(role: Page<'_>, key: String, oauth: bool) -> Reply {
 #[allow(clippy::too_many_arguments)]
 #[tracing::instrument(level = "debug", skip(role, key))]
 pub async fn save_account(
-    role: Page<'_>,
+    role: RoleState<'_>,
     name: String,
     key: Option<String>,
     oauth: bool,
@@ -83,52 +83,52 @@ pub async fn save_account(
 
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip(role))]
-pub async fn remove_account(role: Page<'_>, name: String) -> Reply {
+pub async fn remove_account(role: RoleState<'_>, name: String) -> Reply {
     ask(role, Request::RemoveAccount { name }).await
 }
 
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip(role))]
-pub async fn save_preferences(role: Page<'_>, prefs: Preferences) -> Reply {
+pub async fn save_preferences(role: RoleState<'_>, prefs: Preferences) -> Reply {
     ask(role, Request::SavePreferences { prefs }).await
 }
 
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip(role))]
-pub async fn import_heygen_cli(role: Page<'_>, name: String) -> Reply {
+pub async fn import_heygen_cli(role: RoleState<'_>, name: String) -> Reply {
     ask(role, Request::ImportHeygenCli { name }).await
 }
 
 /// Opens one of HeyGen's own pages; the page cannot name any other URL.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip(role))]
-pub async fn open_link(role: Page<'_>, target: String) -> Reply {
+pub async fn open_link(role: RoleState<'_>, target: String) -> Reply {
     ask(role, Request::OpenLink { target }).await
 }
 
 /// Runs an event hook once with a test event; says how it went.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip(role))]
-pub async fn test_hook(role: Page<'_>, event: String) -> Reply {
+pub async fn test_hook(role: RoleState<'_>, event: String) -> Reply {
     ask(role, Request::TestHook { event }).await
 }
 
 /// First run: quits this app and starts the demo in its place.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip(role))]
-pub async fn start_demo(role: Page<'_>) -> Reply {
+pub async fn start_demo(role: RoleState<'_>) -> Reply {
     ask(role, Request::StartDemo).await
 }
 
 /// Quits the app, windows and tray alike.
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip(role))]
-pub async fn quit(role: Page<'_>) -> Reply {
+pub async fn quit(role: RoleState<'_>) -> Reply {
     ask(role, Request::Quit).await
 }
 
 #[tauri::command]
 #[tracing::instrument(level = "debug", skip(role))]
-pub async fn open_window(role: Page<'_>, page: String, account: Option<String>) -> Reply {
+pub async fn open_window(role: RoleState<'_>, page: String, account: Option<String>) -> Reply {
     ask(role, Request::OpenWindow { page, account }).await
 }

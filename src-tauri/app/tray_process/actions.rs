@@ -47,7 +47,7 @@ pub fn refresh(tray: &Arc<TrayProcess>, account: Option<String>) {
 
 /// The only pages the app opens in the browser.
 #[derive(Debug, Clone, Copy)]
-pub enum Link {
+pub enum Site {
     Billing,
     ApiKeys,
     Dashboard,
@@ -55,21 +55,21 @@ pub enum Link {
     HeyGenCli,
 }
 
-impl Link {
+impl Site {
     pub fn url(self) -> &'static str {
         match self {
-            Link::Billing => "https://app.heygen.com/billing",
-            Link::ApiKeys => "https://app.heygen.com/settings?nav=API",
-            Link::Dashboard => "https://app.heygen.com",
-            Link::HeyGenCli => "https://developers.heygen.com/cli",
+            Site::Billing => "https://app.heygen.com/billing",
+            Site::ApiKeys => "https://app.heygen.com/settings?nav=API",
+            Site::Dashboard => "https://app.heygen.com",
+            Site::HeyGenCli => "https://developers.heygen.com/cli",
         }
     }
 }
 
-pub fn open_link(tray: &TrayProcess, link: Link) {
+pub fn open_site(tray: &TrayProcess, site: Site) {
     let Some(app) = tray.app() else { return };
-    if let Err(e) = app.opener().open_url(link.url(), None::<&str>) {
-        tracing::error!("could not open {}: {e}", link.url());
+    if let Err(e) = app.opener().open_url(site.url(), None::<&str>) {
+        tracing::error!("could not open {}: {e}", site.url());
     }
 }
 
@@ -82,7 +82,7 @@ pub fn perform(tray: &Arc<TrayProcess>, action: Action) {
         Action::OpenDashboard => open_window(tray, Page::Dashboard),
         Action::OpenSettings => open_window(tray, Page::Settings),
         Action::Refresh => refresh(tray, None),
-        Action::OpenBilling => open_link(tray, Link::Billing),
+        Action::OpenBilling => open_site(tray, Site::Billing),
         Action::Pause(p) => pause(tray, p),
         Action::Quit => {
             if let Some(app) = tray.app() {

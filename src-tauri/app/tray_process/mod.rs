@@ -6,12 +6,12 @@
 mod actions;
 mod alert_book;
 mod autostart;
+mod cli_file_watch;
 mod demo;
 mod hook_runner;
 mod icons;
-mod link_watch;
 mod notifier;
-mod poller_link;
+mod poller_sync;
 mod requests;
 mod tasks;
 // Only the StatusNotifierItem tray can find its host missing; Tauri's tray always has one.
@@ -43,7 +43,7 @@ use heygen_tray_core::settings::{AuthKind, Settings};
 use heygen_tray_core::snapshot::AccountSnapshot;
 use heygen_tray_core::view::frame::{frame, Frame, Scene};
 use heygen_tray_core::{EXIT_FAILURE, EXIT_USAGE};
-use poller_link::Told;
+use poller_sync::Told;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -75,7 +75,7 @@ pub struct TrayProcess {
     pub redraw: Notify,
     /// Set when an account's key could not be read from the keyring (see `keyring_watch`).
     pub keyring_trouble: Notify,
-    /// Set when the accounts in the settings file changed (see `link_watch`).
+    /// Set when the accounts in the settings file changed (see `cli_file_watch`).
     pub accounts_changed: Notify,
     /// Per linked account, why HeyGen CLI's file was not taken the last time it was
     /// looked at (unreadable, or another sign-in), for Settings.
@@ -352,7 +352,7 @@ fn start_tasks(
     tasks::watch_settings(tray);
     tauri::async_runtime::spawn(tasks::keyring_watch(tray.clone()));
     if !demo {
-        tauri::async_runtime::spawn(link_watch::follow_links(tray.clone()));
+        tauri::async_runtime::spawn(cli_file_watch::follow_links(tray.clone()));
     }
     let waker = tray.commands.clone();
     let told = move |event| {

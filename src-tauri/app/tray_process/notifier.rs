@@ -4,18 +4,18 @@
 //! that fixes it: billing for a low balance, API keys for a key problem.
 
 #[cfg(all(unix, not(target_os = "macos")))]
-use super::actions::Link;
+use super::actions::Site;
 use heygen_tray_core::alerts::Alert;
 #[cfg(all(unix, not(target_os = "macos")))]
 use heygen_tray_core::alerts::AlertKind;
 
 /// The page a click on the notification opens.
 #[cfg(all(unix, not(target_os = "macos")))]
-fn link_for(kind: AlertKind) -> Link {
+fn site_for(kind: AlertKind) -> Site {
     match kind {
-        AlertKind::Low | AlertKind::Critical | AlertKind::Forecast | AlertKind::ReloadMissed | AlertKind::Spike => Link::Billing,
-        AlertKind::KeyRejected | AlertKind::KeyExpiresInAWeek | AlertKind::KeyExpiresTomorrow => Link::ApiKeys,
-        AlertKind::SignInEnded | AlertKind::SignInEndsIn2Days | AlertKind::SignInEndsTomorrow => Link::HeyGenCli,
+        AlertKind::Low | AlertKind::Critical | AlertKind::Forecast | AlertKind::ReloadMissed | AlertKind::Spike => Site::Billing,
+        AlertKind::KeyRejected | AlertKind::KeyExpiresInAWeek | AlertKind::KeyExpiresTomorrow => Site::ApiKeys,
+        AlertKind::SignInEnded | AlertKind::SignInEndsIn2Days | AlertKind::SignInEndsTomorrow => Site::HeyGenCli,
     }
 }
 
@@ -78,12 +78,12 @@ pub async fn send(alert: &Alert) -> Result<(), String> {
                 | AlertKind::SignInEnded
                 | AlertKind::SignInEndsTomorrow => notify_rust::Urgency::Critical,
             });
-            let link = link_for(alert.kind);
+            let site = site_for(alert.kind);
             n.action(
                 "default",
-                match link {
-                    Link::ApiKeys => "Open HeyGen API keys",
-                    Link::HeyGenCli => "How to sign in with HeyGen's CLI",
+                match site {
+                    Site::ApiKeys => "Open HeyGen API keys",
+                    Site::HeyGenCli => "How to sign in with HeyGen's CLI",
                     _ => "Open HeyGen billing",
                 },
             );
@@ -93,8 +93,8 @@ pub async fn send(alert: &Alert) -> Result<(), String> {
             let waiting = std::thread::Builder::new().name("notification".into()).stack_size(128 * 1024).spawn(move || {
                 handle.wait_for_action(|action| {
                     if action == "default" {
-                        if let Err(e) = tauri_plugin_opener::open_url(link.url(), None::<&str>) {
-                            tracing::error!("could not open {}: {e}", link.url());
+                        if let Err(e) = tauri_plugin_opener::open_url(site.url(), None::<&str>) {
+                            tracing::error!("could not open {}: {e}", site.url());
                         }
                     }
                 })

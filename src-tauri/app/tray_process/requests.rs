@@ -3,7 +3,7 @@
 //! the core's `Service`; this process then reconciles the poller with the file at
 //! once, so the change never waits for the file watcher.
 
-use super::actions::{self, Link};
+use super::actions::{self, Site};
 use super::TrayProcess;
 use crate::role::{CommandError, ErrorCode, Reply, Request};
 use crate::webview::Page;
@@ -110,14 +110,14 @@ impl TrayProcess {
                 Ok(Value::Null)
             }
             Request::OpenLink { target } => {
-                let link = match target.as_str() {
-                    "billing" => Link::Billing,
-                    "api_keys" => Link::ApiKeys,
-                    "dashboard" => Link::Dashboard,
-                    "heygen_cli" => Link::HeyGenCli,
+                let site = match target.as_str() {
+                    "billing" => Site::Billing,
+                    "api_keys" => Site::ApiKeys,
+                    "dashboard" => Site::Dashboard,
+                    "heygen_cli" => Site::HeyGenCli,
                     _ => return Err(CommandError::new(ErrorCode::Invalid, "unknown link")),
                 };
-                actions::open_link(&self, link);
+                actions::open_site(&self, site);
                 Ok(Value::Null)
             }
             Request::TestHook { event } => {

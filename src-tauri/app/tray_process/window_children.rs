@@ -23,11 +23,11 @@ use std::sync::{Arc, Condvar, Mutex};
 
 #[derive(Default)]
 pub struct WindowChildren {
-    children: Mutex<HashMap<&'static str, Link>>,
+    children: Mutex<HashMap<&'static str, ChildWindow>>,
 }
 
 /// One window process and what waits to be written to it.
-struct Link {
+struct ChildWindow {
     process: Child,
     outbox: Arc<Outbox>,
 }
@@ -132,7 +132,7 @@ impl WindowChildren {
         outbox.set_state(&json!({ "state": tray.current_state() }).to_string());
         let writer = outbox.clone();
         std::thread::spawn(move || writer.write_to(stdin));
-        children.insert(page.label(), Link { process, outbox: outbox.clone() });
+        children.insert(page.label(), ChildWindow { process, outbox: outbox.clone() });
         let tray = tray.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -200,10 +200,10 @@ mod tests {
     use super::*;
     use std::time::{Duration, Instant};
 
-    fn sleeper(secs: &str) -> Link {
+    fn sleeper(secs: &str) -> ChildWindow {
         let mut process = Command::new("sleep").arg(secs).stdin(Stdio::piped()).spawn().unwrap();
         drop(process.stdin.take());
-        Link { process, outbox: Default::default() }
+        ChildWindow { process, outbox: Default::default() }
     }
 
     #[test]
@@ -247,7 +247,7 @@ mod tests {
         let writer = outbox.clone();
         std::thread::spawn(move || writer.write_to(stdin));
         let children = WindowChildren::default();
-        children.children.lock().unwrap().insert("dashboard", Link { process, outbox: outbox.clone() });
+        children.children.lock().unwrap().insert("dashboard", ChildWindow { process, outbox: outbox.clone() });
         let big = json!({"accounts": "x".repeat(16 * 1024)});
         let start = Instant::now();
         for _ in 0..200 {
