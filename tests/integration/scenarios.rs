@@ -286,15 +286,39 @@ async fn a_six_hour_outage_keeps_the_figures_stale_tells_the_hook_once_and_recov
     assert!(s.error.is_none(), "recovered within an hour of the end: {:?}", s.error);
 }
 
+/// What a long story's polls were: requests, alerts, and per account the gaps between
+/// its polls (closest, longest) and its last poll.
+struct Spacing {
+    requests: usize,
+    alerts: usize,
+    last: std::collections::HashMap<String, DateTime<Utc>>,
+    closest: Duration,
+    longest: Duration,
+}
+
+impl Spacing {
+    fn new() -> Spacing {
+        Spacing { requests: 0, alerts: 0, last: Default::default(), closest: Duration::days(1), longest: Duration::zero() }
+    }
+
+    fn saw(&mut self, t: DateTime<Utc>, e: &Effects, m: &Monitor) {
+        self.requests += e.requests;
+        self.alerts += e.notified.len();
+        for s in m.snapshots().into_iter().filter(|s| s.attempted_at == Some(t)) {
+            if let Some(prev) = self.last.insert(s.name.clone(), t) {
+                self.closest = self.closest.min(t - prev);
+                self.longest = self.longest.max(t - prev);
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn fifty_accounts_for_a_day_never_poll_one_account_twice_within_a_minute() {
     let names: Vec<String> = (0..50).map(|i| format!("acct{i:02}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut story = Story::new(&refs, 900.0, Settings::default(), true);
     let started = std::time::Instant::now();
-    let mut last: std::collections::HashMap<String, DateTime<Utc>> = Default::default();
-    let mut closest = Duration::days(1);
-    let (mut requests, mut alerts) = (0, 0);
     // Each account spends a little in the mornings, at its own pace, and is quiet otherwise.
     let mut world = |sim: &Sim, t: DateTime<Utc>| {
         let days = (t - t0()).num_seconds() as f64 / 86_400.0;
@@ -303,20 +327,54 @@ async fn fifty_accounts_for_a_day_never_poll_one_account_twice_within_a_minute()
             sim.set_profile(n, wallet(900.0 - spent_days * (1.0 + i as f64 / 10.0)));
         }
     };
-    story
-        .run(t0() + Duration::days(1), &mut world, &mut |t, e, m| {
-            requests += e.requests;
-            alerts += e.notified.len();
-            for s in m.snapshots() {
-                if s.attempted_at == Some(t) {
-                    if let Some(prev) = last.insert(s.name.clone(), t) {
-                        closest = closest.min(t - prev);
-                    }
-                }
-            }
-        })
-        .await;
+    let mut polls = Spacing::new();
+    story.run(t0() + Duration::days(1), &mut world, &mut |t, e, m| polls.saw(t, e, m)).await;
+    let closest = polls.closest;
     assert!(closest >= Duration::minutes(1), "an account was polled {} s after its previous poll", closest.num_seconds());
-    assert_eq!(alerts, 0, "nothing to tell: every balance stays above $800");
-    println!("50 accounts, a day: {requests} requests, closest {} s apart, {:?}", closest.num_seconds(), started.elapsed());
+    assert_eq!(polls.alerts, 0, "nothing to tell: every balance stays above $800");
+    println!("50 accounts, a day: {} requests, closest {} s apart, {:?}", polls.requests, closest.num_seconds(), started.elapsed());
+}
+
+#[tokio::test]
+async fn five_accounts_for_a_month_keep_their_spacing_and_never_stop_being_watched() {
+    // Fifty accounts for a day (above) is the load; this is the length: a month of the
+    // default cadence, each account quiet but for one busy morning a week (its own day).
+    let names: Vec<String> = (0..5).map(|i| format!("month{i}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut story = Story::new(&refs, 900.0, Settings::default(), true);
+    let started = std::time::Instant::now();
+    let mut world = |sim: &Sim, t: DateTime<Utc>| {
+        let days = (t - t0()).num_seconds() as f64 / 86_400.0;
+        for (i, n) in names.iter().enumerate() {
+            let (week, day) = ((days / 7.0).floor(), days % 7.0);
+            // $10 over the first three hours of its busy day (day i of the week), every week.
+            let this_week = ((day - i as f64) * 8.0).clamp(0.0, 1.0) * 10.0;
+            sim.set_profile(n, wallet(900.0 - week * 10.0 - this_week));
+        }
+    };
+    let end = t0() + Duration::days(30);
+    let mut polls = Spacing::new();
+    story.run(end, &mut world, &mut |t, e, m| polls.saw(t, e, m)).await;
+    let (closest, longest) = (polls.closest, polls.longest);
+    assert!(closest >= Duration::minutes(1), "an account was polled {} s after its previous poll", closest.num_seconds());
+    assert!(longest <= Duration::minutes(36), "an account went {} min without a poll", longest.num_minutes());
+    assert_eq!(polls.last.len(), 5);
+    for (name, at) in &polls.last {
+        assert!(end - *at <= Duration::minutes(36), "{name} was last polled {} min before the end", (end - *at).num_minutes());
+    }
+    // 48 a day at 30 min, and a busy morning a week polled closer (about 14 a day more).
+    // Before an unchanged run kept its start past a day, this was 102.
+    let per_day = polls.requests as f64 / 5.0 / 30.0;
+    assert!(
+        (48.0..=70.0).contains(&per_day),
+        "{per_day:.0} requests per account per day: a quiet account is polled every 30 min, however long it stays quiet"
+    );
+    assert_eq!(polls.alerts, 0, "nothing to tell: every balance stays above $800");
+    println!(
+        "5 accounts, 30 days: {} requests ({per_day:.0}/account/day), {}–{} s apart, {:?}",
+        polls.requests,
+        closest.num_seconds(),
+        longest.num_seconds(),
+        started.elapsed()
+    );
 }

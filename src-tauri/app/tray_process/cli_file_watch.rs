@@ -80,7 +80,7 @@ pub async fn follow_links(tray: Arc<TrayProcess>) {
                 for (name, followed) in t.service.accounts.follow_links(&whose) {
                     tracing::debug!("{name}: {followed:?}");
                     let note = Followed::note(&followed);
-                    let mut notes = t.link_notes.lock().unwrap();
+                    let mut notes = t.monitor.link_notes.lock().unwrap();
                     match note {
                         Some(n) => {
                             tracing::warn!("{name}: {n}");
@@ -90,7 +90,7 @@ pub async fn follow_links(tray: Arc<TrayProcess>) {
                     }
                 }
                 // Open windows show the notes with the next state.
-                t.redraw.notify_one();
+                t.signals.redraw.notify_one();
             })
             .await;
         }
@@ -112,7 +112,7 @@ pub async fn follow_links(tray: Arc<TrayProcess>) {
                     }
                 }
             }
-            _ = tray.accounts_changed.notified() => {}
+            _ = tray.signals.accounts_changed.notified() => {}
             _ = tokio::time::sleep(LOOK_EVERY) => rewatch = true,
         }
     }

@@ -4,11 +4,9 @@
 //! windows, in whatever process they run, ask it for what they show.
 
 mod actions;
-mod alert_book;
 mod autostart;
 mod cli_file_watch;
 mod demo;
-mod hook_runner;
 mod icons;
 mod notifier;
 mod poller_sync;
@@ -31,12 +29,11 @@ mod window_children;
 
 use crate::role::{Reply, Request, Role};
 use crate::webview::Page;
-use alert_book::AlertBook;
 use heygen_tray_core::accounts::{Accounts, Unlock};
 use heygen_tray_core::api::{oauth, ApiBase, Client, Credential};
 use heygen_tray_core::clock::SystemClock;
 use heygen_tray_core::history::History;
-use heygen_tray_core::monitor::Figures;
+use heygen_tray_core::monitor::MonitorState;
 use heygen_tray_core::poller::{self, AccountConfig, Command, Poller};
 use heygen_tray_core::service::Service;
 use heygen_tray_core::settings::{AuthKind, Settings};
@@ -65,27 +62,12 @@ pub struct TrayProcess {
     told: Mutex<Told>,
     /// Whether the desktop shows the tray icon (else the dashboard stands in, with Quit).
     pub tray_host: tray_host::TrayHost,
-    /// The alerts' memory: what was sent, saved to the settings file with retry.
-    pub alerts: AlertBook,
-    /// A problem with the settings file or the history, to show in Settings.
-    pub notice: Mutex<Option<String>>,
+    /// The alerts' memory, the history and its figures, the hooks, Settings' notes.
+    pub monitor: MonitorState,
     /// Demo mode: simulated accounts instead of the keyring.
     pub demo: Option<Vec<AccountConfig>>,
-    /// Set when the views must be redrawn without new snapshots.
-    pub redraw: Notify,
-    /// Set when an account's key could not be read from the keyring (see `keyring_watch`).
-    pub keyring_trouble: Notify,
-    /// Set when the accounts in the settings file changed (see `cli_file_watch`).
-    pub accounts_changed: Notify,
-    /// Per linked account, why HeyGen CLI's file was not taken the last time it was
-    /// looked at (unreadable, or another sign-in), for Settings.
-    pub link_notes: Mutex<std::collections::BTreeMap<String, String>>,
-    /// The history database; `None` when it could not be opened (the app works on).
-    pub history: Mutex<Option<History>>,
-    /// What the core derived from the history: forecasts, spend, spikes.
-    pub figures: Mutex<Figures>,
-    /// Runs the user's event hooks, and keeps their latest failures for Settings.
-    pub hooks: hook_runner::HookRunner,
+    /// What wakes the tray's tasks.
+    pub signals: Signals,
     /// The account whose editor Settings opens next ("Open Settings" on an error card).
     pub edit_next: Mutex<Option<String>>,
     /// Window processes started by this process.
@@ -93,6 +75,17 @@ pub struct TrayProcess {
     /// Show windows in this process (demo mode, `--open`, WebDriver) instead.
     pub windows_in_process: bool,
     app: OnceLock<tauri::AppHandle>,
+}
+
+/// What wakes the tray process's tasks.
+#[derive(Default)]
+pub struct Signals {
+    /// The views must be redrawn without new snapshots.
+    pub redraw: Notify,
+    /// An account's key could not be read from the keyring (see `keyring_watch`).
+    pub keyring_trouble: Notify,
+    /// The accounts in the settings file changed (see `cli_file_watch`).
+    pub accounts_changed: Notify,
 }
 
 impl TrayProcess {
@@ -108,7 +101,7 @@ impl TrayProcess {
     /// What every view shows now, from `snaps` (see [`TrayProcess::current`]), with
     /// one clock reading.
     pub fn frame(&self, snaps: &[AccountSnapshot]) -> Frame {
-        let figures = self.figures.lock().unwrap();
+        let figures = self.monitor.figures.lock().unwrap();
         let settings = self.settings.lock().unwrap();
         let (forecasts, spend) = (figures.forecasts(), figures.spend());
         let scene = Scene {
@@ -221,19 +214,12 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
         commands,
         snapshots,
         problems: Mutex::new(Vec::new()),
-        alerts: AlertBook::new(loaded.settings.alert_memory.clone()),
+        monitor: MonitorState::new(loaded.settings.alert_memory.clone(), loaded.notice),
         settings: Mutex::new(loaded.settings),
         told: Mutex::new(Told::default()),
         tray_host: Default::default(),
-        notice: Mutex::new(loaded.notice),
         demo: demo_accounts,
-        redraw: Notify::new(),
-        keyring_trouble: Notify::new(),
-        accounts_changed: Notify::new(),
-        link_notes: Mutex::new(Default::default()),
-        history: Mutex::new(None),
-        figures: Mutex::new(Default::default()),
-        hooks: Default::default(),
+        signals: Signals::default(),
         edit_next: Mutex::new(None),
         children: WindowChildren::default(),
         // Under WebDriver (WebKitWebDriver sets WEBKIT_INSPECTOR_SERVER) the windows
@@ -340,13 +326,13 @@ fn start_tasks(
         reload.reconcile(true, Unlock::Once);
         tasks::open_history(&reload, &history_path);
         if reload.demo.is_some() {
-            if let Some(h) = reload.history.lock().unwrap().as_ref() {
+            if let Some(h) = reload.monitor.history.lock().unwrap().as_ref() {
                 demo::seed_history(h, chrono::Utc::now());
             }
         }
         tasks::recall_recent(&reload);
-        reload.figures.lock().unwrap().history_rev += 1;
-        reload.redraw.notify_one();
+        reload.monitor.figures.lock().unwrap().history_rev += 1;
+        reload.signals.redraw.notify_one();
     });
     tauri::async_runtime::spawn(tasks::compact_in_steps(tray.clone()));
     tasks::watch_settings(tray);

@@ -36,9 +36,9 @@ impl TrayProcess {
         let loaded = store.load();
         if !loaded.usable {
             told.unusable = loaded.notice.clone();
-            *self.notice.lock().unwrap() = loaded.notice;
+            *self.monitor.notice.lock().unwrap() = loaded.notice;
             drop(told);
-            self.redraw.notify_one();
+            self.signals.redraw.notify_one();
             return;
         }
         let aside = store.newest_set_aside();
@@ -46,17 +46,17 @@ impl TrayProcess {
             // Set aside by another process (a command, a window): said here too.
             if told.set_aside.is_some() || told.accounts.is_some() {
                 let path = aside.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-                *self.notice.lock().unwrap() = Some(format!(
+                *self.monitor.notice.lock().unwrap() = Some(format!(
                     "The settings file {} could not be used and was kept as {path}; default settings are in use and accounts need to be added again (their keys are still in the keyring).",
                     store.path().display()
                 ));
             }
             told.set_aside = aside;
         } else if let Some(n) = loaded.notice {
-            *self.notice.lock().unwrap() = Some(n);
+            *self.monitor.notice.lock().unwrap() = Some(n);
         } else if let Some(said) = told.unusable.take() {
             // The file is usable again: the notice that said it was not goes.
-            let mut notice = self.notice.lock().unwrap();
+            let mut notice = self.monitor.notice.lock().unwrap();
             if notice.as_ref() == Some(&said) {
                 *notice = None;
             }
@@ -71,14 +71,14 @@ impl TrayProcess {
         let accounts = (settings.accounts.clone(), settings.oauth_client_id.clone());
         if force || told.accounts.as_ref() != Some(&accounts) {
             if let Some((before, _)) = &told.accounts {
-                self.alerts.forget_replaced(before, &settings.accounts);
+                self.monitor.alerts.forget_replaced(before, &settings.accounts);
             }
             self.tell_accounts(&settings, unlock);
             told.accounts = Some(accounts);
-            self.accounts_changed.notify_one();
+            self.signals.accounts_changed.notify_one();
         }
         drop(told);
-        self.redraw.notify_one();
+        self.signals.redraw.notify_one();
     }
 
     fn tell_accounts(&self, settings: &Settings, unlock: Unlock) {
@@ -97,7 +97,7 @@ impl TrayProcess {
         *self.problems.lock().unwrap() = problems;
         let _ = self.commands.send(Command::SetAccountsKeeping(ok, keep));
         if trouble {
-            self.keyring_trouble.notify_one();
+            self.signals.keyring_trouble.notify_one();
         }
     }
 

@@ -125,8 +125,8 @@ impl TrayProcess {
                     let settings = t.settings.lock().unwrap().clone();
                     let snaps = t.current();
                     // About the first account, marked as a test.
-                    let e = super::hook_runner::event_for(&event, snaps.first(), None, true);
-                    let outcome = t.hooks.test(&settings.hooks, e)?;
+                    let e = heygen_tray_core::monitor::plan::event_for(&event, snaps.first(), None, true, chrono::Utc::now());
+                    let outcome = t.monitor.hooks.test(&settings.hooks, e)?;
                     let said = if outcome.output.is_empty() { String::new() } else { format!(" — {}", outcome.output) };
                     if outcome.ok() {
                         Ok(json!(format!("The hook ran: {}{said}", outcome.describe())))
@@ -190,7 +190,7 @@ impl TrayProcess {
             "30d" => chrono::Duration::days(30),
             _ => return Err(CommandError::new(ErrorCode::Invalid, "unknown range")),
         };
-        let history = self.history.lock().unwrap();
+        let history = self.monitor.history.lock().unwrap();
         let Some(h) = history.as_ref() else { return Ok(json!({"unit": null, "points": []})) };
         let now = chrono::Utc::now();
         let chart = h.chart(account, now - span, now, CHART_POINTS).map_err(|e| e.to_string())?;
@@ -200,7 +200,7 @@ impl TrayProcess {
     fn account_notes(&self) -> Vec<AccountNotes> {
         let settings = self.settings.lock().unwrap().clone();
         let snapshots = self.current();
-        let links = self.link_notes.lock().unwrap().clone();
+        let links = self.monitor.link_notes.lock().unwrap().clone();
         settings.accounts.iter().map(|a| notes_for(a, &snapshots, &settings, &links)).collect()
     }
 
@@ -208,7 +208,7 @@ impl TrayProcess {
     fn settings_payload(&self) -> SettingsPayload {
         let settings = self.settings.lock().unwrap().clone();
         let snapshots = self.current();
-        let links = self.link_notes.lock().unwrap().clone();
+        let links = self.monitor.link_notes.lock().unwrap().clone();
         let accounts = settings
             .accounts
             .iter()
@@ -244,14 +244,14 @@ impl TrayProcess {
             tray_account: settings.tray_account.clone(),
             spike_alerts: settings.spike_alerts,
             hooks: {
-                let failures = self.hooks.failures();
+                let failures = self.monitor.hooks.failures();
                 settings
                     .hooks
                     .iter()
                     .map(|(event, argv)| HookRow { event: event.clone(), command: argv.join(" "), failure: failures.get(event).cloned() })
                     .collect()
             },
-            notice: self.notice.lock().unwrap().clone(),
+            notice: self.monitor.notice.lock().unwrap().clone(),
             demo: self.demo.is_some(),
             heygen_cli_found: heygen_tray_core::heygen_cli::credentials_path().exists(),
             edit: self.edit_next.lock().unwrap().take(),

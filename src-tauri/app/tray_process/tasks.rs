@@ -13,14 +13,14 @@ use tokio::sync::mpsc;
 pub fn open_history(tray: &Arc<TrayProcess>, path: &std::path::Path) {
     match History::open(path) {
         Ok((history, notice)) => {
-            *tray.history.lock().unwrap() = Some(history);
+            *tray.monitor.history.lock().unwrap() = Some(history);
             if let Some(n) = notice {
-                *tray.notice.lock().unwrap() = Some(n);
+                *tray.monitor.notice.lock().unwrap() = Some(n);
             }
         }
         Err(e) => {
             tracing::error!("history is off: {e}");
-            *tray.notice.lock().unwrap() = Some(format!("History and forecasts are off: {e}"));
+            *tray.monitor.notice.lock().unwrap() = Some(format!("History and forecasts are off: {e}"));
         }
     }
 }
@@ -39,7 +39,7 @@ pub async fn compact_in_steps(tray: Arc<TrayProcess>) {
         loop {
             let (t, mut c) = (tray.clone(), compaction.clone());
             let step = tauri::async_runtime::spawn_blocking(move || {
-                let more = t.history.lock().unwrap().as_ref().map(|h| c.step(h, ROWS_PER_STEP));
+                let more = t.monitor.history.lock().unwrap().as_ref().map(|h| c.step(h, ROWS_PER_STEP));
                 (more, c)
             })
             .await;
@@ -68,7 +68,7 @@ pub async fn keyring_watch(tray: Arc<TrayProcess>) {
     use heygen_tray_core::keystore::{availability, Availability};
     loop {
         while !tray.keyring_trouble() {
-            tray.keyring_trouble.notified().await;
+            tray.signals.keyring_trouble.notified().await;
         }
         let mut wait = Duration::from_secs(10);
         while tray.keyring_trouble() {
@@ -121,7 +121,7 @@ pub fn recall_recent(tray: &Arc<TrayProcess>) {
     let names: Vec<String> = tray.settings.lock().unwrap().accounts.iter().map(|a| a.name.clone()).collect();
     let mut samples = Vec::new();
     {
-        let history = tray.history.lock().unwrap();
+        let history = tray.monitor.history.lock().unwrap();
         let Some(h) = history.as_ref() else { return };
         for name in &names {
             match h.samples(Some(name), Some(since)) {

@@ -5,10 +5,10 @@
 //! minute (each view's "… ago"). Every view is drawn from one frame of the core
 //! (`heygen_tray_core::view::frame`), computed once per redraw with one clock.
 
-use super::alert_book::SAVE_RETRY;
 use super::TrayProcess;
 use chrono::Utc;
-use heygen_tray_core::monitor::Figures;
+use heygen_tray_core::monitor::alert_book::SAVE_RETRY;
+use heygen_tray_core::monitor::{Figures, Inputs};
 use heygen_tray_core::snapshot::AccountSnapshot;
 use std::sync::Arc;
 use std::time::Duration;
@@ -56,16 +56,21 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
         let now = Utc::now();
         let paused = paused_until.is_some_and(|t| t > now) || !settings.notifications;
         let (forecasts, spikes) = {
-            let figures = tray.figures.lock().unwrap();
+            let figures = tray.monitor.figures.lock().unwrap();
             (figures.forecasts(), figures.spikes())
         };
-        tray.alerts.send_due(&snaps, &forecasts, &spikes, &settings, paused, &tray.hooks).await;
+        let inputs = Inputs { forecasts: &forecasts, spikes: &spikes, settings: &settings, paused, now };
+        let effects = tray.monitor.alerts.send_due(&snaps, &inputs, |a| async move { super::notifier::send(&a).await }).await;
+        for event in effects.hooks {
+            tray.monitor.hooks.fire(&settings.hooks, event);
+        }
         // Most redraws change no alert memory: only a change goes to a blocking thread,
         // and the next redraw does not wait for it (another process may hold the file).
-        if saving.is_none() && tray.alerts.unsaved() && retry_save_at.is_none_or(|t| t <= tokio::time::Instant::now()) {
+        if saving.is_none() && tray.monitor.alerts.unsaved() && retry_save_at.is_none_or(|t| t <= tokio::time::Instant::now()) {
             retry_save_at = None;
             let tray = tray.clone();
-            saving = Some(tokio::task::spawn_blocking(move || tray.alerts.save(&tray.service.accounts.settings, tray.demo.is_some())));
+            saving =
+                Some(tokio::task::spawn_blocking(move || tray.monitor.alerts.save(&tray.service.accounts.settings, tray.demo.is_some())));
         }
         let pause_ends = paused_until.filter(|t| *t > now).and_then(|t| (t - now).to_std().ok());
         let retry_in = retry_save_at.map(|t| t.saturating_duration_since(tokio::time::Instant::now()));
@@ -82,7 +87,7 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
                 retry_save_at = None;
                 record_next = true;
             }
-            _ = tray.redraw.notified() => record_next = true,
+            _ = tray.signals.redraw.notified() => record_next = true,
             joined = async { recording.as_mut().expect("guarded").await }, if recording.is_some() => {
                 recording = None;
                 took(&tray, joined);
@@ -111,7 +116,7 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
 /// the poller which accounts spend far above their pace (polled at the floor until
 /// it is normal again).
 fn took(tray: &TrayProcess, joined: Result<(u64, Figures), tokio::task::JoinError>) {
-    let mut current = tray.figures.lock().unwrap();
+    let mut current = tray.monitor.figures.lock().unwrap();
     let (started, mut figures) = joined.unwrap_or_else(|_| (current.history_rev, Figures::default()));
     figures.history_rev += current.history_rev.saturating_sub(started);
     let _ = tray.commands.send(heygen_tray_core::poller::Command::Spiking(figures.spiking()));
@@ -125,10 +130,10 @@ fn took(tray: &TrayProcess, joined: Result<(u64, Figures), tokio::task::JoinErro
 /// revision the round started from.
 fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot]) -> JoinHandle<(u64, Figures)> {
     let (this, snaps) = (tray.clone(), snaps.to_vec());
-    let mut figures = tray.figures.lock().unwrap().clone();
+    let mut figures = tray.monitor.figures.lock().unwrap().clone();
     let started = figures.history_rev;
     tokio::task::spawn_blocking(move || {
-        let mut history = this.history.lock().unwrap();
+        let mut history = this.monitor.history.lock().unwrap();
         if let Some(path) = history.as_ref().filter(|h| h.is_replaced()).map(|h| h.path().to_path_buf()) {
             tracing::warn!("the history file {} was deleted or replaced while open: opened again", path.display());
             *history = None;
@@ -140,7 +145,7 @@ fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot]) -> Jo
         }
         let Some(h) = history.as_ref() else { return (started, Figures::default()) };
         let rule = this.settings.lock().unwrap().spike_rule();
-        figures.take(h, &snaps, Utc::now(), &rule, |name| this.alerts.reload_failing(name));
+        figures.take(h, &snaps, Utc::now(), &rule, |name| this.monitor.alerts.reload_failing(name));
         (started, figures)
     })
 }

@@ -7,6 +7,9 @@
 //! child it left in the background still holds its output open; its exit status and
 //! the first lines of its output are kept for the log and for Settings.
 
+mod runner;
+pub use runner::HookRunner;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

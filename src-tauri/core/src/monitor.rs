@@ -5,21 +5,24 @@
 //! [`Monitor`] runs the same steps on the poller's clock, so a week of polling at the
 //! user's cadence is proven in seconds (the scenario tests).
 
+pub mod alert_book;
 pub mod derive;
 pub mod figures;
 pub mod plan;
+pub mod state;
 
+pub use alert_book::AlertBook;
 pub use derive::{derive, reads_since, Derived};
 pub use figures::Figures;
 pub use plan::{plan, Inputs, Plan, Spikes};
+pub use state::MonitorState;
 
-use crate::alerts::{mark_sent, Alert, AlertMemory};
+use crate::alerts::Alert;
 use crate::history::History;
 use crate::hooks::HookEvent;
 use crate::poller::{Command, Poller};
 use crate::settings::Settings;
 use crate::snapshot::AccountSnapshot;
-use std::collections::BTreeMap;
 
 /// The poller, the history, the derived figures and the alerts' memory, stepped by
 /// hand: each [`Monitor::step`] sends the due requests and decides what follows.
@@ -27,7 +30,7 @@ pub struct Monitor {
     pub poller: Poller,
     history: History,
     pub settings: Settings,
-    memory: BTreeMap<String, AlertMemory>,
+    book: AlertBook,
     figures: Figures,
 }
 
@@ -43,8 +46,8 @@ pub struct Effects {
 
 impl Monitor {
     pub fn new(poller: Poller, history: History, settings: Settings) -> Monitor {
-        let memory = settings.alert_memory.clone();
-        Monitor { poller, history, settings, memory, figures: Figures::default() }
+        let book = AlertBook::new(settings.alert_memory.clone());
+        Monitor { poller, history, settings, book, figures: Figures::default() }
     }
 
     pub fn snapshots(&self) -> Vec<AccountSnapshot> {
@@ -66,22 +69,13 @@ impl Monitor {
         let now = self.poller.now();
         let snaps = self.poller.snapshots();
         let rule = self.settings.spike_rule();
-        let memory = &self.memory;
-        let failing = |name: &str| memory.get(name).is_some_and(|m| m.reload_missed_sent);
-        self.figures.take(&self.history, &snaps, now, &rule, failing);
+        let book = &self.book;
+        self.figures.take(&self.history, &snaps, now, &rule, |name| book.reload_failing(name));
         self.poller.apply(Command::Spiking(self.figures.spiking()));
         let (forecasts, spikes) = (self.figures.forecasts(), self.figures.spikes());
         let paused = self.settings.alerts_paused_until.is_some_and(|t| t > now) || !self.settings.notifications;
         let inputs = Inputs { forecasts: &forecasts, spikes: &spikes, settings: &self.settings, paused, now };
-        let mut effects = Effects { requests, ..Effects::default() };
-        for mut p in plan(&snaps, &self.memory, &inputs) {
-            for a in p.notify {
-                mark_sent(&mut p.memory, a.kind);
-                effects.notified.push(a);
-            }
-            effects.hooks.extend(p.hooks);
-            self.memory.insert(p.account, p.memory);
-        }
-        effects
+        let effects = self.book.send_due(&snaps, &inputs, |_| async { Ok(()) }).await;
+        Effects { requests, ..effects }
     }
 }

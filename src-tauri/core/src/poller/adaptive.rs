@@ -58,7 +58,16 @@ pub fn remember(recent: &mut Vec<(DateTime<Utc>, f64)>, at: DateTime<Utc>, remai
     } else {
         recent.push((at, remaining));
     }
-    recent.retain(|(t, _)| at - *t <= KEEP);
+    let cut = at - KEEP;
+    if let Some(i) = recent.iter().rposition(|(t, _)| *t < cut) {
+        let (_, value) = recent[i];
+        recent.drain(..=i);
+        // The run going on at the cut keeps a start, at the cut: an account unchanged
+        // for days stays "unchanged for hours" (it was polled every 5 minutes again).
+        if recent.first().is_some_and(|(_, v)| *v == value) {
+            recent.insert(0, (cut, value));
+        }
+    }
     if recent.len() > KEEP_MAX {
         recent.drain(..recent.len() - KEEP_MAX);
     }
@@ -230,6 +239,18 @@ mod tests {
             remember(&mut recent, t0() + chrono::Duration::minutes(i), 50.0);
         }
         assert_eq!(recent.len(), 2);
+    }
+
+    #[test]
+    fn an_account_unchanged_for_days_stays_at_thirty_minutes() {
+        for days in [1, 2, 7] {
+            let c = after(&vec![50.0; days * 48 + 2], 30, false);
+            assert_eq!((c.interval, c.why), (SLOWEST, Why::Quiet), "after {days} days unchanged");
+        }
+        // A change within the day still counts from the change.
+        let mut figures = vec![50.0; 60];
+        figures.extend([49.0; 10]);
+        assert_eq!(after(&figures, 30, false).interval, Duration::from_secs(15 * 60));
     }
 
     #[test]

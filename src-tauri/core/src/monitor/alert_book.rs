@@ -1,16 +1,15 @@
 //! The alerts' memory, owned here in memory: what was sent for each account decides
 //! what is sent next, whether or not the settings file could be written. The file
 //! keeps a copy (so a restart does not repeat alerts), saved after each change and,
-//! when that fails (a full disk, a read-only folder), saved again later.
+//! when that fails (a full disk, a read-only folder), saved again later. The tray app
+//! and [`super::Monitor`] both send through it; only the delivery differs.
 
-use super::hook_runner::HookRunner;
-use super::notifier;
-use heygen_tray_core::alerts::{mark_sent, AlertMemory};
-use heygen_tray_core::monitor::{plan, Inputs, Spikes};
-use heygen_tray_core::settings::{Account, Settings, Store};
-use heygen_tray_core::snapshot::AccountSnapshot;
-use heygen_tray_core::view::Forecasts;
+use super::{plan, Effects, Inputs};
+use crate::alerts::{mark_sent, Alert, AlertMemory};
+use crate::settings::{Account, Settings, Store};
+use crate::snapshot::AccountSnapshot;
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Mutex;
 
 /// How long a failed save waits before the next try.
@@ -99,41 +98,38 @@ impl AlertBook {
         self.book.lock().unwrap().memory.get(name).is_some_and(|m| m.reload_missed_sent)
     }
 
-    /// Delivers what the monitor's plan asks for (`spikes`: the accounts spending far
-    /// above their pace) and remembers what the notification daemon took; runs the
-    /// hooks the plan names (see `heygen_tray_core::monitor::plan`).
-    pub async fn send_due(
-        &self,
-        snaps: &[AccountSnapshot],
-        forecasts: &Forecasts,
-        spikes: &Spikes,
-        settings: &Settings,
-        paused: bool,
-        hooks: &HookRunner,
-    ) {
-        let now = chrono::Utc::now();
-        let inputs = Inputs { forecasts, spikes, settings, paused, now };
+    /// Delivers what the monitor's plan asks for (`deliver`: to the notification
+    /// daemon, say) and remembers what was taken; a failed delivery is tried again next
+    /// time. Gives back what was delivered and the hook events the plan names.
+    pub async fn send_due<D, F>(&self, snaps: &[AccountSnapshot], inputs: &Inputs<'_>, mut deliver: D) -> Effects
+    where
+        D: FnMut(Alert) -> F,
+        F: Future<Output = Result<(), String>>,
+    {
         let mut after = self.memory();
-        for mut p in plan(snaps, &after, &inputs) {
-            for a in &p.notify {
-                match notifier::send(a).await {
-                    Ok(()) => mark_sent(&mut p.memory, a.kind),
+        let mut effects = Effects::default();
+        for mut p in plan(snaps, &after, inputs) {
+            for a in p.notify {
+                match deliver(a.clone()).await {
+                    Ok(()) => {
+                        mark_sent(&mut p.memory, a.kind);
+                        effects.notified.push(a);
+                    }
                     Err(e) => tracing::warn!("notification not delivered, will retry: {e}"),
                 }
             }
-            for event in p.hooks {
-                hooks.fire(&settings.hooks, event);
-            }
+            effects.hooks.extend(p.hooks);
             after.insert(p.account, p.memory);
         }
         self.replace(after);
+        effects
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use heygen_tray_core::settings::AuthKind;
+    use crate::settings::AuthKind;
 
     fn memory(name: &str) -> BTreeMap<String, AlertMemory> {
         BTreeMap::from([(name.to_string(), AlertMemory { low_sent: true, ..Default::default() })])

@@ -1,18 +1,11 @@
-//! Runs the user's event hooks (see `heygen_tray_core::hooks`) on threads of their
-//! own, so a slow or hanging hook never holds up the tray or the poller. Each run's
-//! exit status and first lines of output go to the log; the latest failure of each
-//! event is kept for Settings (and cleared by a run that works).
+//! Runs the user's event hooks (see [`crate::hooks`]) on threads of their own, so a
+//! slow or hanging hook never holds up the tray or the poller. Each run's exit status
+//! and first lines of output go to the log; the latest failure of each event is kept
+//! for Settings (and cleared by a run that works).
 
-use heygen_tray_core::alerts::Alert;
-use heygen_tray_core::hooks::{self, HookEvent, Hooks, Outcome};
-use heygen_tray_core::snapshot::AccountSnapshot;
+use crate::hooks::{self, HookEvent, Hooks, Outcome};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-
-/// What a hook is told about an account now (see `heygen_tray_core::monitor::plan`).
-pub fn event_for(name: &str, snap: Option<&AccountSnapshot>, alert: Option<&Alert>, test: bool) -> HookEvent {
-    heygen_tray_core::monitor::plan::event_for(name, snap, alert, test, chrono::Utc::now())
-}
 
 #[derive(Default)]
 pub struct HookRunner {
