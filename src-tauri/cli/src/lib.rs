@@ -227,30 +227,17 @@ fn from_the_api(base: ApiBase, store: &Accounts, run_override: &ThresholdOverrid
             std::process::exit(EXIT_FAILURE);
         }
     };
-    let fetched = runtime().block_on(futures_util::future::join_all(accounts.into_iter().map(|a| {
-        let client = client.clone();
-        async move {
-            let now = chrono::Utc::now();
-            let fetched = client.fetch_account(&a.credential, a.refresh.as_ref(), now).await;
-            let mut snap = AccountSnapshot::new(a.name, a.thresholds.with(run_override));
-            snap.sign_in = a.sign_in;
-            if let (Some(s), Some(t)) = (&mut snap.sign_in, &fetched.new_tokens) {
-                s.expires_at = t.expires_at;
-            }
-            snap.record(fetched.result, chrono::Utc::now());
-            // Renewed tokens are stored as they are renewed; only those that could not be are saved here.
-            (snap, fetched.new_tokens.filter(|_| fetched.unsaved))
+    let accounts = accounts.into_iter().map(|a| AccountConfig { thresholds: a.thresholds.with(run_override), ..a }).collect();
+    // The monitor's own round: the app's poller, one request per account.
+    let (fetched, renewed) = runtime().block_on(heygen_tray_core::monitor::once(client, accounts));
+    record_history(fetched.iter());
+    // Renewed tokens are stored as they are renewed; only those that could not be are saved here.
+    for (name, t) in renewed {
+        if let Err(e) = store.save_tokens(&name, &t) {
+            eprintln!("warning: the renewed token of \"{name}\" could not be saved: {e}");
         }
-    })));
-    record_history(fetched.iter().map(|(s, _)| s));
-    for (snap, tokens) in fetched {
-        if let Some(t) = tokens {
-            if let Err(e) = store.save_tokens(&snap.name, &t) {
-                eprintln!("warning: the renewed token of \"{}\" could not be saved: {e}", snap.name);
-            }
-        }
-        snapshots.push(snap);
     }
+    snapshots.extend(fetched);
     let order = store.settings.load().settings.accounts.iter().map(|a| a.name.clone()).collect::<Vec<_>>();
     snapshots.sort_by_key(|s| order.iter().position(|n| *n == s.name).unwrap_or(usize::MAX));
     snapshots

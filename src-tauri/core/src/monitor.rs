@@ -8,12 +8,14 @@
 pub mod alert_book;
 pub mod derive;
 pub mod figures;
+pub mod once;
 pub mod plan;
 pub mod state;
 
 pub use alert_book::AlertBook;
 pub use derive::{derive, reads_since, Derived};
 pub use figures::Figures;
+pub use once::once;
 pub use plan::{plan, Inputs, Plan, Spikes};
 pub use state::MonitorState;
 
