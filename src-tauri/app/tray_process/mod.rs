@@ -29,14 +29,14 @@ mod window_children;
 
 use crate::role::{Reply, Request, Role};
 use crate::webview::Page;
-use heygen_tray_core::accounts::{Accounts, Unlock};
-use heygen_tray_core::api::{oauth, ApiBase, Client, Credential};
+use heygen_tray_core::accounts::{AccountSource, Accounts, Unlock};
+use heygen_tray_core::api::{oauth, ApiBase, Client};
 use heygen_tray_core::clock::SystemClock;
 use heygen_tray_core::history::History;
 use heygen_tray_core::monitor::MonitorState;
-use heygen_tray_core::poller::{self, AccountConfig, Command, Poller};
+use heygen_tray_core::poller::{self, Command, Poller};
 use heygen_tray_core::service::Service;
-use heygen_tray_core::settings::{AuthKind, Settings};
+use heygen_tray_core::settings::Settings;
 use heygen_tray_core::snapshot::AccountSnapshot;
 use heygen_tray_core::view::frame::{frame, Frame, Scene};
 use heygen_tray_core::{EXIT_FAILURE, EXIT_USAGE};
@@ -64,8 +64,8 @@ pub struct TrayProcess {
     pub tray_host: tray_host::TrayHost,
     /// The alerts' memory, the history and its figures, the hooks, Settings' notes.
     pub monitor: MonitorState,
-    /// Demo mode: simulated accounts instead of the keyring.
-    pub demo: Option<Vec<AccountConfig>>,
+    /// Where the accounts come from: the user's (keyring) or the demo's.
+    pub source: AccountSource,
     /// What wakes the tray's tasks.
     pub signals: Signals,
     /// The account whose editor Settings opens next ("Open Settings" on an error card).
@@ -110,7 +110,7 @@ impl TrayProcess {
             spend: &spend,
             settings: &settings,
             tray_host: self.tray_host.present(),
-            demo: self.demo.is_some(),
+            demo: self.source.is_demo(),
             history_rev: figures.history_rev,
         };
         frame(&scene, chrono::Utc::now())
@@ -155,7 +155,7 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
     }
     #[cfg(windows)]
     crate::windows_shell::register_app_id();
-    let (simulator, base, demo_accounts, store) = if demo {
+    let (simulator, base, store) = if demo {
         let sim = match demo::Demo::start() {
             Ok(s) => s,
             Err(e) => {
@@ -165,10 +165,10 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
         };
         let store = Accounts::at(sim.dir(), Default::default());
         let base = sim.base.clone();
-        (Some(sim), base, Some(demo::configs()), store)
+        (Some(sim), base, store)
     } else {
         match ApiBase::from_env() {
-            Ok(b) => (None, b, None, Accounts::open_default()),
+            Ok(b) => (None, b, Accounts::open_default()),
             Err(e) => {
                 eprintln!("error: {e}");
                 return EXIT_USAGE;
@@ -181,18 +181,7 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
     } else if let Ok(o) = oauth::oauth_base_from_env() {
         client = client.with_oauth_base(o);
     }
-    if let Some(configs) = &demo_accounts {
-        // The demo's accounts appear in Settings like real ones (their keys are simulated).
-        let _ = store.settings.update(|s| {
-            s.accounts = configs
-                .iter()
-                .map(|c| {
-                    let auth = if matches!(c.credential, Credential::OAuth(_)) { AuthKind::Oauth } else { AuthKind::ApiKey };
-                    heygen_tray_core::settings::Account::new(c.name.clone(), auth)
-                })
-                .collect();
-        });
-    }
+    let source = if demo { AccountSource::demo(demo::configs(), &store) } else { AccountSource::User };
     let loaded = store.settings.load();
     let (mut status_listener, mut status_socket) = tasks::bind_status(&store.settings).unzip();
     let (commands, command_rx) = mpsc::unbounded_channel();
@@ -218,7 +207,7 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
         settings: Mutex::new(loaded.settings),
         told: Mutex::new(Told::default()),
         tray_host: Default::default(),
-        demo: demo_accounts,
+        source,
         signals: Signals::default(),
         edit_next: Mutex::new(None),
         children: WindowChildren::default(),
@@ -242,7 +231,7 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
                 // A menu-bar app: no Dock icon, no app menu.
                 #[cfg(target_os = "macos")]
                 app.set_activation_policy(tauri::ActivationPolicy::Accessory);
-                start_tasks(&tray, poller, command_rx, publish, demo);
+                start_tasks(&tray, poller, command_rx, publish);
                 let icon = match tray::start(app.handle(), tray.clone()) {
                     Ok(t) => Some(t),
                     Err(e) => {
@@ -303,7 +292,6 @@ fn start_tasks(
     poller: Poller,
     command_rx: mpsc::UnboundedReceiver<Command>,
     publish: watch::Sender<Arc<Vec<AccountSnapshot>>>,
-    demo: bool,
 ) {
     let saver = tray.clone();
     tauri::async_runtime::spawn(poller::run(poller, command_rx, publish, move |renewed| {
@@ -317,15 +305,14 @@ fn start_tasks(
         });
     }));
     let reload = tray.clone();
-    let history_path =
-        if demo { reload.service.accounts.settings.path().with_file_name("history.sqlite3") } else { History::default_path() };
+    let history_path = reload.service.accounts.history.clone().unwrap_or_else(History::default_path);
     tauri::async_runtime::spawn_blocking(move || {
         // The accounts first, so the first polls go out at once; then the history
         // (checked and migrated), the figures it recalls, and later its compaction.
         // At start: at most one unlock prompt, if the keyring is locked.
         reload.reconcile(true, Unlock::Once);
         tasks::open_history(&reload, &history_path);
-        if reload.demo.is_some() {
+        if reload.source.is_demo() {
             if let Some(h) = reload.monitor.history.lock().unwrap().as_ref() {
                 demo::seed_history(h, chrono::Utc::now());
             }
@@ -337,7 +324,7 @@ fn start_tasks(
     tauri::async_runtime::spawn(tasks::compact_in_steps(tray.clone()));
     tasks::watch_settings(tray);
     tauri::async_runtime::spawn(tasks::keyring_watch(tray.clone()));
-    if !demo {
+    if tray.source.follows_heygen_cli() {
         tauri::async_runtime::spawn(cli_file_watch::follow_links(tray.clone()));
     }
     let waker = tray.commands.clone();

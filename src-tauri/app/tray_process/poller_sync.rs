@@ -64,7 +64,7 @@ impl TrayProcess {
         let settings = loaded.settings;
         *self.settings.lock().unwrap() = settings.clone();
         let polling = settings.polling();
-        if told.polling != Some(polling) && self.demo.is_none() {
+        if told.polling != Some(polling) && self.source.follows_settings_polling() {
             let _ = self.commands.send(polling.into());
         }
         told.polling = Some(polling);
@@ -82,10 +82,7 @@ impl TrayProcess {
     }
 
     fn tell_accounts(&self, settings: &Settings, unlock: Unlock) {
-        let (ok, problems) = match &self.demo {
-            Some(configs) => (configs.clone(), Vec::new()),
-            None => self.service.accounts.load_for_polling(settings, unlock),
-        };
+        let (ok, problems) = self.source.load_for_polling(&self.service.accounts, settings, unlock);
         let polled: Vec<String> = self.snapshots.borrow().iter().map(|s| s.name.clone()).collect();
         // Locked or not running: the key a running poller has is kept. A key the
         // keyring no longer has (removed) is never polled again.

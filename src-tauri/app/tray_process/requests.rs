@@ -10,16 +10,13 @@ use crate::webview::Page;
 use heygen_tray_core::accounts::Unlock;
 use heygen_tray_core::billing::ThresholdOverride;
 use heygen_tray_core::service::{parse_secret, SaveAccount, ServiceError};
-use heygen_tray_core::settings::{Account, AuthKind, Settings, TrayDisplay};
-use heygen_tray_core::snapshot::AccountSnapshot;
+use heygen_tray_core::view::settings::{account_notes, settings_view, AccountNotes, SettingsScene, SettingsView};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// A chart is 300 px wide: more points than that draw nothing more.
 const CHART_POINTS: u32 = 300;
-
-const DEMO_ACCOUNTS: &str = "Demo mode uses simulated accounts; start the app without --demo to add your own.";
 
 impl TrayProcess {
     pub async fn answer(self: Arc<Self>, request: Request) -> Reply {
@@ -35,7 +32,7 @@ impl TrayProcess {
                 actions::refresh(&self, account);
                 Ok(Value::Null)
             }
-            Request::Settings => self.blocking(|t| Ok(to_value(t.settings_payload()))).await,
+            Request::Settings => self.blocking(|t| Ok(to_value(t.settings_view()))).await,
             Request::AccountNotes => Ok(to_value(self.account_notes())),
             Request::TestKey { key, oauth } => {
                 let secret = parse_secret(key.expose(), oauth).map_err(|e| CommandError::new(ErrorCode::Invalid, e.to_string()))?;
@@ -44,9 +41,7 @@ impl TrayProcess {
                 Ok(json!({"username": s.username, "billing_type": s.billing_type, "headline": s.headline}))
             }
             Request::SaveAccount { name, key, oauth, low, critical, enabled, is_new } => {
-                if self.demo.is_some() {
-                    return Err(CommandError::new(ErrorCode::DemoMode, DEMO_ACCOUNTS));
-                }
+                self.source.may_change_accounts().map_err(|e| CommandError::new(ErrorCode::DemoMode, e))?;
                 let secret = match key.as_ref().map(|k| k.expose().trim()).filter(|k| !k.is_empty()) {
                     Some(k) => Some(parse_secret(k, oauth).map_err(|e| CommandError::new(ErrorCode::Invalid, e.to_string()))?),
                     None => None,
@@ -69,9 +64,7 @@ impl TrayProcess {
                 Ok(Value::String(saved?.message("Saved")))
             }
             Request::RemoveAccount { name } => {
-                if self.demo.is_some() {
-                    return Err(CommandError::new(ErrorCode::DemoMode, DEMO_ACCOUNTS));
-                }
+                self.source.may_change_accounts().map_err(|e| CommandError::new(ErrorCode::DemoMode, e))?;
                 self.blocking(move |t| {
                     // Its history goes with it (the core's remove, as on the command line).
                     t.service.remove(&name).map_err(|e| e.to_string())?;
@@ -89,9 +82,7 @@ impl TrayProcess {
                 .await
             }
             Request::ImportHeygenCli { name } => {
-                if self.demo.is_some() {
-                    return Err(CommandError::new(ErrorCode::DemoMode, DEMO_ACCOUNTS));
-                }
+                self.source.may_change_accounts().map_err(|e| CommandError::new(ErrorCode::DemoMode, e))?;
                 let imported = self.service.import_heygen_cli(name.trim(), true, true).await.map_err(|e| match e {
                     ServiceError::NotVerified(e) => CommandError::new(ErrorCode::NotVerified, format!("Not imported: {e}")),
                     e => e.to_string().into(),
@@ -137,7 +128,7 @@ impl TrayProcess {
                 .await
             }
             Request::StartDemo => {
-                if self.demo.is_some() {
+                if self.source.is_demo() {
                     return Err("The demo is already running.".into());
                 }
                 let exe = std::env::current_exe().map_err(|e| e.to_string())?;
@@ -199,149 +190,29 @@ impl TrayProcess {
 
     fn account_notes(&self) -> Vec<AccountNotes> {
         let settings = self.settings.lock().unwrap().clone();
-        let snapshots = self.current();
         let links = self.monitor.link_notes.lock().unwrap().clone();
-        settings.accounts.iter().map(|a| notes_for(a, &snapshots, &settings, &links)).collect()
+        account_notes(&settings, &self.current(), &links, chrono::Utc::now())
     }
 
     /// Blocking (reads each key's mask from the keyring).
-    fn settings_payload(&self) -> SettingsPayload {
+    fn settings_view(&self) -> SettingsView {
         let settings = self.settings.lock().unwrap().clone();
-        let snapshots = self.current();
+        let snaps = self.current();
         let links = self.monitor.link_notes.lock().unwrap().clone();
-        let accounts = settings
-            .accounts
-            .iter()
-            .map(|a| {
-                let key = match self.demo {
-                    Some(_) => Ok("…demo".to_string()),
-                    None => self.service.accounts.keystore.get(&a.name, a.auth).map(|s| s.mask()),
-                };
-                AccountRow {
-                    name: a.name.clone(),
-                    auth: a.auth,
-                    key_mask: key.as_ref().ok().cloned(),
-                    key_error: key.err().map(|e| e.to_string()),
-                    low: a.thresholds.low,
-                    critical: a.thresholds.critical,
-                    enabled: a.enabled,
-                    username: a.username.clone(),
-                    billing_type: a.billing_type.clone(),
-                    linked: a.heygen_cli_credentials.as_deref().map(heygen_tray_core::sign_in::shown),
-                    notes: notes_for(a, &snapshots, &settings, &links),
-                }
-            })
-            .collect();
-        SettingsPayload {
-            accounts,
-            poll_automatic: settings.poll_automatic,
-            poll_interval_minutes: settings.poll_interval().as_secs() / 60,
-            notifications: settings.notifications,
-            start_at_login: settings.start_at_login,
-            forecast_alerts: settings.forecast_alerts,
-            forecast_alert_days: settings.forecast_alert_days,
-            tray_display: settings.tray_display,
-            tray_account: settings.tray_account.clone(),
-            spike_alerts: settings.spike_alerts,
-            hooks: {
-                let failures = self.monitor.hooks.failures();
-                settings
-                    .hooks
-                    .iter()
-                    .map(|(event, argv)| HookRow { event: event.clone(), command: argv.join(" "), failure: failures.get(event).cloned() })
-                    .collect()
-            },
+        let scene = SettingsScene {
+            settings: &settings,
+            snaps: &snaps,
+            link_notes: &links,
+            hook_failures: &self.monitor.hooks.failures(),
             notice: self.monitor.notice.lock().unwrap().clone(),
-            demo: self.demo.is_some(),
+            demo: self.source.is_demo(),
             heygen_cli_found: heygen_tray_core::heygen_cli::credentials_path().exists(),
             edit: self.edit_next.lock().unwrap().take(),
-        }
+        };
+        settings_view(scene, |a| self.source.key_mask(&self.service.accounts, a), chrono::Utc::now())
     }
 }
 
 fn to_value(v: impl Serialize) -> Value {
     serde_json::to_value(v).unwrap_or_default()
-}
-
-#[derive(Debug, Serialize)]
-struct AccountRow {
-    name: String,
-    auth: AuthKind,
-    /// `…a1b2`, or null when the keyring could not be read.
-    key_mask: Option<String>,
-    key_error: Option<String>,
-    low: Option<f64>,
-    critical: Option<f64>,
-    enabled: bool,
-    username: Option<String>,
-    billing_type: Option<String>,
-    /// The HeyGen CLI credentials file it follows, as shown (`~/.heygen/credentials`).
-    linked: Option<String>,
-    /// What the account list explains from the latest figures.
-    #[serde(flatten)]
-    notes: AccountNotes,
-}
-
-#[derive(Debug, Serialize)]
-struct HookRow {
-    event: String,
-    /// The command as written (its arguments joined by spaces), for reading only.
-    command: String,
-    /// The latest run's failure, until a run works.
-    failure: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct SettingsPayload {
-    accounts: Vec<AccountRow>,
-    poll_automatic: bool,
-    poll_interval_minutes: u64,
-    notifications: bool,
-    start_at_login: bool,
-    forecast_alerts: bool,
-    forecast_alert_days: f64,
-    tray_display: TrayDisplay,
-    tray_account: Option<String>,
-    spike_alerts: bool,
-    /// The event hooks set in the settings file.
-    hooks: Vec<HookRow>,
-    notice: Option<String>,
-    demo: bool,
-    heygen_cli_found: bool,
-    /// An account whose editor to open now, with its key field focused.
-    edit: Option<String>,
-}
-
-/// What the account list explains about an account from its latest figures; no
-/// keyring access, so Settings can ask again whenever new figures arrive.
-#[derive(Debug, Serialize)]
-struct AccountNotes {
-    name: String,
-    auto_reload: Option<String>,
-    /// The key's name and expiry, or that it was revoked.
-    key: Option<String>,
-    key_warning: bool,
-    /// What went wrong at the latest check, when it failed.
-    problem: Option<String>,
-    /// Why HeyGen CLI's file was not taken when last looked at (a linked account).
-    link_note: Option<String>,
-}
-
-fn notes_for(
-    a: &Account,
-    snapshots: &[AccountSnapshot],
-    settings: &Settings,
-    links: &std::collections::BTreeMap<String, String>,
-) -> AccountNotes {
-    let snap = snapshots.iter().find(|s| s.name == a.name);
-    let summary = snap.and_then(|s| s.summary.as_ref());
-    let key = snap.and_then(|s| heygen_tray_core::alerts::describe_key(s, chrono::Utc::now()));
-    AccountNotes {
-        name: a.name.clone(),
-        auto_reload: summary.and_then(|s| heygen_tray_core::alerts::explain_reload(s, &a.thresholds, settings.reload_grace())),
-        key_warning: key.as_ref().is_some_and(|(_, warn)| *warn),
-        key: key.map(|(line, _)| line),
-        problem: snap.and_then(|s| s.error.as_ref()).map(|e| format!("Last check failed: {}", e.message)),
-        link_note: links.get(&a.name).cloned(),
-    }
 }

@@ -70,7 +70,7 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
             retry_save_at = None;
             let tray = tray.clone();
             saving =
-                Some(tokio::task::spawn_blocking(move || tray.monitor.alerts.save(&tray.service.accounts.settings, tray.demo.is_some())));
+                Some(tokio::task::spawn_blocking(move || tray.monitor.alerts.save(&tray.service.accounts.settings, tray.source.is_demo())));
         }
         let pause_ends = paused_until.filter(|t| *t > now).and_then(|t| (t - now).to_std().ok());
         let retry_in = retry_save_at.map(|t| t.saturating_duration_since(tokio::time::Instant::now()));

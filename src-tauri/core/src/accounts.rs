@@ -51,7 +51,9 @@ pub struct Accounts {
 
 pub use crate::api::KEY_MISSING;
 mod follow_links;
+mod source;
 pub use follow_links::{Followed, WhoseIs};
+pub use source::{AccountSource, DEMO_ACCOUNTS};
 
 /// A keyring error as an account's fetch error.
 pub fn keyring_error(e: &KeyringError) -> ApiError {

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 pub mod frame;
 pub mod menu;
+pub mod settings;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrayView {
