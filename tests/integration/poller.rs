@@ -3,7 +3,6 @@
 use crate::support::{client, sim, Sim};
 use chrono::{DateTime, Utc};
 use heygen_tray_core::api::{Credential, ErrorKind};
-use heygen_tray_core::billing::ThresholdOverride;
 use heygen_tray_core::clock::{Clock, ManualClock};
 use heygen_tray_core::poller::{AccountConfig, Command, Poller};
 use heygen_tray_core::secret::Secret;
@@ -16,13 +15,7 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn account(name: &str, key: &str) -> AccountConfig {
-    AccountConfig {
-        name: name.into(),
-        credential: Credential::ApiKey(Secret::new(key)),
-        thresholds: ThresholdOverride::default(),
-        refresh: None,
-        sign_in: None,
-    }
+    AccountConfig::new(name, Credential::ApiKey(Secret::new(key)))
 }
 
 fn poller(sim: &Sim, clock: &ManualClock, accounts: Vec<AccountConfig>) -> Poller {

@@ -4,7 +4,6 @@
 //! settings and history live in a fresh private folder removed when the demo ends.
 
 use heygen_tray_core::api::{ApiBase, Credential};
-use heygen_tray_core::billing::ThresholdOverride;
 use heygen_tray_core::history::History;
 use heygen_tray_core::poller::AccountConfig;
 use heygen_tray_core::secret::Secret;
@@ -16,13 +15,7 @@ use std::process::{Child, Command, Stdio};
 /// The demo's simulated accounts: a wallet that drains within a minute, a creator
 /// plan and a usage-based account.
 pub fn configs() -> Vec<AccountConfig> {
-    let config = |name: &str, credential| AccountConfig {
-        name: name.into(),
-        credential,
-        thresholds: ThresholdOverride::default(),
-        refresh: None,
-        sign_in: None,
-    };
+    let config = AccountConfig::new;
     // The creator plan is signed in the way HeyGen's CLI signs in: for about 10 days.
     let sign_in = SignIn {
         expires_at: Some(chrono::Utc::now() + chrono::Duration::days(8)),

@@ -130,13 +130,7 @@ pub(crate) fn accounts_to_check(accounts: &Accounts) -> Result<(Vec<AccountConfi
     let settings = loaded.into_usable()?;
     if settings.accounts.is_empty() {
         let env = match std::env::var("HEYGEN_API_KEY") {
-            Ok(k) if !k.trim().is_empty() => vec![AccountConfig {
-                name: "env".into(),
-                credential: Credential::ApiKey(Secret::new(k)),
-                thresholds: ThresholdOverride::default(),
-                refresh: None,
-                sign_in: None,
-            }],
+            Ok(k) if !k.trim().is_empty() => vec![AccountConfig::new("env", Credential::ApiKey(Secret::new(k)))],
             _ => Vec::new(),
         };
         return Ok((env, Vec::new()));

@@ -24,11 +24,13 @@ impl AccountSource {
     /// The demo's accounts, also written to `accounts`' settings file so they appear
     /// in Settings like real ones.
     pub fn demo(configs: Vec<AccountConfig>, accounts: &Accounts) -> Self {
-        let listed = configs.iter().map(|c| {
-            let auth = if matches!(c.credential, Credential::OAuth(_)) { AuthKind::Oauth } else { AuthKind::ApiKey };
-            Account::new(c.name.clone(), auth)
-        });
-        let listed: Vec<Account> = listed.collect();
+        let listed: Vec<Account> = configs
+            .iter()
+            .map(|c| {
+                let auth = if matches!(c.credential, Credential::OAuth(_)) { AuthKind::Oauth } else { AuthKind::ApiKey };
+                Account::new(c.name.clone(), auth)
+            })
+            .collect();
         if let Err(e) = accounts.settings.update(|s| s.accounts = listed) {
             tracing::warn!("the demo's accounts could not be listed in its settings: {e}");
         }
@@ -80,7 +82,6 @@ impl AccountSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::billing::ThresholdOverride;
     use crate::keystore::Keystore;
     use crate::secret::Secret;
 
@@ -88,15 +89,10 @@ mod tests {
     fn the_demo_lists_its_accounts_and_keeps_its_own_keys_and_pace() {
         let dir = tempfile::tempdir().unwrap();
         let accounts = Accounts::at(dir.path(), Keystore::default());
-        let config = |name: &str, credential| AccountConfig {
-            name: name.into(),
-            credential,
-            thresholds: ThresholdOverride::default(),
-            refresh: None,
-            sign_in: None,
-        };
-        let configs =
-            vec![config("Demo wallet", Credential::ApiKey(Secret::new("sim"))), config("Demo plan", Credential::OAuth(Secret::new("sim")))];
+        let configs = vec![
+            AccountConfig::new("Demo wallet", Credential::ApiKey(Secret::new("sim"))),
+            AccountConfig::new("Demo plan", Credential::OAuth(Secret::new("sim"))),
+        ];
         let source = AccountSource::demo(configs, &accounts);
         let settings = accounts.settings.load().settings;
         let listed: Vec<(&str, AuthKind)> = settings.accounts.iter().map(|a| (a.name.as_str(), a.auth)).collect();

@@ -46,6 +46,13 @@ pub struct AccountConfig {
     pub sign_in: Option<SignIn>,
 }
 
+impl AccountConfig {
+    /// An account with the default thresholds, nothing to renew and no sign-in.
+    pub fn new(name: impl Into<String>, credential: Credential) -> Self {
+        AccountConfig { name: name.into(), credential, thresholds: ThresholdOverride::default(), refresh: None, sign_in: None }
+    }
+}
+
 struct Polled {
     credential: Credential,
     refresh: Option<Refresh>,

@@ -5,17 +5,12 @@ use crate::api::ApiBase;
 use crate::clock::ManualClock;
 use crate::secret::Secret;
 
-/// An account to poll, with default thresholds and nothing to renew.
-fn config(name: &str, credential: Credential) -> AccountConfig {
-    AccountConfig { name: name.into(), credential, thresholds: ThresholdOverride::default(), refresh: None, sign_in: None }
-}
-
 #[tokio::test]
 async fn a_panic_in_a_poll_becomes_an_error_and_the_schedule_goes_on() {
     let clock = ManualClock::new(Utc::now());
     let client = Client::new(ApiBase::parse("http://127.0.0.1:9").unwrap());
     let mut poller = Poller::new(client, Arc::new(clock.clone()), Duration::from_secs(300));
-    poller.set_accounts(vec![config("a", Credential::ApiKey(Secret::new("k")))]);
+    poller.set_accounts(vec![AccountConfig::new("a", Credential::ApiKey(Secret::new("k")))]);
     let job = poller.take_due().pop().expect("due at start");
     assert_eq!(poller.next_due(), None, "in flight");
     let done = guarded(job.name.clone(), job.generation, false, async { panic!("TimeDelta out of bounds") }).await;
@@ -49,7 +44,7 @@ fn automatic_poller() -> (ManualClock, Poller) {
 #[tokio::test]
 async fn automatic_polling_follows_the_figures_and_battery_with_a_manual_clock() {
     let (clock, mut poller) = automatic_poller();
-    poller.set_accounts(vec![config("a", Credential::OAuth(Secret::new("t")))]);
+    poller.set_accounts(vec![AccountConfig::new("a", Credential::OAuth(Secret::new("t")))]);
     // Polls at each due time; the delay until the next one.
     let step = |poller: &mut Poller, balance: f64| {
         let job = poller.take_due().pop().expect("due");
@@ -87,7 +82,7 @@ async fn automatic_polling_follows_the_figures_and_battery_with_a_manual_clock()
 #[tokio::test]
 async fn after_a_restart_the_history_says_the_account_was_quiet() {
     let (clock, mut poller) = automatic_poller();
-    let oauth = |name: &str| config(name, Credential::OAuth(Secret::new("t")));
+    let oauth = |name: &str| AccountConfig::new(name, Credential::OAuth(Secret::new("t")));
     poller.set_accounts(vec![oauth("a"), oauth("b")]);
     // $50 for the last 4 hours on both, recalled before "a" is polled and after "b" is.
     let sample = |account: &str, hours: i64| crate::history::Sample {
@@ -113,7 +108,7 @@ async fn after_a_restart_the_history_says_the_account_was_quiet() {
 #[tokio::test]
 async fn the_key_check_takes_a_slot_of_its_own_a_minute_from_every_poll() {
     let (clock, mut poller) = automatic_poller();
-    poller.set_accounts(vec![config("k", Credential::ApiKey(Secret::new("k")))]);
+    poller.set_accounts(vec![AccountConfig::new("k", Credential::ApiKey(Secret::new("k")))]);
     // Steps to each due time and answers it: $10.50 falling $0.50 a poll, near the
     // $10 threshold (every 1–2 min), with the key check due at once and again a day later.
     let mut starts: Vec<(DateTime<Utc>, bool)> = Vec::new();
@@ -155,7 +150,7 @@ async fn the_key_check_takes_a_slot_of_its_own_a_minute_from_every_poll() {
 #[tokio::test]
 async fn a_rejected_key_is_asked_about_once_then_left_alone_until_it_changes() {
     let (clock, mut poller) = automatic_poller();
-    let keyed = |key: &str| config("k", Credential::ApiKey(Secret::new(key)));
+    let keyed = |key: &str| AccountConfig::new("k", Credential::ApiKey(Secret::new(key)));
     poller.set_accounts(vec![keyed("old")]);
     let job = poller.take_due().pop().unwrap();
     let rejected = ApiError::new(crate::api::ErrorKind::Unauthorized, "rejected");
