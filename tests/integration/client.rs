@@ -40,7 +40,7 @@ async fn credits_wallet_subscription_and_usage_based_accounts() {
 
     let sub = summarize(&fetch(&sim, Credential::OAuth(Secret::new("sim-oauth-token"))).await.unwrap(), now);
     assert_eq!(sub.headline, "200 credits");
-    assert!(sub.details.iter().any(|d| d.starts_with("Premium credits: 180 (resets in")), "{:?}", sub.details);
+    assert!(sub.details.iter().any(|d| d.starts_with("180 premium credits · reset in")), "{:?}", sub.details);
     assert!(sub.details.contains(&"Plan: Creator".to_string()));
 
     let usage = summarize(&fetch(&sim, key("sim-usage-key")).await.unwrap(), now);

@@ -103,11 +103,12 @@ impl TrayProcess {
     pub fn frame(&self, snaps: &[AccountSnapshot]) -> Frame {
         let figures = self.monitor.figures.lock().unwrap();
         let settings = self.settings.lock().unwrap();
-        let (forecasts, spend) = (figures.forecasts(), figures.spend());
+        let (forecasts, spend, paces) = (figures.forecasts(), figures.spend(), figures.paces());
         let scene = Scene {
             snaps,
             forecasts: &forecasts,
             spend: &spend,
+            paces: &paces,
             settings: &settings,
             tray_host: self.tray_host.present(),
             demo: self.source.is_demo(),

@@ -13,7 +13,13 @@ use heygen_tray_core::alerts::AlertKind;
 #[cfg(all(unix, not(target_os = "macos")))]
 fn site_for(kind: AlertKind) -> Site {
     match kind {
-        AlertKind::Low | AlertKind::Critical | AlertKind::Forecast | AlertKind::ReloadMissed | AlertKind::Spike => Site::Billing,
+        AlertKind::Low
+        | AlertKind::Critical
+        | AlertKind::Forecast
+        | AlertKind::ReloadMissed
+        | AlertKind::Spike
+        | AlertKind::Overage
+        | AlertKind::ResetReminder => Site::Billing,
         AlertKind::KeyRejected | AlertKind::KeyExpiresInAWeek | AlertKind::KeyExpiresTomorrow => Site::ApiKeys,
         AlertKind::SignInEnded | AlertKind::SignInEndsIn2Days | AlertKind::SignInEndsTomorrow => Site::HeyGenCli,
     }
@@ -58,7 +64,9 @@ pub async fn send(alert: &Alert) -> Result<(), String> {
                 | AlertKind::ReloadMissed
                 | AlertKind::KeyExpiresInAWeek
                 | AlertKind::Spike
+                | AlertKind::Overage
                 | AlertKind::SignInEndsIn2Days => "dialog-warning",
+                AlertKind::ResetReminder => "dialog-information",
                 AlertKind::Critical
                 | AlertKind::KeyRejected
                 | AlertKind::KeyExpiresTomorrow
@@ -70,6 +78,8 @@ pub async fn send(alert: &Alert) -> Result<(), String> {
                 | AlertKind::Forecast
                 | AlertKind::ReloadMissed
                 | AlertKind::KeyExpiresInAWeek
+                | AlertKind::Overage
+                | AlertKind::ResetReminder
                 | AlertKind::SignInEndsIn2Days => notify_rust::Urgency::Normal,
                 AlertKind::Spike => notify_rust::Urgency::Critical,
                 AlertKind::Critical

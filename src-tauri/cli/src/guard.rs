@@ -1,6 +1,8 @@
-//! `heygen-tray guard [--account NAME] --below X -- COMMAND [ARGS…]`: runs a batch job
-//! only while an account has more than X left. It refuses to start COMMAND when the
-//! balance is already at or below X, watches the account while COMMAND runs (the
+//! `heygen-tray guard [--account NAME] --below X [--needs Y | --needs-seconds N
+//! [--engine ID]] -- COMMAND [ARGS…]`: runs a batch job only while an account has more
+//! than X left. It refuses to start COMMAND when the balance is already at or below X,
+//! or would be once the job spent what it is said to need (Y in the account's unit, or
+//! N seconds of video at the price table's rate), watches the account while COMMAND runs (the
 //! running app's figures when it serves them, else one request to HeyGen a minute)
 //! and, when the balance reaches X, interrupts COMMAND (SIGINT, then SIGTERM after a
 //! grace period) and says why on standard error. Needs no display; `HEYGEN_API_KEY`
@@ -15,6 +17,7 @@ use crate::{accounts_to_check, from_the_app, record_history, runtime, usage_erro
 use heygen_tray_core::accounts::Accounts;
 use heygen_tray_core::api::{ApiBase, Client};
 use heygen_tray_core::billing::ThresholdOverride;
+use heygen_tray_core::pricing::Prices;
 use heygen_tray_core::process_group::Group;
 use heygen_tray_core::snapshot::AccountSnapshot;
 use heygen_tray_core::EXIT_FAILURE;
@@ -41,6 +44,17 @@ pub struct GuardArgs {
     /// Stop (or do not start) COMMAND once the balance is at or below X, in the account's unit.
     #[arg(long, value_name = "X")]
     pub below: f64,
+    /// What the job will spend, in the account's unit: COMMAND starts only when the
+    /// balance minus Y stays above X.
+    #[arg(long, value_name = "Y", conflicts_with = "needs_seconds")]
+    pub needs: Option<f64>,
+    /// What the job will spend, in seconds of video: turned into dollars with the price
+    /// table (see `heygen-tray prices`).
+    #[arg(long, value_name = "N")]
+    pub needs_seconds: Option<f64>,
+    /// The engine --needs-seconds is priced in (default: the one chosen in Settings).
+    #[arg(long, value_name = "ID", requires = "needs_seconds")]
+    pub engine: Option<String>,
     /// The command and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -55,13 +69,18 @@ pub fn run(args: GuardArgs) -> i32 {
         Err(e) => return usage_error(&e.to_string()),
     };
     let store = Accounts::for_command_line();
-    let configured = match store.settings.load().into_usable() {
-        Ok(s) => s.accounts.into_iter().map(|a| a.name).collect::<Vec<_>>(),
+    let settings = match store.settings.load().into_usable() {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("guard: {e}; not starting {}", args.command[0]);
             return EXIT_FAILURE;
         }
     };
+    let cost = match Cost::of(&args, &Prices::from_settings(&settings)) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e),
+    };
+    let configured = settings.accounts.into_iter().map(|a| a.name).collect::<Vec<_>>();
     let name = match pick(&configured, args.account.as_deref()) {
         Ok(n) => n,
         Err(e) => return usage_error(&e),
@@ -74,6 +93,10 @@ pub fn run(args: GuardArgs) -> i32 {
             return EXIT_FAILURE;
         }
     };
+    if let Some(refused) = cost.refuses(remaining, &unit, watch.below) {
+        eprintln!("guard: \"{}\" {refused}: not starting {}", watch.name, args.command[0]);
+        return EXIT_REFUSED;
+    }
     if remaining <= watch.below {
         eprintln!(
             "guard: \"{}\" has {}, at or below {}: not starting {}",
@@ -98,6 +121,58 @@ pub fn run(args: GuardArgs) -> i32 {
     #[cfg(unix)]
     let _terminal = passed_on::Terminal::hand_to(&group);
     watch_job(&watch, &mut child, &group, &args.command[0])
+}
+
+/// What the job is said to cost: nothing, an amount in the account's unit, or seconds
+/// of video priced in dollars.
+enum Cost {
+    Nothing,
+    Amount(f64),
+    Video { seconds: f64, usd: f64, engine: String },
+}
+
+impl Cost {
+    fn of(args: &GuardArgs, prices: &Prices) -> Result<Cost, String> {
+        let sane = |v: f64| v.is_finite() && v >= 0.0;
+        match (args.needs, args.needs_seconds) {
+            (Some(y), _) if !sane(y) => Err("--needs takes an amount of 0 or more".into()),
+            (Some(y), _) => Ok(Cost::Amount(y)),
+            (None, Some(n)) if !sane(n) => Err("--needs-seconds takes a number of seconds of 0 or more".into()),
+            (None, Some(n)) => {
+                let id = args.engine.as_deref().unwrap_or(&prices.engine);
+                let Some(p) = prices.get(id) else {
+                    let known: Vec<&str> = prices.prices.iter().map(|p| p.engine.as_str()).collect();
+                    return Err(format!("no price for engine \"{id}\" (known: {}; see `heygen-tray prices`)", known.join(", ")));
+                };
+                Ok(Cost::Video { seconds: n, usd: n * p.usd_per_second, engine: p.name.clone() })
+            }
+            (None, None) => Ok(Cost::Nothing),
+        }
+    }
+
+    /// Why the job may not start with `remaining` left (in `unit`) and `below` to keep.
+    fn refuses(&self, remaining: f64, unit: &str, below: f64) -> Option<String> {
+        let (needs, what) = match self {
+            Cost::Nothing => return None,
+            Cost::Amount(y) => (*y, amount(*y, unit)),
+            Cost::Video { .. } if unit != "usd" => {
+                return Some(format!(
+                    "is counted in {unit}, and HeyGen documents no rate from {unit} to seconds of video; give --needs in {unit} instead"
+                ))
+            }
+            Cost::Video { seconds, usd, engine } => (*usd, format!("{} ({seconds} s of {engine})", amount(*usd, unit))),
+        };
+        if remaining - needs > below {
+            return None;
+        }
+        let missing = (below + needs - remaining).max(if unit == "usd" { 0.01 } else { 1.0 });
+        Some(format!(
+            "has {}; the job needs {what} and {} must stay: {} missing",
+            amount(remaining, unit),
+            amount(below, unit),
+            amount(missing, unit)
+        ))
+    }
 }
 
 /// Waits for the job, checking the balance, until it ends or is stopped.

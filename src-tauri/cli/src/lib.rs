@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod guard;
 pub mod history;
 pub mod launch;
+pub mod prices;
 pub mod spend;
 pub mod status;
 
@@ -51,6 +52,8 @@ pub enum Command {
     Spend(spend::SpendArgs),
     /// Run a command only while an account has more than X left; stop it when it reaches X.
     Guard(guard::GuardArgs),
+    /// The price table balances are counted in (seconds of video per engine), its source and your overrides.
+    Prices(prices::PricesArgs),
     /// Serve a HeyGen API simulator on 127.0.0.1 (for tests and demos).
     Simulator(SimulatorArgs),
 }
@@ -108,6 +111,7 @@ pub fn main() -> i32 {
         Some(Command::History(args)) => history::run(args),
         Some(Command::Spend(args)) => spend::run(args),
         Some(Command::Guard(args)) => guard::run(args),
+        Some(Command::Prices(args)) => prices::run(args),
         Some(Command::Simulator(args)) => runtime().block_on(simulator_command(args)),
     }
 }
@@ -165,6 +169,7 @@ fn status_command(args: StatusArgs) -> i32 {
         Err(e) => return usage_error(&e.to_string()),
     };
     let store = Accounts::for_command_line();
+    let prices = heygen_tray_core::pricing::Prices::from_settings(&store.settings.load().settings);
     let live = if args.fresh { None } else { from_the_app(&store) };
     let report = match live {
         Some(live) => {
@@ -174,12 +179,12 @@ fn status_command(args: StatusArgs) -> i32 {
             for s in &mut snapshots {
                 s.thresholds = s.thresholds.with(&run_override);
             }
-            status::Report::new(&snapshots, status::Source::App, &stale)
+            status::Report::new(&snapshots, status::Source::App, &stale, &prices)
         }
         None => {
             let snapshots = from_the_api(base, &store, &run_override);
             let stale: Vec<bool> = snapshots.iter().map(AccountSnapshot::latest_failed).collect();
-            status::Report::new(&snapshots, status::Source::Api, &stale)
+            status::Report::new(&snapshots, status::Source::Api, &stale, &prices)
         }
     };
     let out = match format {

@@ -3,6 +3,7 @@
 //! The JSON shape is a stable interface (documented in the README).
 
 use chrono::SecondsFormat;
+use heygen_tray_core::pricing::{self, Buys, Prices};
 use heygen_tray_core::snapshot::{AccountSnapshot, State};
 use heygen_tray_core::text::{clean, escape_markup};
 use serde::Serialize;
@@ -44,6 +45,12 @@ pub struct Row {
     pub source: Source,
     /// The figures are from before a failed attempt, or older than the app's polling explains.
     pub stale: bool,
+    /// Seconds of video a dollar balance buys in the chosen engine; null for credits.
+    pub buys: Option<Buys>,
+    /// The earliest future reset of a credit pool that still has credits.
+    pub resets_at: Option<String>,
+    #[serde(skip)]
+    pub buys_words: Option<String>,
     #[serde(skip)]
     pub what: Option<String>,
     #[serde(skip)]
@@ -82,10 +89,10 @@ fn error_headline(s: &AccountSnapshot, e: &heygen_tray_core::api::ApiError) -> S
 }
 
 impl Report {
-    /// `stale` holds one flag per snapshot.
-    pub fn new(snapshots: &[AccountSnapshot], source: Source, stale: &[bool]) -> Report {
-        let accounts: Vec<Row> =
-            snapshots.iter().zip(stale.iter().chain(std::iter::repeat(&false))).map(|(s, stale)| row(s, source, *stale)).collect();
+    /// `stale` holds one flag per snapshot; `prices` counts dollar balances in video.
+    pub fn new(snapshots: &[AccountSnapshot], source: Source, stale: &[bool], prices: &Prices) -> Report {
+        let stale = stale.iter().chain(std::iter::repeat(&false));
+        let accounts: Vec<Row> = snapshots.iter().zip(stale).map(|(s, stale)| row(s, source, *stale, prices)).collect();
         let level = accounts.iter().map(|r| r.level).max().unwrap_or(State::Unknown);
         Report { level, accounts }
     }
@@ -117,6 +124,9 @@ impl Report {
                 (None, Some(what)) => what.clone(),
                 (None, None) => String::new(),
             };
+            if let Some(words) = r.buys_words.as_ref().filter(|_| r.error.is_none()) {
+                tail.push_str(&format!(" · {words}"));
+            }
             if r.stale && r.error.is_none() {
                 tail.push_str(&format!(" · stale (fetched {})", r.fetched_at));
             }
@@ -161,10 +171,17 @@ impl Report {
 pub const NO_ACCOUNTS: &str =
     "No HeyGen account configured. Add one with `heygen-tray accounts add NAME` (the key is read from standard input), or set HEYGEN_API_KEY.";
 
-fn row(s: &AccountSnapshot, source: Source, stale: bool) -> Row {
+fn row(s: &AccountSnapshot, source: Source, stale: bool, prices: &Prices) -> Row {
     let summary = s.summary.as_ref();
-    let when = s.attempted_at.or(s.fetched_at).unwrap_or_else(chrono::Utc::now);
+    let now = chrono::Utc::now();
+    let when = s.attempted_at.or(s.fetched_at).unwrap_or(now);
+    // What the figures buy, and when a pool resets, while they are current.
+    let current = summary.filter(|_| s.error.is_none());
+    let buys = current.and_then(|x| prices.buys(x));
     Row {
+        buys_words: buys.as_ref().map(pricing::words),
+        buys,
+        resets_at: current.and_then(|x| x.next_reset(now)).map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
         name: s.name.clone(),
         billing_type: summary.and_then(|x| x.billing_type.clone()),
         level: s.state(),

@@ -6,6 +6,7 @@
 
 mod expiry;
 pub mod pause;
+mod pools;
 mod reload;
 mod sign_in;
 pub mod spike;
@@ -13,6 +14,7 @@ pub mod spike;
 pub use crate::settings::AlertMemory;
 pub use expiry::{decide_expiry, describe as describe_key, warning as key_warning};
 pub use reload::{covered_below, decide_reload, explain as explain_reload, reload_of, GRACE as RELOAD_GRACE};
+pub use pools::{decide_overage, decide_reset, other_pool_note};
 pub use sign_in::decide_sign_in;
 
 use crate::billing::{margin, Level};
@@ -39,6 +41,10 @@ pub enum AlertKind {
     SignInEndsIn2Days,
     /// It ends within a day.
     SignInEndsTomorrow,
+    /// A usage-based plan's included credits ran out: usage is billed as overage.
+    Overage,
+    /// A credit pool resets soon with more than half of it unused (opt-in).
+    ResetReminder,
 }
 
 /// A notification to send.
@@ -143,6 +149,8 @@ pub fn mark_sent(memory: &mut AlertMemory, kind: AlertKind) {
         AlertKind::Spike => memory.spike_sent = true,
         AlertKind::SignInEndsIn2Days => memory.key_reminded_days = Some(memory.key_reminded_days.unwrap_or(2).min(2)),
         AlertKind::SignInEndsTomorrow => memory.key_reminded_days = Some(1),
+        AlertKind::Overage => memory.overage_sent = true,
+        AlertKind::ResetReminder => memory.reset_reminded_for = memory.reset_due,
     }
 }
 

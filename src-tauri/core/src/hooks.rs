@@ -25,7 +25,8 @@ const OUTPUT_GRACE: Duration = Duration::from_millis(500);
 const OUTPUT_KEPT: usize = 2000;
 
 /// The events a hook can be named for.
-pub const EVENTS: [&str; 8] = ["low", "critical", "recovered", "reload_failed", "key_expiring", "key_rejected", "spike", "unreachable"];
+pub const EVENTS: [&str; 9] =
+    ["low", "critical", "recovered", "reload_failed", "key_expiring", "key_rejected", "spike", "unreachable", "overage"];
 
 /// The settings file's `hooks`: event → the command and its arguments.
 pub type Hooks = BTreeMap<String, Vec<String>>;

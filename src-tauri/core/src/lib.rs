@@ -22,6 +22,7 @@ pub mod keystore;
 pub mod live;
 pub mod monitor;
 pub mod poller;
+pub mod pricing;
 pub mod process_group;
 pub mod secret;
 pub mod service;

@@ -142,6 +142,30 @@ pub struct Settings {
     /// its arguments, run without a shell.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub hooks: crate::hooks::Hooks,
+    /// Price overrides, dollars per second of video by engine ID (see `pricing`);
+    /// kept as written, so a bad value is named, not a damaged file.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub prices: BTreeMap<String, serde_json::Value>,
+    /// The engine dollar balances are counted in ("≈ 14 min of Avatar IV"); `None`:
+    /// `pricing::DEFAULT_ENGINE`.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    pub video_engine: Option<String>,
+    /// Opt-in: remind when a credit pool resets within `reset_reminder_days` with more
+    /// than half of it unused.
+    #[serde(default, deserialize_with = "lenient")]
+    pub reset_reminder: bool,
+    #[serde(default = "default_reset_days")]
+    pub reset_reminder_days: f64,
+}
+
+/// A value of the wrong type reads as the default instead of damaging the file.
+fn lenient<'de, D: serde::Deserializer<'de>, T: serde::de::DeserializeOwned + Default>(d: D) -> Result<T, D::Error> {
+    let v = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(v).unwrap_or_default())
+}
+
+fn default_reset_days() -> f64 {
+    2.0
 }
 
 /// The spike rule's defaults (see `alerts::spike::Rule`).
@@ -228,6 +252,10 @@ impl Default for Settings {
             spike_floor_usd: default_spike_floor_usd(),
             spike_floor_credits: default_spike_floor_credits(),
             hooks: Default::default(),
+            prices: BTreeMap::new(),
+            video_engine: None,
+            reset_reminder: false,
+            reset_reminder_days: default_reset_days(),
         }
     }
 }
@@ -255,6 +283,12 @@ impl Settings {
         }
     }
 
+    /// See [`Settings::reset_reminder_days`] (half a day to 60 days; 2 if unreadable).
+    pub fn reset_reminder_within(&self) -> chrono::Duration {
+        let days = if self.reset_reminder_days.is_finite() { self.reset_reminder_days.clamp(0.5, 60.0) } else { 2.0 };
+        chrono::Duration::seconds((days * 86_400.0) as i64)
+    }
+
     pub fn poll_interval(&self) -> Duration {
         clamp_interval(Duration::from_secs(self.poll_interval_secs))
     }
@@ -262,7 +296,7 @@ impl Settings {
 
 mod alert_memory;
 mod file;
-pub use alert_memory::AlertMemory;
+pub use alert_memory::{AlertMemory, PoolPeak};
 pub use file::{read_regular, Loaded, SaveError, Store};
 
 /// Names must be unique and sane; a file that breaks this is treated as damaged.

@@ -4,8 +4,10 @@
 //! Pure functions of the answer and the current time; nothing here does I/O.
 
 pub mod format;
+mod spender;
 mod thresholds;
 
+pub use spender::Spender;
 pub use thresholds::{margin, Level, ThresholdOverride, Thresholds};
 
 use crate::api::schema::{AutoReload, Billing, CreditPool, UserMe};
@@ -52,6 +54,14 @@ pub struct Spend {
     pub cap_usd: Option<f64>,
 }
 
+/// The credits a usage-based plan includes each period, and how many are left: past
+/// them, usage is billed as overage.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+pub struct Included {
+    pub included: f64,
+    pub remaining: f64,
+}
+
 /// Everything the views show about one account's balance.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Summary {
@@ -70,9 +80,24 @@ pub struct Summary {
     pub pools: Vec<Pool>,
     pub auto_reload: Option<AutoReload>,
     pub spend: Option<Spend>,
+    /// A usage-based plan's included credits, when HeyGen reports both figures.
+    #[serde(default)]
+    pub included: Option<Included>,
 }
 
 impl Summary {
+    /// The earliest future reset of a credit pool that still has credits.
+    pub fn next_reset(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.pools.iter().filter(|p| p.remaining.is_some_and(|r| r > 0.0)).filter_map(|p| p.resets_at).filter(|t| *t > now).min()
+    }
+
+    /// "180 premium credits · reset in 5 days": the pool that resets next, counting down.
+    pub fn reset_countdown(&self, now: DateTime<Utc>) -> Option<String> {
+        let at = self.next_reset(now)?;
+        let pool = self.pools.iter().find(|p| p.resets_at == Some(at) && p.remaining.is_some_and(|r| r > 0.0))?;
+        Some(pool_line(pool, now))
+    }
+
     /// The level of `remaining` against the thresholds for its unit.
     pub fn level(&self, thresholds: &ThresholdOverride) -> Level {
         match (self.remaining, self.unit) {
@@ -110,6 +135,7 @@ pub fn summarize(me: &UserMe, now: DateTime<Utc>) -> Summary {
         pools: Vec::new(),
         auto_reload: None,
         spend: None,
+        included: None,
     };
     // `UserMe` values reach here only after the client checked `billing()`.
     match me.billing().unwrap_or(Billing::Unknown) {
@@ -192,7 +218,17 @@ pub fn summarize(me: &UserMe, now: DateTime<Utc>) -> Summary {
             }
             match (u.included_credits, u.remaining_credits) {
                 (Some(inc), Some(rem)) => {
-                    s.details.push(format!("Included credits: {} of {} left", format::number(rem), format::number(inc)))
+                    s.included = Some(Included { included: inc, remaining: rem });
+                    let used = (inc - rem).max(0.0);
+                    s.details.push(format!(
+                        "Included credits: {} used, {} left of {}",
+                        format::number(used),
+                        format::number(rem.max(0.0)),
+                        format::number(inc)
+                    ));
+                    if rem <= 0.0 && inc > 0.0 {
+                        s.details.push("Included credits used up: usage is now billed as overage".into());
+                    }
                 }
                 (Some(inc), None) => s.details.push(format!("Included credits: {}", format::number(inc))),
                 (None, Some(rem)) if s.unit != Some(Unit::Credits) => s.details.push(format!("Credits left: {}", format::number(rem))),
@@ -220,12 +256,19 @@ fn read_pool(name: &str, pool: &CreditPool) -> Pool {
     }
 }
 
+/// "180 premium credits · reset in 5 days". HeyGen documents no carry-over, so a
+/// pool "resets"; nothing is said to be lost.
 fn pool_line(pool: &Pool, now: DateTime<Utc>) -> String {
-    let amount = pool.remaining.map(format::number).unwrap_or_else(|| "unknown".into());
+    let name = pool.name.to_lowercase();
+    let amount = match pool.remaining {
+        Some(n) if n == 1.0 => format!("1 {}", name.trim_end_matches('s')),
+        Some(n) => format!("{} {name}", format::number(n)),
+        None => format!("{name}: unknown"),
+    };
     match pool.resets_at {
-        Some(t) if t > now => format!("{}: {amount} (resets {})", pool.name, format::relative(t, now)),
-        Some(t) => format!("{}: {amount} (reset due {})", pool.name, format::relative(t, now)),
-        None => format!("{}: {amount}", pool.name),
+        Some(t) if t > now => format!("{amount} · reset {}", format::relative(t, now)),
+        Some(t) => format!("{amount} · reset due {}", format::relative(t, now)),
+        None => amount,
     }
 }
 

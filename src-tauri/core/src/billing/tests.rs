@@ -45,8 +45,8 @@ fn subscription_sums_premium_and_add_on_credits_with_resets() {
     assert_eq!(s.headline, "520 credits");
     assert_eq!(s.remaining, Some(520.0));
     assert!(s.details.contains(&"Plan: Creator".to_string()));
-    assert!(s.details.contains(&"Premium credits: 500 (resets in 5 days)".to_string()), "{:?}", s.details);
-    assert!(s.details.contains(&"Add-on credits: 20".to_string()));
+    assert!(s.details.contains(&"500 premium credits · reset in 5 days".to_string()), "{:?}", s.details);
+    assert!(s.details.contains(&"20 add-on credits".to_string()));
 }
 
 #[test]
@@ -70,7 +70,7 @@ fn usage_based_without_cap_falls_back_to_remaining_credits() {
     );
     assert_eq!(s.headline, "250 credits");
     assert_eq!((s.remaining, s.unit), (Some(250.0), Some(Unit::Credits)));
-    assert!(s.details.iter().any(|d| d == "Included credits: 250 of 1,000 left"));
+    assert!(s.details.iter().any(|d| d == "Included credits: 750 used, 250 left of 1,000"));
 }
 
 #[test]
@@ -114,4 +114,26 @@ fn levels_follow_thresholds_in_the_accounts_unit() {
     let null = summarize(&me(r#"{"username":"u","billing_type":"wallet","wallet":{"remaining_balance":null}}"#), now());
     assert_eq!(null.level(&t), Level::Unknown);
     assert_eq!(null.headline, "Balance not reported");
+}
+
+#[test]
+fn the_next_reset_is_the_earliest_future_one_of_a_pool_with_credits() {
+    let at = now();
+    let s = summarize(
+        &me(r#"{"username":"u","billing_type":"subscription","subscription":{"plan":"pro","credits":{
+        "premium_credits":{"remaining":0,"resets_at":"2024-04-28T00:00:00Z"},
+        "add_on_credits":{"remaining":20,"resets_at":"2024-05-20T00:00:00Z"}}}}"#),
+        at,
+    );
+    // The premium pool resets sooner, but it is empty: the add-on pool's reset counts.
+    assert_eq!(s.next_reset(at).unwrap().to_rfc3339(), "2024-05-20T00:00:00+00:00");
+    assert_eq!(s.reset_countdown(at).as_deref(), Some("20 add-on credits · reset in 24 days"));
+    let past = summarize(
+        &me(r#"{"username":"u","billing_type":"subscription","subscription":{"credits":{
+        "premium_credits":{"remaining":50,"resets_at":"2024-04-01T00:00:00Z"}}}}"#),
+        at,
+    );
+    assert_eq!(past.next_reset(at), None, "a reset in the past is no countdown");
+    let wallet = summarize(&me(r#"{"username":"u","billing_type":"wallet","wallet":{"currency":"usd","remaining_balance":5}}"#), at);
+    assert_eq!(wallet.next_reset(at), None);
 }

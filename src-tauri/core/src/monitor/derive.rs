@@ -14,6 +14,8 @@ pub struct Derived {
     pub forecast: Option<Forecast>,
     pub spend: Option<Totals>,
     pub spike: Option<Burst>,
+    /// Spend per second at the forecast's pace (see `forecast::pace`).
+    pub pace: Option<f64>,
 }
 
 /// The oldest sample a round reads: this month's start (the spend totals, with the
@@ -31,5 +33,6 @@ pub fn derive(samples: &[Sample], summary: Option<&Summary>, now: DateTime<Utc>,
         forecast: summary.map(|summary| forecast::forecast_trusting_reload(samples, summary, now, !reload_failing)),
         spend: spend::totals(samples, now),
         spike: spike::detect(samples, now, rule),
+        pace: forecast::pace(samples, now).map(|(rate, _)| rate),
     }
 }

@@ -94,6 +94,11 @@ impl Figures {
         names
     }
 
+    /// Spend per second by account, where the history gives a pace.
+    pub fn paces(&self) -> HashMap<String, f64> {
+        self.derived.iter().filter_map(|(n, d)| Some((n.clone(), d.pace?))).collect()
+    }
+
     pub fn spend(&self) -> HashMap<String, Totals> {
         self.derived.iter().filter_map(|(n, d)| Some((n.clone(), d.spend.clone()?))).collect()
     }

@@ -5,7 +5,8 @@
 //! no daemon is there, once per event, with a memory of their own.
 
 use crate::alerts::{
-    decide, decide_expiry, decide_forecast, decide_reload, decide_sign_in, mark_sent, spike, Alert, AlertKind, AlertMemory,
+    decide, decide_expiry, decide_forecast, decide_overage, decide_reload, decide_reset, decide_sign_in, mark_sent, other_pool_note,
+    spike, Alert, AlertKind, AlertMemory,
 };
 use crate::api::ErrorKind;
 use crate::hooks::{HookEvent, EVENTS};
@@ -51,8 +52,14 @@ pub fn plan(snaps: &[AccountSnapshot], memory: &BTreeMap<String, AlertMemory>, i
             let start = memory.get(&s.name).cloned().unwrap_or_default();
             // Until this memory existed, hooks ran as notifications were delivered.
             let hooks_before = start.hooks.as_deref().cloned().unwrap_or_else(|| AlertMemory { hooks: None, ..start.clone() });
-            let (notify, mut memory) = due(s, &start, inputs, inputs.paused);
-            let (told, mut hook_memory) = due(s, &hooks_before, inputs, false);
+            let (mut notify, mut memory) = due(s, &start, inputs, inputs.paused);
+            let (mut told, mut hook_memory) = due(s, &hooks_before, inputs, false);
+            // A low pool of someone whose other pool is healthy: say which one pays.
+            if let Some(note) = other_pool_note(s, snaps) {
+                for a in notify.iter_mut().chain(told.iter_mut()).filter(|a| matches!(a.kind, AlertKind::Low | AlertKind::Critical)) {
+                    a.body = format!("{} {note}", a.body);
+                }
+            }
             let mut hooks = Vec::new();
             for a in told {
                 mark_sent(&mut hook_memory, a.kind);
@@ -85,7 +92,9 @@ fn due(s: &AccountSnapshot, memory: &AlertMemory, inputs: &Inputs, paused: bool)
     let (signing_off, memory) = decide_sign_in(s, &memory, now, paused);
     let spikes = inputs.spikes.get(&s.name).filter(|_| settings.spike_alerts);
     let (spike, memory) = spike::decide(&s.name, spikes, &memory, paused);
-    ([balance, soon, missed, expiring, signing_off, spike].into_iter().flatten().collect(), memory)
+    let (overage, memory) = decide_overage(s, &memory, paused);
+    let (reset, memory) = decide_reset(s, &memory, settings.reset_reminder, settings.reset_reminder_within(), now, paused);
+    ([balance, soon, missed, expiring, signing_off, spike, overage, reset].into_iter().flatten().collect(), memory)
 }
 
 /// The events with no notification of their own: `recovered` (back above low after a
@@ -126,6 +135,8 @@ pub fn event_of(kind: AlertKind) -> &'static str {
         }
         AlertKind::Spike => "spike",
         AlertKind::Forecast => "forecast",
+        AlertKind::Overage => "overage",
+        AlertKind::ResetReminder => "reset_reminder",
     }
 }
 

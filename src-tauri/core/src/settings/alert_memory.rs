@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Which alerts were delivered for an account, so a restart does not repeat them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -38,10 +39,28 @@ pub struct AlertMemory {
     /// The `unreachable` hook ran for the failing stretch now under way.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unreachable_told: bool,
+    /// "Included credits used up" was told for the overage now under way.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub overage_sent: bool,
+    /// The most each credit pool held since its last reset (by pool name), as seen.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pool_peaks: BTreeMap<String, PoolPeak>,
+    /// The reset the latest reminder decision is about, and the reset last reminded of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_due: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset_reminded_for: Option<DateTime<Utc>>,
     /// What the event hooks were told, kept apart: they are told while notifications
     /// are paused or off, or cannot be delivered. `None` in files from before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hooks: Option<Box<AlertMemory>>,
+}
+
+/// A credit pool's period (its reset) and the most it held in it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PoolPeak {
+    pub resets_at: Option<DateTime<Utc>>,
+    pub peak: f64,
 }
 
 fn is_zero(n: &u32) -> bool {

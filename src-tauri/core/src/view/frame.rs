@@ -2,7 +2,9 @@
 //! menu) and the dashboard — computed once, with one clock reading, from what the
 //! monitor holds. The app draws frames; it decides nothing about their content.
 
-use super::{cards, tray_view_with, Card, Forecasts, TrayOptions, TrayView};
+use super::glance::{self, Extras};
+use super::{cards_with, tray_view_with, Card, Forecasts, TrayOptions, TrayView};
+use crate::pricing::Prices;
 use crate::settings::Settings;
 use crate::snapshot::AccountSnapshot;
 use crate::spend::{self, Totals};
@@ -16,6 +18,8 @@ pub struct Scene<'a> {
     pub snaps: &'a [AccountSnapshot],
     pub forecasts: &'a Forecasts,
     pub spend: &'a HashMap<String, Totals>,
+    /// Spend per second by account (see `crate::monitor::Figures::paces`).
+    pub paces: &'a HashMap<String, f64>,
     pub settings: &'a Settings,
     /// Whether the desktop shows tray icons (else the dashboard offers Quit).
     pub tray_host: bool,
@@ -49,11 +53,14 @@ pub struct Dashboard {
 
 pub fn frame(scene: &Scene, now: DateTime<Utc>) -> Frame {
     let s = scene.settings;
-    let options = TrayOptions { display: s.tray_display, pinned: s.tray_account.clone() };
+    let extras = Extras { prices: Some(Prices::from_settings(s)), pace: glance::paces(scene.spend, scene.paces) };
+    let options = TrayOptions { display: s.tray_display, pinned: s.tray_account.clone(), extras };
+    // One HeyGen user's accounts (its two pools) next to each other everywhere.
+    let snaps = glance::grouped(scene.snaps);
     Frame {
-        tray: tray_view_with(scene.snaps, scene.forecasts, s.alerts_paused_until, now, &options),
+        tray: tray_view_with(&snaps, scene.forecasts, s.alerts_paused_until, now, &options),
         dashboard: Dashboard {
-            accounts: cards(scene.snaps, scene.forecasts, now),
+            accounts: cards_with(&snaps, scene.forecasts, now, &options.extras),
             paused_until: s.alerts_paused_until.filter(|t| *t > now),
             notifications: s.notifications,
             demo: scene.demo,
@@ -101,6 +108,7 @@ mod tests {
             snaps: &snaps,
             forecasts: &Forecasts::new(),
             spend: &HashMap::new(),
+            paces: &HashMap::new(),
             settings: &settings,
             tray_host: true,
             demo: false,

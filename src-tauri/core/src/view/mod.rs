@@ -12,6 +12,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 pub mod frame;
+pub mod glance;
 pub mod menu;
 pub mod settings;
 
@@ -132,6 +133,8 @@ pub struct TrayOptions {
     /// The pinned account; `None` (or an account that is gone): the one that needs
     /// attention most.
     pub pinned: Option<String>,
+    /// What each figure buys, its pace (see [`glance`]).
+    pub extras: glance::Extras,
 }
 
 /// The account the icon and title show: the pinned one, else the worst (the first
@@ -207,7 +210,13 @@ pub fn tray_view_with(
                 _ => format!("{}: {} · {} · {}", s.name, short_headline(s), state_words(s), updated(s, now)),
             };
             let key_words = crate::alerts::key_warning(s, now).filter(|_| dead_key(s).is_none());
-            let extra = [forecast_words(forecasts, &s.name, now).filter(|_| !s.is_broken()), key_words];
+            let watched = !s.is_broken();
+            let extra = [
+                options.extras.buys(s),
+                glance::reset_words(s, now).filter(|_| watched),
+                forecast_words(forecasts, &s.name, now).filter(|_| watched),
+                key_words,
+            ];
             extra.into_iter().flatten().fold(line, |line, more| format!("{line} · {more}"))
         })
         .collect();
@@ -219,7 +228,11 @@ pub fn tray_view_with(
         .iter()
         .map(|s| match &s.summary {
             Some(_) if s.is_broken() => format!("{}: {} — {}", s.name, short_headline(s), last_seen(s, now).unwrap_or_default()),
-            Some(x) => format!("{}: {} — {}", s.name, x.headline, x.what()),
+            // What a glance needs: the figure, the pace, its age, the next reset.
+            Some(x) => {
+                let parts = [options.extras.pace.get(&s.name).cloned(), glance::age(s, now), glance::reset_words(s, now)];
+                parts.into_iter().flatten().fold(format!("{}: {}", s.name, x.headline), |line, p| format!("{line} · {p}"))
+            }
             None => format!("{}: {}", s.name, short_headline(s)),
         })
         .collect();
@@ -267,6 +280,14 @@ pub struct Card {
     /// When the account is checked next, and how the interval was chosen (automatic polling).
     pub next_check_at: Option<DateTime<Utc>>,
     pub polling: Option<String>,
+    /// "≈ 14 min of Avatar IV": what a dollar balance buys.
+    pub buys: Option<String>,
+    /// "180 premium credits · reset in 5 days": the pool that resets next.
+    pub resets: Option<String>,
+    /// The HeyGen user this account shares with another account (its other pool).
+    pub group: Option<String>,
+    /// Which tools spend this account's pool, when it is one of a user's two.
+    pub spent_by: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -281,13 +302,22 @@ pub struct CardError {
 }
 
 pub fn cards(snaps: &[AccountSnapshot], forecasts: &Forecasts, now: DateTime<Utc>) -> Vec<Card> {
+    cards_with(snaps, forecasts, now, &glance::Extras::default())
+}
+
+pub fn cards_with(snaps: &[AccountSnapshot], forecasts: &Forecasts, now: DateTime<Utc>, extras: &glance::Extras) -> Vec<Card> {
     snaps
         .iter()
         .map(|s| {
             // Each derived once per card.
             let (state, badge) = badge(s);
             let key = crate::alerts::describe_key(s, now);
+            let group = glance::shared_user(s, snaps);
             Card {
+            buys: extras.buys(s),
+            resets: s.summary.as_ref().and_then(|x| x.reset_countdown(now)).filter(|_| !s.is_broken()),
+            spent_by: s.summary.as_ref().and_then(|x| x.spender()).filter(|_| group.is_some()).map(|p| p.words()),
+            group,
             next_check_at: s.next_check_at,
             polling: s.polling.clone(),
             key_warning: key.as_ref().is_some_and(|(_, warn)| *warn),
@@ -365,7 +395,7 @@ mod tests {
         assert_eq!(v.title, "$1.00", "the account that needs attention");
         assert_eq!(v.tooltip_lines[0], "main: $42.50 · ok · updated 3 min ago");
         assert_eq!(v.tooltip_lines[1], "team: $1.00 · critical · updated just now");
-        assert_eq!(v.account_lines[0], "main: $42.50 — wallet · jane_doe");
+        assert_eq!(v.account_lines[0], "main: $42.50 · 3 min ago");
         let mut f = Forecasts::new();
         f.insert("main".into(), Forecast::RunsOut { at: now + chrono::Duration::hours(100), pace: crate::forecast::Pace::Week });
         f.insert("team".into(), Forecast::TooLittleData);
@@ -438,15 +468,15 @@ mod tests {
         let v = tray_view(&snaps, &Forecasts::new(), None, now);
         assert_eq!(v.drawing, Some(Drawing::Figure { text: "$1".into(), state: IconState::Critical }));
         assert_eq!(v.title, "$1.00");
-        let pinned = TrayOptions { display: TrayDisplay::Figure, pinned: Some("main".into()) };
+        let pinned = TrayOptions { display: TrayDisplay::Figure, pinned: Some("main".into()), ..Default::default() };
         let v = tray_view_with(&snaps, &Forecasts::new(), None, now, &pinned);
         assert_eq!((v.drawing, v.title.as_str()), (Some(Drawing::Figure { text: "$42".into(), state: IconState::Ok }), "$42.50"));
         assert_eq!(v.tooltip_lines.len(), 3, "the tooltip still lists every account");
-        let gone = TrayOptions { display: TrayDisplay::Figure, pinned: Some("removed".into()) };
+        let gone = TrayOptions { display: TrayDisplay::Figure, pinned: Some("removed".into()), ..Default::default() };
         assert_eq!(tray_view_with(&snaps, &Forecasts::new(), None, now, &gone).title, "$1.00");
-        let plain = TrayOptions { display: TrayDisplay::Icon, pinned: None };
+        let plain = TrayOptions { display: TrayDisplay::Icon, pinned: None, ..Default::default() };
         assert_eq!(tray_view_with(&snaps, &Forecasts::new(), None, now, &plain).drawing, None);
-        let gauge = TrayOptions { display: TrayDisplay::Gauge, pinned: Some("spare".into()) };
+        let gauge = TrayOptions { display: TrayDisplay::Gauge, pinned: Some("spare".into()), ..Default::default() };
         match tray_view_with(&snaps, &Forecasts::new(), None, now, &gauge).drawing {
             Some(Drawing::Gauge { fill, state: IconState::Low }) => assert!((fill - 8.0 / 50.0).abs() < 1e-9, "{fill}"),
             other => panic!("{other:?}"),
