@@ -43,7 +43,9 @@ function makeCard(name) {
     // technology lists the card's state.
     badge: el("span", { class: "badge", role: "status", "aria-live": "off" }),
     headline: el("div", { class: "headline" }),
+    buys: el("div", { class: "buys" }),
     what: el("div", { class: "what" }),
+    pool: el("div", { class: "pool-line" }),
     details: el("ul", { class: "details" }),
     forecast: el("div", { class: "forecast" }),
     key: el("div", { class: "key-line" }),
@@ -59,7 +61,7 @@ function makeCard(name) {
   p.problem = el("div", { class: "problem" }, p.problemAction, el("div", {}, p.problemFix), p.problemDetails);
   const root = el("article", { class: "card", "data-account": name },
     el("div", { class: "card-head" }, p.name, p.badge),
-    p.headline, p.what, p.details, p.forecast, p.key, p.spend,
+    p.headline, p.buys, p.what, p.pool, p.details, p.forecast, p.key, p.spend,
     el("div", { class: "updated" }, p.updated, p.next),
     p.problem, p.history.root);
   return { root, parts: p, card: null };
@@ -68,7 +70,7 @@ function makeCard(name) {
 function updateCard(entry, card) {
   const p = entry.parts, before = entry.card;
   // The state and its words come from the core, as the icon's colour does.
-  setClass(entry.root, `card ${card.state === "stale" ? card.level : card.state}${card.stale ? " stale" : ""}`);
+  setClass(entry.root, `card ${card.state === "stale" ? card.level : card.state}${card.stale ? " stale" : ""}${card.group ? " grouped" : ""}`);
   entry.root.setAttribute("aria-label", `${card.name}: ${card.headline}`);
   setClass(p.badge, `badge ${card.state}`);
   setText(p.badge, card.badge);
@@ -76,6 +78,12 @@ function updateCard(entry, card) {
   setText(p.headline, card.headline);
   setText(p.what, card.what || "");
   show(p.what, card.what);
+  setText(p.buys, card.buys || "");
+  show(p.buys, card.buys);
+  // One of a HeyGen user's two pools (API wallet, web plan): which tools spend it.
+  const pool = card.group ? `${card.group}'s pools are shown together: ${card.spent_by || "this pool is spent separately"}.` : "";
+  setText(p.pool, pool);
+  show(p.pool, pool);
   const details = card.details.join("\n");
   if (!before || before.details.join("\n") !== details) p.details.replaceChildren(...card.details.map((d) => el("li", {}, d)));
   show(p.details, card.details.length > 0);

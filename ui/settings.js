@@ -82,6 +82,12 @@ async function load() {
     $("forecast-alerts").checked = s.forecast_alerts;
     $("tray-display").value = s.tray_display;
     $("spike-alerts").checked = s.spike_alerts;
+    $("reset-reminder").checked = s.reset_reminder;
+    $("reset-days").value = s.reset_reminder_days;
+    $("video-engine").replaceChildren(...s.engines.map((e) =>
+      el("option", { value: e.engine }, `${e.name} ($${e.usd_per_second.toFixed(4)}/s${e.overridden ? ", your price" : ""})`)));
+    $("video-engine").value = s.video_engine;
+    $("engine-hint").textContent = `"≈ 14 min of …" on dollar balances. Prices from ${s.prices_source}; override them in the settings file ("prices").`;
   }
   $("hooks").replaceChildren(...(s.hooks.length ? s.hooks.map(hookRow) : [el("p", { class: "muted" }, "No hooks set.")]));
   // First run: one welcome step instead of an empty list and an open form.
@@ -235,6 +241,8 @@ function prefs() {
     forecastAlerts: $("forecast-alerts").checked, forecastAlertDays: Number($("forecast-days").value),
     trayDisplay: $("tray-display").value, trayAccount: $("tray-account").value || null,
     spikeAlerts: $("spike-alerts").checked,
+    resetReminder: $("reset-reminder").checked, resetReminderDays: Number($("reset-days").value),
+    videoEngine: $("video-engine").value || null,
   };
 }
 

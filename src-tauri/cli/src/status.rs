@@ -49,8 +49,9 @@ pub struct Row {
     pub buys: Option<Buys>,
     /// The earliest future reset of a credit pool that still has credits.
     pub resets_at: Option<String>,
+    /// "≈ 14 min of Avatar IV", "premium credits reset in 5 days" (text only).
     #[serde(skip)]
-    pub buys_words: Option<String>,
+    pub glance: Vec<String>,
     #[serde(skip)]
     pub what: Option<String>,
     #[serde(skip)]
@@ -124,7 +125,7 @@ impl Report {
                 (None, Some(what)) => what.clone(),
                 (None, None) => String::new(),
             };
-            if let Some(words) = r.buys_words.as_ref().filter(|_| r.error.is_none()) {
+            for words in &r.glance {
                 tail.push_str(&format!(" · {words}"));
             }
             if r.stale && r.error.is_none() {
@@ -179,7 +180,7 @@ fn row(s: &AccountSnapshot, source: Source, stale: bool, prices: &Prices) -> Row
     let current = summary.filter(|_| s.error.is_none());
     let buys = current.and_then(|x| prices.buys(x));
     Row {
-        buys_words: buys.as_ref().map(pricing::words),
+        glance: [buys.as_ref().map(pricing::words), current.and_then(|x| x.reset_words(now))].into_iter().flatten().collect(),
         buys,
         resets_at: current.and_then(|x| x.next_reset(now)).map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
         name: s.name.clone(),

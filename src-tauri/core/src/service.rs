@@ -98,6 +98,14 @@ pub struct Preferences {
     /// The runaway-spend alert; `None` (an older page) keeps what the file says.
     #[serde(default)]
     pub spike_alerts: Option<bool>,
+    /// The engine dollar balances are counted in; `None` keeps the file's.
+    #[serde(default)]
+    pub video_engine: Option<String>,
+    /// The reset reminder and how many days before a reset it comes; `None` keeps the file's.
+    #[serde(default)]
+    pub reset_reminder: Option<bool>,
+    #[serde(default)]
+    pub reset_reminder_days: Option<f64>,
 }
 
 impl Preferences {
@@ -112,6 +120,9 @@ impl Preferences {
         }
         if !(0.5..=365.0).contains(&self.forecast_alert_days) {
             return Err(ServiceError::Input("The forecast warning must be between half a day and 365 days.".into()));
+        }
+        if self.reset_reminder_days.is_some_and(|d| !(0.5..=60.0).contains(&d)) {
+            return Err(ServiceError::Input("The reset reminder must come between half a day and 60 days before a reset.".into()));
         }
         Ok(())
     }
@@ -130,6 +141,19 @@ impl Preferences {
         }
         if let Some(on) = self.spike_alerts {
             s.spike_alerts = on;
+        }
+        if let Some(on) = self.reset_reminder {
+            s.reset_reminder = on;
+        }
+        if let Some(days) = self.reset_reminder_days {
+            s.reset_reminder_days = days;
+        }
+        // An engine the price table knows (with the file's overrides); the default is not written.
+        if let Some(engine) = &self.video_engine {
+            let known = crate::pricing::Prices::with(&s.prices, engine).engine == *engine;
+            if known {
+                s.video_engine = Some(engine.clone()).filter(|e| e != crate::pricing::DEFAULT_ENGINE);
+            }
         }
         // A pinned account must exist; otherwise the tray shows the worst one.
         s.tray_account = self.tray_account.clone().filter(|a| s.account(a).is_some());

@@ -91,11 +91,11 @@ impl Summary {
         self.pools.iter().filter(|p| p.remaining.is_some_and(|r| r > 0.0)).filter_map(|p| p.resets_at).filter(|t| *t > now).min()
     }
 
-    /// "180 premium credits · reset in 5 days": the pool that resets next, counting down.
-    pub fn reset_countdown(&self, now: DateTime<Utc>) -> Option<String> {
+    /// "premium credits reset in 3 days": the pool that resets next, counting down.
+    pub fn reset_words(&self, now: DateTime<Utc>) -> Option<String> {
         let at = self.next_reset(now)?;
         let pool = self.pools.iter().find(|p| p.resets_at == Some(at) && p.remaining.is_some_and(|r| r > 0.0))?;
-        Some(pool_line(pool, now))
+        Some(format!("{} reset {}", pool.name.to_lowercase(), format::relative(at, now)))
     }
 
     /// The level of `remaining` against the thresholds for its unit.

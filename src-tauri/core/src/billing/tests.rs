@@ -127,7 +127,7 @@ fn the_next_reset_is_the_earliest_future_one_of_a_pool_with_credits() {
     );
     // The premium pool resets sooner, but it is empty: the add-on pool's reset counts.
     assert_eq!(s.next_reset(at).unwrap().to_rfc3339(), "2024-05-20T00:00:00+00:00");
-    assert_eq!(s.reset_countdown(at).as_deref(), Some("20 add-on credits · reset in 24 days"));
+    assert_eq!(s.reset_words(at).as_deref(), Some("add-on credits reset in 24 days"));
     let past = summarize(
         &me(r#"{"username":"u","billing_type":"subscription","subscription":{"credits":{
         "premium_credits":{"remaining":50,"resets_at":"2024-04-01T00:00:00Z"}}}}"#),

@@ -200,6 +200,9 @@ fn prefs() -> Preferences {
         tray_display: Some(TrayDisplay::Gauge),
         tray_account: Some("work".into()),
         spike_alerts: Some(false),
+        video_engine: Some("video_agent".into()),
+        reset_reminder: Some(true),
+        reset_reminder_days: Some(3.0),
     }
 }
 
@@ -220,6 +223,12 @@ async fn preferences_are_saved_and_a_pin_names_an_existing_account() {
     assert!(!s.notifications && s.start_at_login && s.forecast_alerts && !s.spike_alerts);
     assert_eq!(s.tray_display, TrayDisplay::Gauge);
     assert_eq!(s.tray_account, None, "there is no account \"work\" to pin");
+    assert_eq!((s.video_engine.as_deref(), s.reset_reminder, s.reset_reminder_days), (Some("video_agent"), true, 3.0));
+    // An engine the table does not know is not written; the default engine is not written either.
+    let odd = Preferences { video_engine: Some("avatar_ix".into()), ..prefs() };
+    assert_eq!(f.service.save_preferences(&odd, |_| Ok(())).unwrap().video_engine.as_deref(), Some("video_agent"));
+    let default = Preferences { video_engine: Some("avatar_iv".into()), ..prefs() };
+    assert_eq!(f.service.save_preferences(&default, |_| Ok(())).unwrap().video_engine, None);
     f.service.save(SaveAccount::key("work", key("hg_1"), false)).await.unwrap();
     assert_eq!(f.service.save_preferences(&prefs(), |_| Ok(())).unwrap().tray_account.as_deref(), Some("work"));
 }
@@ -232,6 +241,8 @@ fn preferences_out_of_range_or_a_failed_autostart_change_nothing() {
         let err = f.service.save_preferences(&p, |_| panic!("autostart set for a refused form")).unwrap_err();
         assert!(matches!(err, ServiceError::Input(_)), "{minutes} min, {days} d: {err}");
     }
+    let p = Preferences { reset_reminder_days: Some(90.0), ..prefs() };
+    assert!(matches!(f.service.save_preferences(&p, |_| panic!("refused")), Err(ServiceError::Input(_))));
     let err = f.service.save_preferences(&prefs(), |_| Err("no autostart folder".into())).unwrap_err();
     assert_eq!(err.to_string(), "no autostart folder");
     assert_eq!(f.settings(), Settings::default(), "nothing written");

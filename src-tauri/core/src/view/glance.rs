@@ -54,10 +54,7 @@ pub fn age(s: &AccountSnapshot, now: DateTime<Utc>) -> Option<String> {
 
 /// "premium credits reset in 3 days": the next reset of a pool with credits.
 pub fn reset_words(s: &AccountSnapshot, now: DateTime<Utc>) -> Option<String> {
-    let x = s.summary.as_ref()?;
-    let at = x.next_reset(now)?;
-    let pool = x.pools.iter().find(|p| p.resets_at == Some(at))?;
-    Some(format!("{} reset {}", pool.name.to_lowercase(), format::relative(at, now)))
+    s.summary.as_ref()?.reset_words(now)
 }
 
 /// The accounts in the settings' order, with the accounts of one HeyGen user moved

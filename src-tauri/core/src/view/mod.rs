@@ -282,8 +282,6 @@ pub struct Card {
     pub polling: Option<String>,
     /// "≈ 14 min of Avatar IV": what a dollar balance buys.
     pub buys: Option<String>,
-    /// "180 premium credits · reset in 5 days": the pool that resets next.
-    pub resets: Option<String>,
     /// The HeyGen user this account shares with another account (its other pool).
     pub group: Option<String>,
     /// Which tools spend this account's pool, when it is one of a user's two.
@@ -315,7 +313,6 @@ pub fn cards_with(snaps: &[AccountSnapshot], forecasts: &Forecasts, now: DateTim
             let group = glance::shared_user(s, snaps);
             Card {
             buys: extras.buys(s),
-            resets: s.summary.as_ref().and_then(|x| x.reset_countdown(now)).filter(|_| !s.is_broken()),
             spent_by: s.summary.as_ref().and_then(|x| x.spender()).filter(|_| group.is_some()).map(|p| p.words()),
             group,
             next_check_at: s.next_check_at,

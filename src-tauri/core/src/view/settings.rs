@@ -38,6 +38,13 @@ pub struct SettingsView {
     pub tray_display: TrayDisplay,
     pub tray_account: Option<String>,
     pub spike_alerts: bool,
+    /// The engine dollar balances are counted in, and the engines to choose from.
+    pub video_engine: String,
+    pub engines: Vec<crate::pricing::Price>,
+    /// Where the prices come from ("developers.heygen.com/docs/pricing, 2026-12-03").
+    pub prices_source: String,
+    pub reset_reminder: bool,
+    pub reset_reminder_days: f64,
     /// The event hooks set in the settings file.
     pub hooks: Vec<HookRow>,
     pub notice: Option<String>,
@@ -118,6 +125,7 @@ pub fn settings_view(scene: SettingsScene, key_mask: impl Fn(&Account) -> Result
         .iter()
         .map(|(event, argv)| HookRow { event: event.clone(), command: argv.join(" "), failure: scene.hook_failures.get(event).cloned() })
         .collect();
+    let prices = crate::pricing::Prices::from_settings(s);
     SettingsView {
         accounts,
         poll_automatic: s.poll_automatic,
@@ -129,6 +137,11 @@ pub fn settings_view(scene: SettingsScene, key_mask: impl Fn(&Account) -> Result
         tray_display: s.tray_display,
         tray_account: s.tray_account.clone(),
         spike_alerts: s.spike_alerts,
+        video_engine: prices.engine,
+        engines: prices.prices,
+        prices_source: format!("{}, as read {}", crate::pricing::SOURCE, crate::pricing::AS_OF),
+        reset_reminder: s.reset_reminder,
+        reset_reminder_days: s.reset_reminder_days,
         hooks,
         notice: scene.notice,
         demo: scene.demo,
