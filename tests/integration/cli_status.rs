@@ -22,7 +22,21 @@ fn json_for_the_env_key_has_the_documented_fields() {
     keys.sort();
     assert_eq!(
         keys,
-        ["billing_type", "error", "fetched_at", "headline", "level", "name", "remaining", "source", "stale", "unit", "username"]
+        [
+            "billing_type",
+            "buys",
+            "error",
+            "fetched_at",
+            "headline",
+            "level",
+            "name",
+            "remaining",
+            "resets_at",
+            "source",
+            "stale",
+            "unit",
+            "username"
+        ]
     );
     assert_eq!((a["source"].as_str(), a["stale"].as_bool()), (Some("api"), Some(false)), "no app runs for this home");
     assert_eq!(a["name"], "env");

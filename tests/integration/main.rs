@@ -15,6 +15,7 @@ mod keyring;
 mod launch;
 mod oauth;
 mod poller;
+mod pricing;
 // The monitor over days on a clock the test moves (core::monitor).
 #[cfg(target_os = "linux")]
 mod scale;

@@ -18,6 +18,9 @@ use heygen_tray_sim::accounts::Auth;
 use serde_json::json;
 use std::sync::Arc;
 
+#[path = "scenarios/pools.rs"]
+mod pools;
+
 fn t0() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z").unwrap().with_timezone(&Utc)
 }

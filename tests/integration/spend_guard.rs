@@ -187,3 +187,46 @@ fn a_signal_to_guard_reaches_the_jobs_whole_process_tree() {
         assert!(gone(w), "worker {w} outlived the SIGTERM sent to guard");
     }
 }
+
+#[test]
+fn guard_knows_the_jobs_cost_in_money_or_seconds_of_video() {
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let name = account(&sim, &home, "guard-cost", 20.0);
+    let marker = home.dir.path().join("started");
+    let m = marker.to_string_lossy().to_string();
+    let guard = |cost: &[&str]| {
+        let _ = std::fs::remove_file(&marker);
+        let mut args = vec!["guard", "--account", name.as_str(), "--below", "5"];
+        args.extend_from_slice(cost);
+        args.extend_from_slice(&["--", "touch", m.as_str()]);
+        let out = home.run(&[], &args, None);
+        (out.status.code(), stderr(&out), marker.exists())
+    };
+    // $20 − $16 leaves $4, under the $5 line: refused, saying what is missing.
+    let (code, err, started) = guard(&["--needs", "16"]);
+    assert_eq!((code, started), (Some(73), false), "{err}");
+    assert!(err.contains("has $20.00; the job needs $16.00 and $5.00 must stay: $1.00 missing: not starting touch"), "{err}");
+    let (code, _, started) = guard(&["--needs", "10"]);
+    assert_eq!((code, started), (Some(0), true));
+    // 300 s of Avatar IV is $15.00: exactly down to the line is not above it.
+    let (code, err, started) = guard(&["--needs-seconds", "300"]);
+    assert_eq!((code, started), (Some(73), false), "{err}");
+    assert!(err.contains("$15.00 (300 s of Avatar IV)") && err.contains("$0.01 missing"), "{err}");
+    let (code, err, started) = guard(&["--needs-seconds", "300", "--engine", "video_agent"]);
+    assert_eq!((code, started), (Some(0), true), "300 s of Video Agent is $9.99: {err}");
+    // An engine the table does not know is bad usage; nothing starts.
+    let (code, err, started) = guard(&["--needs-seconds", "10", "--engine", "avatar_ix"]);
+    assert_eq!((code, started), (Some(64), false), "{err}");
+    assert!(err.contains("avatar_ix") && err.contains("heygen-tray prices"), "{err}");
+    // Credits have no documented rate to seconds: refused, saying to give --needs in credits.
+    sim.set_profile(
+        &name,
+        serde_json::json!({"username": "u", "billing_type": "wallet",
+        "wallet": {"currency": "credits", "remaining_balance": 5000}}),
+    );
+    let (code, err, started) = guard(&["--needs-seconds", "10"]);
+    assert_eq!((code, started), (Some(73), false), "{err}");
+    assert!(err.contains("give --needs in credits"), "{err}");
+    assert_eq!(guard(&["--needs", "100"]).0, Some(0));
+}

@@ -25,8 +25,7 @@ pub fn run(args: PricesArgs) -> i32 {
 
 fn json_of(p: &Prices) -> String {
     let flat: Vec<_> = FLAT.iter().map(|(name, usd)| json!({"name": name, "usd_per_video": usd})).collect();
-    json!({"source": SOURCE, "as_of": AS_OF, "engine": p.engine, "prices": p.prices, "per_video": flat, "ignored": p.ignored})
-        .to_string()
+    json!({"source": SOURCE, "as_of": AS_OF, "engine": p.engine, "prices": p.prices, "per_video": flat, "ignored": p.ignored}).to_string()
 }
 
 fn text(p: &Prices, file: &str) -> String {

@@ -13,8 +13,8 @@ pub mod spike;
 
 pub use crate::settings::AlertMemory;
 pub use expiry::{decide_expiry, describe as describe_key, warning as key_warning};
-pub use reload::{covered_below, decide_reload, explain as explain_reload, reload_of, GRACE as RELOAD_GRACE};
 pub use pools::{decide_overage, decide_reset, other_pool_note};
+pub use reload::{covered_below, decide_reload, explain as explain_reload, reload_of, GRACE as RELOAD_GRACE};
 pub use sign_in::decide_sign_in;
 
 use crate::billing::{margin, Level};

@@ -60,6 +60,11 @@ impl Monitor {
         self.figures.get(name)
     }
 
+    /// What the alerts remember, as the settings file would keep it.
+    pub fn memory(&self) -> std::collections::BTreeMap<String, crate::alerts::AlertMemory> {
+        self.book.memory()
+    }
+
     pub fn history(&self) -> &History {
         &self.history
     }

@@ -110,7 +110,7 @@ impl Prices {
             .collect();
         for (id, value) in overrides {
             let usd = value.as_f64().unwrap_or(f64::NAN);
-            if !(usd.is_finite() && usd > 0.0 && usd < 1000.0) || !valid_id(id) {
+            if !(usd.is_finite() && usd > 0.0 && usd < 1000.0 && valid_id(id)) {
                 ignored.push(format!("price for \"{id}\" ignored: it must be a number of dollars per second above 0"));
                 continue;
             }

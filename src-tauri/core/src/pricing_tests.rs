@@ -42,7 +42,8 @@ fn seconds_are_rounded_down_so_a_balance_never_promises_more() {
 
 #[test]
 fn an_override_wins_and_an_unknown_id_adds_an_engine_while_bad_values_are_named() {
-    let p = Prices::with(&overrides(json!({"avatar_iv": 0.04, "my_engine": 0.1, "video_agent": -1, "lipsync_speed": "cheap"})), "my_engine");
+    let p =
+        Prices::with(&overrides(json!({"avatar_iv": 0.04, "my_engine": 0.1, "video_agent": -1, "lipsync_speed": "cheap"})), "my_engine");
     let iv = p.get("avatar_iv").unwrap();
     assert_eq!((iv.usd_per_second, iv.table_usd_per_second, iv.overridden), (0.04, Some(0.05), true));
     assert_eq!(p.get("my_engine").unwrap().table_usd_per_second, None);

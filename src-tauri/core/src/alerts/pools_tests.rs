@@ -102,16 +102,22 @@ fn a_low_wallet_names_the_healthy_web_plan_of_the_same_user_and_the_other_way_ro
             "premium_credits": {"remaining": 11647}}}}),
         now,
     );
-    let other = seen("other", json!({"username": "bob", "billing_type": "subscription", "subscription": {"credits": {
-            "premium_credits": {"remaining": 5000}}}}), now);
-    let all = [wallet.clone(), web.clone(), other];
-    assert_eq!(
-        other_pool_note(&wallet, &all).as_deref(),
-        Some("Your web plan still has 11,647 credits, but API calls spend the wallet.")
+    let other = seen(
+        "other",
+        json!({"username": "bob", "billing_type": "subscription", "subscription": {"credits": {
+            "premium_credits": {"remaining": 5000}}}}),
+        now,
     );
-    let low_web = seen("web", json!({"username": "jane", "billing_type": "subscription", "subscription": {"credits": {
-            "premium_credits": {"remaining": 10}}}}), now);
-    let rich = seen("api", json!({"username": "jane", "billing_type": "wallet", "wallet": {"currency": "usd", "remaining_balance": 80.0}}), now);
+    let all = [wallet.clone(), web.clone(), other];
+    assert_eq!(other_pool_note(&wallet, &all).as_deref(), Some("Your web plan still has 11,647 credits, but API calls spend the wallet."));
+    let low_web = seen(
+        "web",
+        json!({"username": "jane", "billing_type": "subscription", "subscription": {"credits": {
+            "premium_credits": {"remaining": 10}}}}),
+        now,
+    );
+    let rich =
+        seen("api", json!({"username": "jane", "billing_type": "wallet", "wallet": {"currency": "usd", "remaining_balance": 80.0}}), now);
     let note = other_pool_note(&low_web, &[rich, low_web.clone()]).unwrap();
     assert!(note.starts_with("Your API wallet still has $80.00") && note.contains("MCP server"), "{note}");
     // A low other pool, or another user's, is no comfort.

@@ -261,7 +261,7 @@ fn read_pool(name: &str, pool: &CreditPool) -> Pool {
 fn pool_line(pool: &Pool, now: DateTime<Utc>) -> String {
     let name = pool.name.to_lowercase();
     let amount = match pool.remaining {
-        Some(n) if n == 1.0 => format!("1 {}", name.trim_end_matches('s')),
+        Some(1.0) => format!("1 {}", name.trim_end_matches('s')),
         Some(n) => format!("{} {name}", format::number(n)),
         None => format!("{name}: unknown"),
     };

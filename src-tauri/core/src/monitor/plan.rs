@@ -5,8 +5,8 @@
 //! no daemon is there, once per event, with a memory of their own.
 
 use crate::alerts::{
-    decide, decide_expiry, decide_forecast, decide_overage, decide_reload, decide_reset, decide_sign_in, mark_sent, other_pool_note,
-    spike, Alert, AlertKind, AlertMemory,
+    decide, decide_expiry, decide_forecast, decide_overage, decide_reload, decide_reset, decide_sign_in, mark_sent, other_pool_note, spike,
+    Alert, AlertKind, AlertMemory,
 };
 use crate::api::ErrorKind;
 use crate::hooks::{HookEvent, EVENTS};
