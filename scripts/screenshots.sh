@@ -2,8 +2,8 @@
 # Takes the README's screenshots from the app itself (demo mode, headless session),
 # into docs/screenshots/: the dashboard and Settings, light and dark; and the tray icon
 # in a real tray host (xfce4-panel, whose systray shows StatusNotifierItems) at 24 and
-# 32 px on a light and a dark panel. The screen is 1366×768, a small laptop's; the first
-# run's welcome step is taken too.
+# 32 px on a light and a dark panel, and its menu opened with a right click. The screen
+# is 1366×768, a small laptop's; the first run's welcome step is taken too.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${HEYGEN_TRAY_IN_SESSION:-}" ]; then
@@ -50,4 +50,16 @@ for theme in light dark; do
     stop_panel
   done
 done
+# The tray menu, opened as a user does (a right click on the item), once the demo's
+# figures and pace are in.
+start_panel light 24
+HEYGEN_TRAY_PANEL=light "$BIN" --demo >"$SESSION_TMP/app.log" 2>&1 &
+app=$!
+wait_for "the app's icon in the panel's tray" 30 panel_shows_item "$app"
+sleep 12
+xdotool mousemove 14 $((PANEL_SIZE / 2)) click 3
+sleep 2   # the menu drawn
+import -window root -crop 660x280+0+0 +repage "$OUT/tray-menu.png"
+kill "$app"; wait "$app" 2>/dev/null || true
+stop_panel
 ls -la "$OUT"

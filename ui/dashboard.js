@@ -81,7 +81,7 @@ function updateCard(entry, card) {
   setText(p.buys, card.buys || "");
   show(p.buys, card.buys);
   // One of a HeyGen user's two pools (API wallet, web plan): which tools spend it.
-  const pool = card.group ? `${card.group}'s pools are shown together: ${card.spent_by || "this pool is spent separately"}.` : "";
+  const pool = card.group ? `One of ${card.group}'s pools, ${card.spent_by || "spent apart from the others"}; credits in one do not pay for another.` : "";
   setText(p.pool, pool);
   show(p.pool, pool);
   const details = card.details.join("\n");

@@ -322,7 +322,7 @@ async fn users_me(state: &Arc<Mutex<State>>, req: &Request) -> Response {
             Response::json(
                 200,
                 &json!({"data": {
-                "username": "demo_drain", "email": "demo@example.com", "first_name": "Demo", "last_name": "Wallet",
+                "username": "sam_creator", "email": "sam@example.com", "first_name": "Demo", "last_name": "Wallet",
                 "billing_type": "wallet",
                 "wallet": {"currency": "usd", "remaining_balance": (balance * 100.0).round() / 100.0, "auto_reload": auto_reload},
                 "subscription": null, "usage_based": null}}),

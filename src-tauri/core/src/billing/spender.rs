@@ -15,8 +15,8 @@ impl Spender {
     /// What spends this pool, for a card.
     pub fn words(self) -> &'static str {
         match self {
-            Spender::ApiWallet => "API keys spend this pool (scripts, render servers, integrations)",
-            Spender::WebPlan => "HeyGen's web app, its CLI sign-in and its MCP server spend this pool",
+            Spender::ApiWallet => "spent by API keys (scripts, render servers, integrations)",
+            Spender::WebPlan => "spent by HeyGen's web app, its CLI sign-in and its MCP server",
         }
     }
 }
