@@ -22,7 +22,7 @@ fn the_tray_serves_tooltip_title_and_menu_over_dbus() {
     let _one_app = exclusive();
     let sim = sim();
     let home = Home::new(&sim.base_url());
-    let (name, _key) = stored_wallet(&sim, &home, "tray", "jane_doe", 42.5);
+    let (name, _key) = stored_wallet(&sim, &home, "my_tray", "jane_doe", 42.5);
     let app = App::start(&home, &[]);
     let tray = Tray::of(app.pid());
 
@@ -31,10 +31,11 @@ fn the_tray_serves_tooltip_title_and_menu_over_dbus() {
     assert_eq!(tray.label(), "$42.50", "the label hosts like GNOME's AppIndicator show beside the icon");
     let (title, description) = tray.tooltip();
     assert_eq!(title, "HeyGen balance");
-    assert!(description.starts_with(&format!("{name}: $42.50 · ok · updated just now")), "{description}");
+    assert!(description.starts_with(&format!("{name}: $42.50 · ok · updated just now · ≈ 14 min of Avatar IV")), "{description}");
 
-    // Mnemonic underscores are doubled so "jane_doe" shows as typed.
-    let account_line = format!("{name}: $42.50 — wallet · jane__doe");
+    // What a glance needs: the figure, the pace, its age. Mnemonic underscores are
+    // doubled so "my_tray" shows as typed.
+    let account_line = format!("{}: $42.50 · no spending today · just now", name.replace('_', "__"));
     assert_eq!(
         outline(&tray.menu(), ""),
         [
