@@ -203,7 +203,7 @@ fn extra_sections(name: &str) -> String {
             section(
                 "EXIT STATUS",
                 &[
-                    ("73", "COMMAND was not started: the balance was already at or below X."),
+                    ("73", "COMMAND was not started: the balance was already at or below X, or would be once the job spent what --needs or --needs-seconds says."),
                     ("74", "COMMAND was interrupted (SIGINT, then SIGTERM after 10 s): the balance reached X."),
                     ("3", "The balance could not be read at the start; COMMAND was not started."),
                     ("127", "COMMAND could not be started."),
@@ -217,6 +217,19 @@ fn extra_sections(name: &str) -> String {
                 &[
                     ("heygen-tray guard --below 20 -- ./render-batch.sh", "Run the batch only while the only account has more than $20 left."),
                     ("HEYGEN_API_KEY=... heygen-tray guard --below 5 -- python render.py", "In CI, with no account configured."),
+                    ("heygen-tray guard --below 5 --needs-seconds 600 -- ./render-10-min.sh", "Start only when 10 minutes of video (at the chosen engine's price) leave more than $5."),
+                ],
+            ),
+            see_also.to_string(),
+        ]
+        .concat(),
+        "heygen-tray-prices" => [
+            section("FILES", &FILES[..1]),
+            section(
+                "EXAMPLES",
+                &[
+                    ("heygen-tray prices", "HeyGen's price table with its source and date, your overrides and the engine balances are counted in."),
+                    ("heygen-tray prices --json | jq '.prices[] | select(.engine == \"avatar_iv\")'", "One engine's price, for a script."),
                 ],
             ),
             see_also.to_string(),

@@ -129,4 +129,52 @@ mod tests {
         let later = frame(&scene, now + chrono::Duration::hours(2));
         assert_eq!((later.dashboard.paused_until, action(&later.tray, "resume")), (None, None));
     }
+
+    #[test]
+    fn a_glance_says_what_a_balance_buys_its_pace_its_age_and_the_next_reset_with_one_users_pools_together() {
+        let now = Utc::now();
+        let plan: crate::api::UserMe = serde_json::from_value(serde_json::json!({
+            "username": "jane_doe", "billing_type": "subscription", "subscription": {"plan": "pro", "credits": {
+                "premium_credits": {"remaining": 1200, "resets_at": (now + chrono::Duration::days(3) + chrono::Duration::hours(1)).to_rfc3339()}}}}))
+        .unwrap();
+        let mut web = AccountSnapshot::new("web", Default::default());
+        web.record(Ok(plan), now - chrono::Duration::minutes(5));
+        // In the settings' order the web plan of jane_doe is last; it is shown next to her wallet.
+        let snaps = [wallet("api", 42.5, now - chrono::Duration::minutes(2)), crate::snapshot::wallet_seen("bob", "bob", 30.0, now), web];
+        let period = |spent| spend::Period { since: now, spent, topped_up: 0.0, unwatched_secs: 0 };
+        let totals =
+            |unit: &str, today| Totals { unit: unit.into(), today: period(today), last_7_days: period(today), this_month: period(today) };
+        let spend = HashMap::from([("api".to_string(), totals("usd", 6.2)), ("web".to_string(), totals("credits", 0.0))]);
+        let paces = HashMap::from([("api".to_string(), 3.10 / 3600.0)]);
+        let settings = Settings { video_engine: Some("video_agent".into()), ..Settings::default() };
+        let scene = Scene {
+            snaps: &snaps,
+            forecasts: &Forecasts::new(),
+            spend: &spend,
+            paces: &paces,
+            settings: &settings,
+            tray_host: true,
+            demo: false,
+            history_rev: 0,
+        };
+        let f = frame(&scene, now);
+        assert_eq!(
+            f.tray.account_lines,
+            [
+                "api: $42.50 · −$3.10/h · 2 min ago",
+                "web: 1,200 credits · no spending today · 5 min ago · premium credits reset in 3 days",
+                "bob: $30.00 · just now",
+            ]
+        );
+        assert!(f.tray.tooltip_lines[0].ends_with("· ≈ 21 min of Video Agent"), "{}", f.tray.tooltip_lines[0]);
+        assert!(
+            f.tray.tooltip_lines[1].starts_with("web: 1,200 credits")
+                && f.tray.tooltip_lines[1].contains("premium credits reset in 3 days")
+        );
+        let cards = &f.dashboard.accounts;
+        assert_eq!(cards.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["api", "web", "bob"]);
+        assert_eq!((cards[0].buys.as_deref(), cards[0].group.as_deref()), (Some("≈ 21 min of Video Agent"), Some("jane_doe")));
+        assert!(cards[1].spent_by.unwrap().contains("MCP server") && cards[1].buys.is_none(), "credits buy nothing guessed");
+        assert_eq!((cards[2].group.as_deref(), cards[2].spent_by), (None, None));
+    }
 }
