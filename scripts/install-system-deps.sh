@@ -15,7 +15,7 @@ PKGS=(
   # reading windows the way assistive technology does (scripts/atspi.py)
   at-spi2-core python3-pyatspi
   # scripts, screenshots, benchmarks
-  curl jq imagemagick xdotool python3-gi python3-xlib procps time
+  curl jq imagemagick xdotool man-db python3-gi python3-xlib procps time
   # packaging (scripts/package.sh): shared-library dependencies, metadata checks
   dpkg-dev desktop-file-utils appstream
 )

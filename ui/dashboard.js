@@ -59,7 +59,7 @@ function makeCard(name) {
   };
   p.problemDetails = el("details", {}, el("summary", {}, "Details"), p.problemMessage);
   p.problem = el("div", { class: "problem" }, p.problemAction, el("div", {}, p.problemFix), p.problemDetails);
-  const root = el("article", { class: "card", "data-account": name },
+  const root = el("article", { class: "card", "data-account": name, tabindex: "-1" },
     el("div", { class: "card-head" }, p.name, p.badge),
     p.headline, p.buys, p.what, p.pool, p.details, p.forecast, p.key, p.spend,
     el("div", { class: "updated" }, p.updated, p.next),
@@ -272,6 +272,7 @@ function render(state) {
     if (list.children[i] !== entry.root) list.insertBefore(entry.root, list.children[i] || null);
   });
   fetchCharts(state);
+  renderOverview(state.accounts);
   const paused = document.getElementById("paused");
   show(paused, state.paused_until || !state.notifications);
   setText(paused, !state.notifications ? "Notifications are off (Settings)."
@@ -284,6 +285,25 @@ function render(state) {
   // Without a tray icon this window is the app: it offers Quit, and says why.
   show(document.getElementById("quit"), !state.tray_host);
   show(document.getElementById("no-tray"), !state.tray_host);
+}
+
+// One compact line per account at the top, in the cards' order (the neediest first):
+// its name, figure and level in the level's colour; a click goes to its card.
+function renderOverview(accounts) {
+  const nav = document.getElementById("overview");
+  show(nav, accounts.length > 1);
+  const text = accounts.map((c) => `${c.name}|${c.headline}|${c.state}|${c.badge}`).join("\n");
+  if (nav.dataset.text === text) return;
+  nav.dataset.text = text;
+  nav.replaceChildren(...accounts.map((c) => el("button", {
+    type: "button", class: `glance ${c.state === "stale" ? c.level : c.state}`,
+    onclick: () => {
+      const entry = cards.get(c.name);
+      if (!entry) return;
+      entry.root.scrollIntoView({ block: "start" });
+      entry.root.focus({ preventScroll: true });
+    },
+  }, el("span", { class: "name" }, c.name), ` ${c.headline} · `, el("span", { class: "word" }, c.badge))));
 }
 
 // Keeps "updated N min ago" and "next check in …" true without asking the app.

@@ -8,6 +8,8 @@ function status(id, text, good) {
   const s = $(id);
   s.textContent = text || "";
   s.className = "status" + (text ? (good ? " good" : " bad") : "");
+  // The answer is where the eye is: scrolled into view beside what asked for it.
+  if (text && s.scrollIntoView) s.scrollIntoView({ block: "nearest" });
 }
 
 function numberOrNull(v) { return v === "" ? null : Number(v); }
@@ -124,6 +126,7 @@ function openEditor(account) {
   $("name").value = account ? account.name : "";
   $("name").readOnly = !!account;
   $("kind").value = account ? account.auth : "api_key";
+  showKeyType(account && account.auth === "api_key" ? account.billing_type : null);
   $("key").value = "";
   $("key").placeholder = account ? "leave empty to keep the current key" : "";
   $("link-hint").hidden = !(account && account.linked);
@@ -181,10 +184,17 @@ for (const a of document.querySelectorAll(".api-keys-link")) {
 $("cancel").addEventListener("click", closeEditor);
 $("api-keys").addEventListener("click", (e) => { e.preventDefault(); invoke("open_link", { target: "api_keys" }); });
 
+// The key-type line says which pool the key spends, as HeyGen reported it.
+const POOLS = { wallet: "API wallet", usage_based: "usage-based plan", subscription: "web plan" };
+function showKeyType(billingType) {
+  $("kind").options[0].textContent = `API key (${POOLS[billingType] || "API wallet"})`;
+}
+
 $("test").addEventListener("click", async () => {
   status("form-status", "Checking with HeyGen…", true);
   try {
     const t = await invoke("test_key", { key: $("key").value, oauth: $("kind").value === "oauth" });
+    if ($("kind").value === "api_key") showKeyType(t.billing_type);
     status("form-status", `Key works: ${t.username} — ${(t.billing_type || "unknown").replace("_", "-")} billing, ${t.headline}`, true);
   } catch (e) {
     status("form-status", errorText(e), false);

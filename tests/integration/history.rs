@@ -50,10 +50,18 @@ fn status_records_changes_and_history_exports_them() {
 #[test]
 fn history_usage_errors_and_a_corrupt_database() {
     let home = Home::new("http://127.0.0.1:9");
-    for args in [&["history"][..], &["history", "--csv", "--json"], &["history", "--json", "--since", "yesterday"]] {
+    for args in [&["history", "--csv", "--json"][..], &["history", "--json", "--since", "yesterday"]] {
         let out = home.run(&[], args, None);
         assert_eq!(out.status.code(), Some(64), "{args:?}: {}", stderr(&out));
     }
+    // No format named: CSV, its header first.
+    let out = home.run(&[], &["history"], None);
+    assert_eq!(
+        (out.status.code(), stdout(&out).lines().next()),
+        (Some(0), Some("account,at,remaining,unit,spent,added")),
+        "{}",
+        stderr(&out)
+    );
     // No history yet: an empty export, not an error.
     let out = home.run(&[], &["history", "--json"], None);
     assert_eq!((out.status.code(), stdout(&out).trim()), (Some(0), "[]"));

@@ -1,4 +1,5 @@
-//! `heygen-tray history [NAME] [--since DATE] --csv|--json`: exports the samples.
+//! `heygen-tray history [NAME] [--since DATE] [--csv|--json]`: exports the samples
+//! (CSV when no format is named).
 
 use super::{usage_error, EXIT_FAILURE};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -6,14 +7,14 @@ use heygen_tray_core::history::{History, HistoryError, Sample};
 use std::io::Write;
 
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("output").required(true).args(["csv", "json"])))]
+#[command(group(clap::ArgGroup::new("output").args(["csv", "json"])))]
 pub struct HistoryArgs {
     /// Only this account.
     pub name: Option<String>,
     /// Only samples from this date (YYYY-MM-DD, UTC) or time (RFC 3339) on.
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
-    /// Comma-separated values with a header row.
+    /// Comma-separated values with a header row (the default).
     #[arg(long)]
     pub csv: bool,
     /// A JSON array of samples.

@@ -5,6 +5,7 @@
 //! command gives 64 for bad usage.
 
 pub mod accounts;
+pub mod docs;
 pub mod guard;
 pub mod history;
 pub mod launch;
@@ -54,6 +55,10 @@ pub enum Command {
     Guard(guard::GuardArgs),
     /// The price table balances are counted in (seconds of video per engine), its source and your overrides.
     Prices(prices::PricesArgs),
+    /// Print a shell completion script: `heygen-tray completions bash`.
+    Completions(docs::CompletionsArgs),
+    /// Show a manual page: `heygen-tray man`, `heygen-tray man accounts add`.
+    Man(docs::ManArgs),
     /// Serve a HeyGen API simulator on 127.0.0.1 (for tests and demos).
     Simulator(SimulatorArgs),
 }
@@ -112,6 +117,8 @@ pub fn main() -> i32 {
         Some(Command::Spend(args)) => spend::run(args),
         Some(Command::Guard(args)) => guard::run(args),
         Some(Command::Prices(args)) => prices::run(args),
+        Some(Command::Completions(args)) => docs::run_completions(args),
+        Some(Command::Man(args)) => docs::run_man(args),
         Some(Command::Simulator(args)) => runtime().block_on(simulator_command(args)),
     }
 }

@@ -2,15 +2,12 @@
 //! pages with their sections and no reference to a page that is not shipped; bash
 //! completion sourced in bash and asked below the top level; no internal flag offered.
 
-#[path = "../examples/gen_assets.rs"]
-mod gen_assets;
-
 use std::path::Path;
 use std::process::Command;
 
 fn generated() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    gen_assets::write_all(dir.path()).unwrap();
+    heygen_tray_cli::docs::write_all(dir.path()).unwrap();
     dir
 }
 
@@ -90,4 +87,36 @@ fn man_pages_have_their_sections_and_refer_only_to_shipped_pages() {
             }
         }
     }
+}
+
+#[test]
+fn a_source_build_prints_its_completions_and_renders_its_man_pages() {
+    let bin = env!("CARGO_BIN_EXE_heygen-tray");
+    let out = Command::new(bin).args(["completions", "bash"]).output().unwrap();
+    assert!(out.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("heygen-tray.bash");
+    std::fs::write(&script, &out.stdout).unwrap();
+    // Sourced as a user's shell does, it completes below the top level.
+    let offered = bash_complete(&script, &["heygen-tray", "accounts", ""]);
+    assert!(offered.iter().any(|w| w == "add"), "{offered:?}");
+    assert!(bash_complete(&script, &["heygen-tray", ""]).iter().any(|w| w == "prices"));
+    for shell in ["zsh", "fish"] {
+        let out = Command::new(bin).args(["completions", shell]).output().unwrap();
+        assert!(out.status.success() && String::from_utf8_lossy(&out.stdout).contains("guard"), "{shell}");
+    }
+    // A page, rendered by man(1) from the roff the command prints.
+    let out = Command::new(bin).args(["man", "accounts", "add"]).output().unwrap();
+    assert!(out.status.success());
+    let roff = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(roff.contains(".TH") && roff.contains(".SH \"EXAMPLES\""), "{roff}");
+    let page = dir.path().join("page.1");
+    std::fs::write(&page, &out.stdout).unwrap();
+    // man-db comes with the test command's system packages.
+    let shown = Command::new("man").args(["-l"]).arg(&page).env("MANPAGER", "cat").env("MANWIDTH", "80").output().expect("man(1) runs");
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.status.success() && text.contains("EXAMPLES") && text.contains("accounts add work"), "{text}");
+    let none = Command::new(bin).args(["man", "nonsense"]).output().unwrap();
+    assert_eq!(none.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("accounts-add"), "{}", String::from_utf8_lossy(&none.stderr));
 }

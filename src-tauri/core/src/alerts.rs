@@ -112,8 +112,8 @@ pub fn decide(snap: &AccountSnapshot, memory: &AlertMemory, paused: bool) -> (Op
             kind: AlertKind::Critical,
             summary: format!("HeyGen balance critical: {}", snap.name),
             body: format!(
-                "{} left (critical at {}). Videos may fail soon — top up at app.heygen.com/billing.",
-                summary.headline,
+                "{} (critical at {}). Videos may fail soon — top up at app.heygen.com/billing.",
+                summary.left_words(),
                 unit.amount(t.critical)
             ),
         }),
@@ -121,7 +121,7 @@ pub fn decide(snap: &AccountSnapshot, memory: &AlertMemory, paused: bool) -> (Op
             account: snap.name.clone(),
             kind: AlertKind::Low,
             summary: format!("HeyGen balance low: {}", snap.name),
-            body: format!("{} left (low at {}). Top up soon at app.heygen.com/billing.", summary.headline, unit.amount(t.low)),
+            body: format!("{} (low at {}). Top up soon at app.heygen.com/billing.", summary.left_words(), unit.amount(t.low)),
         }),
         _ => None,
     };
@@ -331,5 +331,30 @@ mod tests {
         let a = a.unwrap();
         assert_eq!(a.summary, "HeyGen balance low: work");
         assert!(a.body.starts_with("$8.50 left (low at $10.00)"), "{}", a.body);
+    }
+
+    #[test]
+    fn every_billing_type_reads_as_one_sentence() {
+        let seen = |data: serde_json::Value| {
+            let mut s = AccountSnapshot::new("work", ThresholdOverride::default());
+            s.record(Ok(serde_json::from_value::<UserMe>(data).unwrap()), chrono::Utc::now());
+            decide(&s, &AlertMemory::default(), false).0.unwrap().body
+        };
+        let usage = |cur: f64| {
+            json_value(&format!(
+                r#"{{"username":"u","billing_type":"usage_based","usage_based":{{"spending_current_usd":{cur},"spending_cap_usd":100}}}}"#
+            ))
+        };
+        assert!(seen(usage(90.0)).starts_with("$10.00 left of $100 cap (low at $10.00). "), "{}", seen(usage(90.0)));
+        assert!(seen(usage(103.0)).starts_with("$3.00 over $100 cap (critical at $2.00). "), "{}", seen(usage(103.0)));
+        let plan =
+            json_value(r#"{"username":"u","billing_type":"subscription","subscription":{"credits":{"premium_credits":{"remaining":15}}}}"#);
+        assert!(seen(plan).starts_with("15 credits left (low at 20 credits). "));
+        let credits = json_value(r#"{"username":"u","billing_type":"wallet","wallet":{"currency":"credits","remaining_balance":3}}"#);
+        assert!(seen(credits).starts_with("3 credits left (critical at 5 credits). "));
+    }
+
+    fn json_value(text: &str) -> serde_json::Value {
+        serde_json::from_str(text).unwrap()
     }
 }

@@ -105,6 +105,8 @@ impl Forecast {
         match self {
             Forecast::TooLittleData => "not enough history yet".into(),
             Forecast::NoSpending => "no spending in the last 7 days".into(),
+            // Used up: no pace to name, only what to do.
+            Forecast::RunsOut { at, .. } if *at <= now => left(*at, now),
             Forecast::RunsOut { at, pace } => paced(left(*at, now), *pace),
             Forecast::LastsUntilReset { reset } => format!("should last until the reset on {}", day(*reset)),
             Forecast::Reloads { amount_usd: Some(amount), every_secs: Some(secs) } => {
@@ -159,6 +161,9 @@ fn left(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let hours = secs as f64 / 3600.0;
     if at <= now {
         "used up — top up to keep making videos".into()
+    } else if secs < 45 {
+        // As close as the pace says: "about 15 s left", not "about a minute".
+        format!("about {} s left", ((secs as f64 / 5.0).round() as i64 * 5).max(5))
     } else if secs < 90 {
         "about a minute left".into()
     } else if secs < 3600 - 30 {

@@ -19,6 +19,10 @@ pub struct Period {
     pub topped_up: f64,
     /// Seconds of the period the app did not watch (before the first sample, or gaps).
     pub unwatched_secs: i64,
+    /// Seconds of the period the app watched, up to when the totals were made (not in
+    /// `spend --json`, which keeps its fields).
+    #[serde(skip)]
+    pub watched_secs: i64,
 }
 
 /// An account's totals, in its unit (`usd` or `credits`).
@@ -52,7 +56,7 @@ pub fn totals(samples: &[Sample], now: DateTime<Utc>) -> Option<Totals> {
 /// what was spent while nobody watched: it still counts (the money is gone), and the gap
 /// is reported.
 fn period(samples: &[&Sample], since: DateTime<Utc>, now: DateTime<Utc>) -> Period {
-    let mut p = Period { since, spent: 0.0, topped_up: 0.0, unwatched_secs: 0 };
+    let mut p = Period { since, spent: 0.0, topped_up: 0.0, unwatched_secs: 0, watched_secs: 0 };
     let mut before: Option<DateTime<Utc>> = samples.iter().rev().find(|s| s.at < since).map(|s| s.at);
     let mut seen = false;
     for s in samples.iter().filter(|s| s.at >= since && s.at <= now) {
@@ -76,6 +80,7 @@ fn period(samples: &[&Sample], since: DateTime<Utc>, now: DateTime<Utc>) -> Peri
         None => p.unwatched_secs = (now - since).num_seconds(),
         _ => {}
     }
+    p.watched_secs = ((now - since).num_seconds() - p.unwatched_secs).max(0);
     p
 }
 
@@ -89,6 +94,7 @@ pub fn sum(all: &[&Totals]) -> Option<Totals> {
             p.spent += q.spent;
             p.topped_up += q.topped_up;
             p.unwatched_secs = p.unwatched_secs.max(q.unwatched_secs);
+            p.watched_secs = p.watched_secs.min(q.watched_secs);
         }
         p
     };
@@ -109,14 +115,16 @@ pub fn amount(value: f64, unit: &str) -> String {
     }
 }
 
-/// "spent $23.40 · topped up $50.00", and how much went unwatched when any did.
+/// "spent $23.40 · topped up $50.00"; when an hour or more of the period went
+/// unwatched (a new account, a gap), how long it was watched: "watched for 2 min:
+/// spent $0.00". What was watched is said, not what was not.
 pub fn words(p: &Period, unit: &str) -> String {
     let mut s = format!("spent {}", amount(p.spent, unit));
     if p.topped_up > 0.0 {
         s.push_str(&format!(" · topped up {}", amount(p.topped_up, unit)));
     }
     if p.unwatched_secs >= 3600 {
-        s.push_str(&format!(" (not watched for {})", span(p.unwatched_secs)));
+        return format!("watched for {}: {s}", span(p.watched_secs));
     }
     s
 }
@@ -133,7 +141,11 @@ pub fn line(t: &Totals) -> String {
 
 fn span(secs: i64) -> String {
     let hours = secs as f64 / 3600.0;
-    if hours < 36.0 {
+    if secs < 60 {
+        "under a minute".into()
+    } else if secs < 3600 - 30 {
+        format!("{} min", (secs as f64 / 60.0).round())
+    } else if hours < 36.0 {
         let h = hours.round() as i64;
         if h == 1 {
             "an hour".into()

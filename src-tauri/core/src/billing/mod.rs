@@ -86,6 +86,16 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// What is left, as a sentence's start: "$4.00 left", "200 credits left", and a
+    /// usage-based headline as it is ("$10.00 left of $100 cap", "$3.00 over $100 cap").
+    pub fn left_words(&self) -> String {
+        if self.headline.contains(" left") || self.headline.contains(" over ") {
+            self.headline.clone()
+        } else {
+            format!("{} left", self.headline)
+        }
+    }
+
     /// The earliest future reset of a credit pool that still has credits.
     pub fn next_reset(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.pools.iter().filter(|p| p.remaining.is_some_and(|r| r > 0.0)).filter_map(|p| p.resets_at).filter(|t| *t > now).min()

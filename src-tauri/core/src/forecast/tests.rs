@@ -212,7 +212,14 @@ fn noise_too_short_to_measure_keeps_the_steady_pace() {
 fn hours_and_minutes_are_worded_for_one_and_many() {
     let at = |secs: i64| Forecast::RunsOut { at: now() + Duration::seconds(secs), pace: Pace::Week }.text(now());
     assert_eq!(at(50), "about a minute left");
+    // A $1-per-5-s drain at $12 and at $3: what the pace says, not "about a minute" for both.
+    assert_eq!(at(60), "about a minute left");
+    assert_eq!(at(15), "about 15 s left");
+    assert_eq!(at(2), "about 5 s left");
     assert_eq!(at(600), "about 10 min left");
+    // Used up reads as what to do, whatever pace brought it there.
+    let gone = Forecast::RunsOut { at: now() - Duration::seconds(5), pace: Pace::Minutes }.text(now());
+    assert_eq!(gone, "used up — top up to keep making videos");
     assert!(at(3600).starts_with("about an hour left ("), "{}", at(3600));
     assert!(at(2 * 3600).starts_with("about 2 hours left ("), "{}", at(2 * 3600));
     let hours = Forecast::RunsOut { at: now() + Duration::hours(3), pace: Pace::Hours }.text(now());

@@ -53,7 +53,7 @@ fn unwatched_time_is_said_not_guessed() {
     assert_eq!(t.last_7_days.unwatched_secs, gap + Duration::days(1).num_seconds(), "a day before the history began and the gap");
     // What was spent across the gap still counts: the money is gone.
     assert!((t.last_7_days.spent - (48.0 + 152.0 + 48.0)).abs() < 1e-9, "{}", t.last_7_days.spent);
-    assert!(words(&t.last_7_days, "usd").ends_with("(not watched for 3 days)"), "{}", words(&t.last_7_days, "usd"));
+    assert_eq!(words(&t.last_7_days, "usd"), "watched for 4 days: spent $248.00");
 }
 
 #[test]
@@ -62,6 +62,7 @@ fn a_history_that_starts_today_leaves_the_rest_of_the_week_unwatched() {
     let t = totals(&s, now()).unwrap();
     assert_eq!(t.last_7_days.spent, 1.5);
     assert_eq!(t.last_7_days.unwatched_secs, (Duration::days(7) - Duration::hours(3)).num_seconds());
+    assert_eq!(words(&t.last_7_days, "usd"), "watched for 3 hours: spent $1.50");
     // No sample at all for a while: all of it unwatched.
     let old = hourly(30 * 24, 29 * 24, 10.0, 0.0);
     let t = totals(&old, now()).unwrap();
@@ -75,6 +76,30 @@ fn accounts_of_one_unit_add_up_and_credits_read_as_credits() {
     let all = sum(&[&a, &b]).unwrap();
     assert_eq!(all.last_7_days.spent, 30.0);
     assert_eq!(amount(1250.0, "credits"), "1,250 credits");
-    assert!(line(&all).starts_with("Today: spent $"), "{}", line(&all));
+    assert!(line(&all).starts_with("Today: watched for 10 hours: spent $30.00 · "), "{}", line(&all));
     assert!(totals(&[], now()).is_none());
+}
+
+#[test]
+fn a_new_account_says_how_long_it_has_been_watched_not_what_it_has_not() {
+    // Added two minutes ago: one sample then, one now.
+    let s: Vec<Sample> = [2, 0]
+        .iter()
+        .map(|m| Sample {
+            account: "a".into(),
+            at: now() - Duration::minutes(*m),
+            remaining: 42.0,
+            unit: "usd".into(),
+            spent: 0.0,
+            added: 0.0,
+        })
+        .collect();
+    let t = totals(&s, now()).unwrap();
+    assert_eq!(
+        line(&t),
+        "Today: watched for 2 min: spent $0.00 · 7 days: watched for 2 min: spent $0.00 · This month: watched for 2 min: spent $0.00"
+    );
+    // Watched all along: nothing to explain.
+    let t = totals(&hourly(40 * 24, 0, 2000.0, 1.0), now()).unwrap();
+    assert!(!line(&t).contains("watched"), "{}", line(&t));
 }

@@ -55,8 +55,8 @@ pub fn frame(scene: &Scene, now: DateTime<Utc>) -> Frame {
     let s = scene.settings;
     let extras = Extras { prices: Some(Prices::from_settings(s)), pace: glance::paces(scene.spend, scene.paces) };
     let options = TrayOptions { display: s.tray_display, pinned: s.tray_account.clone(), extras };
-    // One HeyGen user's accounts (its two pools) next to each other everywhere.
-    let snaps = glance::grouped(scene.snaps);
+    // Every view in one order: the neediest first, one HeyGen user's pools together.
+    let snaps = glance::ordered(scene.snaps, s.tray_account.as_deref());
     Frame {
         tray: tray_view_with(&snaps, scene.forecasts, s.alerts_paused_until, now, &options),
         dashboard: Dashboard {
@@ -72,17 +72,16 @@ pub fn frame(scene: &Scene, now: DateTime<Utc>) -> Frame {
     }
 }
 
-/// All accounts' spend, per unit, when there is more than one account to add up.
+/// All accounts' spend, one line per unit that several accounts are counted in.
 fn spend_all(spend: &HashMap<String, Totals>) -> Vec<String> {
-    if spend.len() < 2 {
-        return Vec::new();
-    }
     let mut units: Vec<&str> = spend.values().map(|t| t.unit.as_str()).collect();
     units.sort();
     units.dedup();
     units
         .into_iter()
-        .filter_map(|u| spend::sum(&spend.values().filter(|t| t.unit == u).collect::<Vec<_>>()))
+        .map(|u| spend.values().filter(|t| t.unit == u).collect::<Vec<_>>())
+        .filter(|of_unit| of_unit.len() >= 2)
+        .filter_map(|of_unit| spend::sum(&of_unit))
         .map(|t| spend::line(&t))
         .collect()
 }
@@ -141,7 +140,7 @@ mod tests {
         web.record(Ok(plan), now - chrono::Duration::minutes(5));
         // In the settings' order the web plan of jane_doe is last; it is shown next to her wallet.
         let snaps = [wallet("api", 42.5, now - chrono::Duration::minutes(2)), crate::snapshot::wallet_seen("bob", "bob", 30.0, now), web];
-        let period = |spent| spend::Period { since: now, spent, topped_up: 0.0, unwatched_secs: 0 };
+        let period = |spent| spend::Period { since: now, spent, topped_up: 0.0, unwatched_secs: 0, watched_secs: 0 };
         let totals =
             |unit: &str, today| Totals { unit: unit.into(), today: period(today), last_7_days: period(today), this_month: period(today) };
         let spend = HashMap::from([("api".to_string(), totals("usd", 6.2)), ("web".to_string(), totals("credits", 0.0))]);

@@ -5,7 +5,7 @@
 
 use crate::billing::{format, Unit};
 use crate::pricing::{self, Prices};
-use crate::snapshot::AccountSnapshot;
+use crate::snapshot::{AccountSnapshot, IconState};
 use crate::spend::Totals;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -57,8 +57,31 @@ pub fn reset_words(s: &AccountSnapshot, now: DateTime<Utc>) -> Option<String> {
     s.summary.as_ref()?.reset_words(now)
 }
 
-/// The accounts in the settings' order, with the accounts of one HeyGen user moved
-/// up next to the first of them.
+/// The order every view lists accounts in: by need — an error, critical, low, then
+/// the rest, ties in the settings' order — unless the user pinned an account to the
+/// tray, which then comes first and the rest keep the settings' order; then one HeyGen
+/// user's accounts next to the first of them ([`grouped`]).
+pub fn ordered(snaps: &[AccountSnapshot], pinned: Option<&str>) -> Vec<AccountSnapshot> {
+    let mut by: Vec<AccountSnapshot> = snaps.to_vec();
+    match pinned.filter(|p| snaps.iter().any(|s| s.name == *p)) {
+        Some(p) => by.sort_by_key(|s| s.name != p),
+        None => by.sort_by_key(need),
+    }
+    grouped(&by)
+}
+
+/// 0 for the account that needs the user most.
+fn need(s: &AccountSnapshot) -> u8 {
+    match crate::snapshot::icon_state(s) {
+        IconState::Error => 0,
+        IconState::Critical => 1,
+        IconState::Low => 2,
+        _ => 3,
+    }
+}
+
+/// The accounts in the given order, with the accounts of one HeyGen user moved up
+/// next to the first of them.
 pub fn grouped(snaps: &[AccountSnapshot]) -> Vec<AccountSnapshot> {
     let user = |s: &AccountSnapshot| s.summary.as_ref().map(|x| x.username.clone());
     let mut out: Vec<AccountSnapshot> = Vec::with_capacity(snaps.len());
