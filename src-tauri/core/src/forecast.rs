@@ -36,7 +36,9 @@ impl Pace {
     /// The window, and what it needs: samples in it and time observed (gaps left out).
     fn window(self) -> (Duration, usize, Duration) {
         match self {
-            Pace::Minutes => (Duration::minutes(15), 4, Duration::seconds(30)),
+            // Ten seconds observed: a wallet polled every few seconds (the demo's) is
+            // forecast at its drain at once, not at its week for the first half minute.
+            Pace::Minutes => (Duration::minutes(15), 4, Duration::seconds(10)),
             Pace::Hours => (Duration::hours(2), 4, Duration::minutes(20)),
             Pace::Day => (Duration::days(1), MIN_SAMPLES, MIN_OBSERVED),
             Pace::Week => (WINDOW, MIN_SAMPLES, MIN_OBSERVED),

@@ -181,6 +181,19 @@ fn every_secs(secs: i64, step: i64, start: f64, per_step: f64) -> Vec<(f64, f64)
 }
 
 #[test]
+fn a_drain_polled_every_few_seconds_is_forecast_at_its_pace_within_seconds() {
+    // The demo: a week at about $0.55 an hour, then $0.20 a second, polled every 3 s.
+    let mut points: Vec<(f64, f64)> = (0..=168).map(|i| ((168 - i) as f64 + 1.0, 12.0 + 0.55 * (168 - i) as f64)).collect();
+    points.extend(every_secs(15, 3, 12.0, 0.6));
+    let s = series(&points);
+    let remaining = s.last().unwrap().remaining;
+    let f = forecast(&s, &wallet(remaining), now());
+    let Forecast::RunsOut { pace, .. } = f else { panic!("{f:?}") };
+    assert_eq!(pace, Pace::Minutes, "{}", f.text(now()));
+    assert_eq!(f.text(now()), "about a minute left at the pace of the last 15 minutes", "$9.00 at $0.20 a second is 45 s, not 16 hours");
+}
+
+#[test]
 fn a_burst_after_a_slow_week_is_forecast_at_the_burst_pace_and_named() {
     // A slow week: $0.25 an hour, hourly, down to $30 ten minutes ago…
     let mut points: Vec<(f64, f64)> = (0..=168).map(|i| ((168 - i) as f64 + 1.0 / 6.0, 30.0 + 0.25 * (168 - i) as f64)).collect();
