@@ -46,7 +46,8 @@ pub fn paces(spend: &HashMap<String, Totals>, per_second: &HashMap<String, f64>)
     spend.iter().filter_map(|(name, t)| Some((name.clone(), pace_words(Some(t), per_second.get(name).copied())?))).collect()
 }
 
-/// "2 min ago", "just now".
+/// "2 min ago", "just now": how old the figures are (the tooltip's "updated …", the
+/// menu line, "last seen …").
 pub fn age(s: &AccountSnapshot, now: DateTime<Utc>) -> Option<String> {
     let t = s.fetched_at?;
     Some(if (now - t).num_seconds() < 60 { "just now".into() } else { format::relative(t, now) })

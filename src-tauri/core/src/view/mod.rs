@@ -2,7 +2,7 @@
 //! snapshots. The backends only draw what they are handed.
 
 use crate::api::{ApiError, ErrorKind};
-use crate::billing::{format, Level};
+use crate::billing::Level;
 use crate::forecast::Forecast;
 use crate::settings::TrayDisplay;
 use crate::snapshot::{icon_state, AccountSnapshot, IconState};
@@ -35,9 +35,8 @@ pub struct TrayView {
 
 /// "updated 3 min ago".
 pub fn updated(s: &AccountSnapshot, now: DateTime<Utc>) -> String {
-    match s.fetched_at {
-        Some(t) if (now - t).num_seconds() < 60 => "updated just now".into(),
-        Some(t) => format!("updated {}", format::relative(t, now)),
+    match glance::age(s, now) {
+        Some(age) => format!("updated {age}"),
         None if s.error.is_some() => "never updated".into(),
         None => "updating…".into(),
     }
@@ -57,11 +56,7 @@ fn short_headline(s: &AccountSnapshot) -> String {
 /// "last seen $42.00 2 min ago": the figures of an account no longer watched.
 fn last_seen(s: &AccountSnapshot, now: DateTime<Utc>) -> Option<String> {
     let x = s.summary.as_ref()?;
-    let when = match s.fetched_at {
-        Some(t) if (now - t).num_seconds() < 60 => " just now".to_string(),
-        Some(t) => format!(" {}", format::relative(t, now)),
-        None => String::new(),
-    };
+    let when = glance::age(s, now).map(|age| format!(" {age}")).unwrap_or_default();
     Some(format!("last seen {}{when}", x.headline))
 }
 
