@@ -10,6 +10,12 @@ tray, where WebDriver does not reach. Debian's /usr/bin/python3 with python3-pya
                                     the entry takes no text from outside)
     atspi.py PID set LABEL VALUE --tab   …then presses Tab, as a user moving on does
                                     (the page sees the change)
+    atspi.py PID where TEXT         where the smallest object whose name or text holds
+                                    TEXT is on screen, and where the page's view is:
+                                    JSON {"node": [x, y, w, h], "view": [x, y, w, h]}
+    atspi.py PID focused            the same for the object that has the keyboard focus
+    atspi.py PID place LABEL        the same for the entry labelled LABEL ("focused": true
+                                    when it has the focus)
 
 Exits 1 (and says why on stderr) when the process shows nothing yet or the control
 is not there, so a caller can retry within its own time limit.
@@ -111,11 +117,33 @@ def type_into(node, text):
     pyatspi.Registry.generateKeyboardEvent(KEY_A, None, pyatspi.KEY_PRESSRELEASE)
     pyatspi.Registry.generateKeyboardEvent(CONTROL_L, None, pyatspi.KEY_RELEASE)
     pyatspi.Registry.generateKeyboardEvent(0, text, pyatspi.KEY_STRING)
+    # A password field shows one bullet per character typed.
+    hidden = node.getRoleName() == "password text"
     for _ in range(30):
-        if text_of(node) == text:
+        shown = text_of(node)
+        if shown == text or (hidden and len(shown) == len(text) and set(shown) <= {"•", "*", "●"}):
             return
         time.sleep(0.1)
     sys.exit(f"atspi: the entry shows {text_of(node)!r} after typing {text!r}")
+
+
+def extents(node):
+    e = node.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    return [e.x, e.y, e.width, e.height]
+
+
+def placed(found, node):
+    """Prints where `node` is and the part of the page the window shows (the page's
+    extents are its whole length, scrolled; the window's frame cuts them)."""
+    page = next((n for n in found if n.getRoleName() == "document web"), None)
+    frame = next((n for n in found if n.getRoleName() == "frame"), None)
+    if page is None or frame is None:
+        sys.exit("atspi: no page (yet)")
+    (px, py, pw, ph), (fx, fy, fw, fh) = extents(page), extents(frame)
+    x, y = max(px, fx), max(py, fy)
+    view = [x, y, min(px + pw, fx + fw) - x, min(py + ph, fy + fh) - y]
+    focused = node.getState().contains(pyatspi.STATE_FOCUSED)
+    print(json.dumps({"node": extents(node), "view": view, "role": node.getRoleName(), "name": node.name, "focused": focused}))
 
 
 def main():
@@ -144,6 +172,20 @@ def main():
             node.queryComponent().grabFocus()
             time.sleep(0.2)
             pyatspi.Registry.generateKeyboardEvent(TAB, None, pyatspi.KEY_SYM)
+    elif command == "where":
+        found = nodes(pid)
+        matches = [n for n in found if args[0] in (n.name or "") or args[0] in text_of(n)]
+        if not matches:
+            sys.exit(f"atspi: nothing shows {args[0]!r} in process {pid}")
+        placed(found, min(matches, key=lambda n: extents(n)[2] * extents(n)[3]))
+    elif command == "place":
+        placed(nodes(pid), find(pid, ("entry", "spin button", "password text", "text"), args[0]))
+    elif command == "focused":
+        found = nodes(pid)
+        node = next((n for n in found if n.getState().contains(pyatspi.STATE_FOCUSED)), None)
+        if node is None:
+            sys.exit(f"atspi: nothing has the focus in process {pid}")
+        placed(found, node)
     else:
         sys.exit(__doc__)
 

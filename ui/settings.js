@@ -144,6 +144,19 @@ function openEditor(account) {
 
 function edit(a) { openEditor(a); }
 
+// A focused field is never under the sticky Test/Save/Cancel bar: WebKitGTK's own
+// scrolling on focus stops at the window's edge and ignores scroll-margin.
+function clearOfBar(field) {
+  const bar = document.querySelector("#editor .actions").getBoundingClientRect();
+  const r = field.getBoundingClientRect();
+  if (r.bottom > bar.top || r.top < 0) field.scrollIntoView({ block: "center" });
+}
+$("editor").addEventListener("focusin", (e) => {
+  if (e.target.closest(".actions")) return;
+  clearOfBar(e.target);
+  requestAnimationFrame(() => clearOfBar(e.target));
+});
+
 function closeEditor() {
   $("key").value = "";
   $("editor").hidden = true;
@@ -176,7 +189,7 @@ $("welcome-import").addEventListener("click", async () => {
 });
 $("welcome-demo").addEventListener("click", async () => {
   status("welcome-status", "Starting the demo…", true);
-  try { await invoke("start_demo"); } catch (err) { status("welcome-status", errorText(err), false); }
+  try { status("welcome-status", await invoke("start_demo"), true); } catch (err) { status("welcome-status", errorText(err), false); }
 });
 for (const a of document.querySelectorAll(".api-keys-link")) {
   a.addEventListener("click", (e) => { e.preventDefault(); invoke("open_link", { target: "api_keys" }); });

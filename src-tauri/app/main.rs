@@ -41,9 +41,6 @@ struct Args {
     /// Internal: run one window for a running tray process.
     #[arg(long, value_name = "WINDOW", value_parser = ["dashboard", "settings"], hide = true)]
     window: Option<String>,
-    /// Internal: start once this process has ended (the app handing over to the demo).
-    #[arg(long, value_name = "PID", hide = true)]
-    after: Option<u32>,
 }
 
 fn main() {
@@ -58,9 +55,6 @@ fn main() {
             std::process::exit(code);
         }
     };
-    if let Some(pid) = args.after {
-        wait_for_end(pid);
-    }
     std::process::exit(run(args.demo, args.open, args.window));
 }
 
@@ -83,27 +77,6 @@ fn run(demo: bool, open: Option<String>, window: Option<String>) -> i32 {
             window_process::run(page)
         }
         None => tray_process::run(demo, open.as_deref().and_then(Page::parse)),
-    }
-}
-
-/// Waits (at most 10 s) for the process `pid` to end, so this app is not handed over
-/// to it as a second instance.
-fn wait_for_end(pid: u32) {
-    #[cfg(not(target_os = "linux"))]
-    let _ = pid;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while std::time::Instant::now() < deadline {
-        #[cfg(target_os = "linux")]
-        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        // Elsewhere the process cannot be asked about without more code: two seconds
-        // are plenty for a quitting app.
-        #[cfg(not(target_os = "linux"))]
-        if deadline - std::time::Instant::now() < std::time::Duration::from_secs(8) {
-            return;
-        }
     }
 }
 

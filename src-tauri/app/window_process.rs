@@ -101,6 +101,8 @@ impl WindowProcess {
 
 /// Runs one window for the tray process on the other end of stdin and stdout.
 pub fn run(page: Page) -> i32 {
+    // The steps to a window's first paint, for the benchmarks (scripts/bench_scale.sh).
+    tracing::debug!("window process for the {} starting", page.label());
     crate::without_gl();
     let window = Arc::new(WindowProcess {
         latest: Mutex::new(Value::Null),
@@ -119,6 +121,7 @@ pub fn run(page: Page) -> i32 {
                     eprintln!("error: the window could not open: {e}{}", webview::MISSING_HINT);
                     std::process::exit(EXIT_FAILURE);
                 }
+                tracing::debug!("window made; its page loads");
                 Ok(())
             })
             .build(crate::context())

@@ -7,6 +7,7 @@ mod actions;
 mod autostart;
 mod cli_file_watch;
 mod demo;
+mod demo_instance;
 mod icons;
 mod notifier;
 mod poller_sync;
@@ -156,6 +157,15 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
     }
     #[cfg(windows)]
     crate::windows_shell::register_app_id();
+    // A second --demo shows the running demo's dashboard (the real app is not its concern).
+    let presence = match demo.then(demo_instance::claim) {
+        Some(demo_instance::Claim::Shown) => {
+            eprintln!("The demo is already running: its dashboard is open.");
+            return 0;
+        }
+        Some(demo_instance::Claim::Mine(p)) => Some(Arc::new(p)),
+        None => None,
+    };
     let (simulator, base, store) = if demo {
         let sim = match demo::Demo::start() {
             Ok(s) => s,
@@ -218,11 +228,16 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
         app: OnceLock::new(),
     });
     let setup_tray = tray.clone();
-    let builder = tauri::Builder::default().plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
-        // A second launch shows this app's window instead of starting another copy.
-        let page = if argv.iter().any(|a| a == "settings") { Page::Settings } else { Page::Dashboard };
-        actions::open_window(&app.state::<Arc<TrayProcess>>(), page);
-    }));
+    let setup_presence = presence.clone();
+    let mut builder = tauri::Builder::default();
+    // One app per session; the demo, with its own folder, runs beside it (see demo_instance).
+    if !demo {
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            // A second launch shows this app's window instead of starting another copy.
+            let page = if argv.iter().any(|a| a == "settings") { Page::Settings } else { Page::Dashboard };
+            actions::open_window(&app.state::<Arc<TrayProcess>>(), page);
+        }));
+    }
     let role: Arc<dyn Role> = tray.clone();
     let app = crate::without_panic(|| {
         crate::with_commands(builder.manage(tray.clone()), role)
@@ -243,6 +258,10 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
                 if let Some(listener) = status_listener.take() {
                     tasks::serve_status(&tray, listener);
                 }
+                if let Some(presence) = setup_presence {
+                    let shown = tray.clone();
+                    presence.serve(move || actions::open_window(&shown, Page::Dashboard));
+                }
                 tauri::async_runtime::spawn(updates::run(app.handle().clone(), tray.clone(), icon));
                 Ok(())
             })
@@ -257,7 +276,7 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
     };
     // The demo (simulator child, private folder) ends with the event loop, which does
     // not return: it is dropped on RunEvent::Exit.
-    let mut demo_running = simulator;
+    let mut demo_running = simulator.map(|s| (s, presence));
     // A window asked for at start opens once the event loop runs (opened during setup,
     // an early close request could be lost).
     let mut open_at_start = open.or(first_run.then_some(Page::Settings));

@@ -131,17 +131,17 @@ impl TrayProcess {
                 if self.source.is_demo() {
                     return Err("The demo is already running.".into());
                 }
+                // Beside this app, with its own tray item and folder: nothing here changes.
                 let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-                std::process::Command::new(exe)
-                    .args(["--demo", "--after", &std::process::id().to_string()])
+                let mut child = std::process::Command::new(exe)
+                    .arg("--demo")
                     .stdin(std::process::Stdio::null())
                     .spawn()
                     .map_err(|e| format!("The demo could not start: {e}"))?;
-                tracing::info!("making way for the demo");
-                if let Some(app) = self.app() {
-                    app.exit(0);
-                }
-                Ok(Value::Null)
+                // Reaped when it quits, so no zombie stays behind for this app's lifetime.
+                std::thread::spawn(move || child.wait());
+                tracing::info!("the demo starts beside this app");
+                Ok(json!("The demo starts beside this app, with its own tray icon and dashboard; quit it from its menu."))
             }
             Request::Quit => {
                 tracing::info!("Quit from a window");

@@ -113,7 +113,7 @@ impl ksni::Tray for Tray {
     }
 
     fn watcher_online(&self) {
-        self.tray.tray_host.online();
+        super::tray_host::TrayHost::online(&self.tray);
     }
 }
 

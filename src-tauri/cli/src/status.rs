@@ -180,7 +180,7 @@ fn row(s: &AccountSnapshot, source: Source, stale: bool, prices: &Prices) -> Row
     let current = summary.filter(|_| s.error.is_none());
     let buys = current.and_then(|x| prices.buys(x));
     Row {
-        glance: [buys.as_ref().map(pricing::words), current.and_then(|x| x.reset_words(now))].into_iter().flatten().collect(),
+        glance: [buys.as_ref().and_then(pricing::words), current.and_then(|x| x.reset_words(now))].into_iter().flatten().collect(),
         buys,
         resets_at: current.and_then(|x| x.next_reset(now)).map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true)),
         name: s.name.clone(),

@@ -111,21 +111,39 @@ pub fn decide(snap: &AccountSnapshot, memory: &AlertMemory, paused: bool) -> (Op
             account: snap.name.clone(),
             kind: AlertKind::Critical,
             summary: format!("HeyGen balance critical: {}", snap.name),
-            body: format!(
-                "{} (critical at {}). Videos may fail soon — top up at app.heygen.com/billing.",
-                summary.left_words(),
-                unit.amount(t.critical)
-            ),
+            body: match what_to_do(summary, remaining, true) {
+                // Used up: said as it is, without "$0.00 left (critical at $2.00)"; a
+                // plan over its cap says by how much.
+                _ if remaining < 0.0 && summary.billing_type.as_deref() == Some("usage_based") => {
+                    format!("{}: new videos fail until you raise the cap at app.heygen.com/billing.", summary.left_words())
+                }
+                used_up if remaining <= 0.0 => used_up.to_string(),
+                action => format!("{} (critical at {}). {action}", summary.left_words(), unit.amount(t.critical)),
+            },
         }),
         Level::Low if !memory.low_sent && t.low > covered => Some(Alert {
             account: snap.name.clone(),
             kind: AlertKind::Low,
             summary: format!("HeyGen balance low: {}", snap.name),
-            body: format!("{} (low at {}). Top up soon at app.heygen.com/billing.", summary.left_words(), unit.amount(t.low)),
+            body: format!("{} (low at {}). {}", summary.left_words(), unit.amount(t.low), what_to_do(summary, remaining, false)),
         }),
         _ => None,
     };
     (alert.filter(|_| !paused), memory)
+}
+
+/// What to do about a falling balance, in its billing type's terms: a usage-based
+/// plan's cap is raised, not topped up; nothing left is said as it is.
+fn what_to_do(summary: &crate::billing::Summary, remaining: f64, critical: bool) -> &'static str {
+    let capped = summary.billing_type.as_deref() == Some("usage_based");
+    match (capped, remaining <= 0.0, critical) {
+        (true, true, _) => "The spending cap is reached: new videos fail until you raise it at app.heygen.com/billing.",
+        (false, true, _) => "Nothing is left: new videos fail until you top up at app.heygen.com/billing.",
+        (true, false, true) => "Videos may fail soon — raise the cap at app.heygen.com/billing.",
+        (false, false, true) => "Videos may fail soon — top up at app.heygen.com/billing.",
+        (true, false, false) => "Raise the cap soon at app.heygen.com/billing.",
+        (false, false, false) => "Top up soon at app.heygen.com/billing.",
+    }
 }
 
 /// Marks an alert as delivered.
@@ -346,7 +364,7 @@ mod tests {
             ))
         };
         assert!(seen(usage(90.0)).starts_with("$10.00 left of $100 cap (low at $10.00). "), "{}", seen(usage(90.0)));
-        assert!(seen(usage(103.0)).starts_with("$3.00 over $100 cap (critical at $2.00). "), "{}", seen(usage(103.0)));
+        assert_eq!(seen(usage(103.0)), "$3.00 over $100 cap: new videos fail until you raise the cap at app.heygen.com/billing.");
         let plan =
             json_value(r#"{"username":"u","billing_type":"subscription","subscription":{"credits":{"premium_credits":{"remaining":15}}}}"#);
         assert!(seen(plan).starts_with("15 credits left (low at 20 credits). "));

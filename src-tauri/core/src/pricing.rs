@@ -170,9 +170,10 @@ fn valid_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// "≈ 14 min of Avatar IV": what a balance buys, rounded down to what the figure says.
-pub fn words(b: &Buys) -> String {
-    format!("≈ {} of {}", duration(b.seconds), b.name)
+/// "≈ 14 min of Avatar IV": what a balance buys, rounded down to what the figure says;
+/// nothing for less than a second ("≈ 0 s" beside "used up" says nothing).
+pub fn words(b: &Buys) -> Option<String> {
+    (b.seconds > 0).then(|| format!("≈ {} of {}", duration(b.seconds), b.name))
 }
 
 /// "45 s", "14 min", "3 h 20 min", "52 h": rounded down, so it never promises more.

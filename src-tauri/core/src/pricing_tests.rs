@@ -63,7 +63,8 @@ fn each_billing_type_buys_what_its_dollars_buy_and_credits_buy_nothing_guessed()
     let wallet = summary(json!({"username": "u", "billing_type": "wallet", "wallet": {"currency": "usd", "remaining_balance": 42.5}}));
     let b = p.buys(&wallet).unwrap();
     assert_eq!((b.engine.as_str(), b.seconds, b.usd_per_second), ("avatar_iv", 850, 0.05));
-    assert_eq!(words(&b), "≈ 14 min of Avatar IV");
+    assert_eq!(words(&b).as_deref(), Some("≈ 14 min of Avatar IV"));
+    assert_eq!(words(&Buys { seconds: 0, ..b.clone() }), None, "nothing said for less than a second");
     // Usage-based: the room under the cap.
     let usage = summary(json!({"username": "u", "billing_type": "usage_based",
         "usage_based": {"spending_current_usd": 70.0, "spending_cap_usd": 100.0}}));

@@ -156,6 +156,10 @@ pub struct Settings {
     pub reset_reminder: bool,
     #[serde(default = "default_reset_days")]
     pub reset_reminder_days: f64,
+    /// The "no tray icons" notification was shown and no tray host has been seen
+    /// since: a desktop without one is told once per settings folder, not at each start.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not", deserialize_with = "lenient")]
+    pub no_tray_told: bool,
 }
 
 /// A value of the wrong type reads as the default instead of damaging the file.
@@ -256,11 +260,24 @@ impl Default for Settings {
             video_engine: None,
             reset_reminder: false,
             reset_reminder_days: default_reset_days(),
+            no_tray_told: false,
         }
     }
 }
 
 impl Settings {
+    /// No tray host shows the icon: whether to say so (not yet told since a host was
+    /// last seen); remembers that it was.
+    pub fn tell_no_tray(&mut self) -> bool {
+        !std::mem::replace(&mut self.no_tray_told, true)
+    }
+
+    /// A tray host shows the icon: a desktop that loses it later is told again.
+    /// Whether that changed anything.
+    pub fn tray_host_seen(&mut self) -> bool {
+        std::mem::take(&mut self.no_tray_told)
+    }
+
     pub fn account(&self, name: &str) -> Option<&Account> {
         self.accounts.iter().find(|a| a.name == name)
     }

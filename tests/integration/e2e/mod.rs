@@ -14,6 +14,7 @@ mod dashboard;
 mod demo;
 mod desktop;
 mod forecast;
+mod in_view;
 mod keyring_unlock;
 mod live_status;
 mod no_tray;

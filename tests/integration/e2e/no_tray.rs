@@ -29,5 +29,5 @@ fn with_no_tray_host_the_dashboard_stands_in_with_quit() {
     let text = String::from_utf8_lossy(&out.stdout);
     println!("{text}");
     assert!(out.status.success() && !text.contains("FAIL"), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(text.lines().filter(|l| l.starts_with("ok: ")).count(), 5, "{text}");
+    assert_eq!(text.lines().filter(|l| l.starts_with("ok: ")).count(), 7, "{text}");
 }

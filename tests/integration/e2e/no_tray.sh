@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run by no_tray.rs inside a D-Bus session of its own: a desktop with no tray host
 # (no StatusNotifierWatcher, as GNOME without the AppIndicator extension). The app must
-# open its dashboard with Quit, say once why, keep alerting, register its icon when a
-# host appears, and quit from the window. Prints "ok: ..." lines; "FAIL: ..." and exit 1
+# open its dashboard with Quit, say why once per settings folder (not again at the next
+# start, again after a host was seen and lost), keep alerting, register its icon when
+# a host appears, and quit from the window. Prints "ok: ..." lines; "FAIL: ..." and exit 1
 # on the first failure. Every wait is bounded and says what it waited for.
 # Needs: ROOT (the repo), CLI, SIM (simulator base URL), NAME, KEY.
 set -uo pipefail
@@ -45,13 +46,46 @@ sleep 2
 [ "$(count 'this desktop shows no tray icons')" -eq 1 ] || fail "the missing tray was told $(count 'this desktop shows no tray icons') times"
 echo "ok: one notification says the desktop shows no tray icons; the low alert came as usual"
 
-# A tray host that appears later gets the icon.
-/usr/bin/python3 "$ROOT/scripts/sni_watcher.py" >"$SESSION_TMP/watcher.log" 2>&1 &
-registered() { local r; r=$(busctl --user get-property org.kde.StatusNotifierWatcher /StatusNotifierWatcher org.kde.StatusNotifierWatcher RegisteredStatusNotifierItems) || return 1; grep -qF "StatusNotifierItem-$APP-" <<<"$r"; }
-until_ok "the app's icon to register with the tray host that appeared" 30 registered
-echo "ok: a tray host that appeared later got the icon"
-
+# The next start, still without a host: the dashboard again, the notification not.
 /usr/bin/python3 "$ROOT/scripts/atspi.py" "$WIN" press Quit || fail "pressing Quit"
 ended() { ! kill -0 "$APP" 2>/dev/null; }
 until_ok "the app to quit from the window's Quit" 20 ended
 echo "ok: Quit in the window quit the app"
+no_dashboard() { ! has_dashboard; }
+until_ok "the dashboard to close with the app" 20 no_dashboard
+"$CLI" >>"$SESSION_TMP/app.log" 2>&1 &
+APP=$!
+until_ok "the dashboard to open by itself at the second start" 40 has_dashboard
+WIN=$(dashboard_pid)
+started=$(date +%s)
+quiet() { grep -q "told before in this settings folder" "$SESSION_TMP/app.log"; }
+until_ok "the app to decide about the notification at its second start" 20 quiet
+# Past the grace period and the decision, plus time for a notification to arrive.
+sleep $((started + 8 - $(date +%s) > 0 ? started + 8 - $(date +%s) : 1))
+[ "$(count 'this desktop shows no tray icons')" -eq 1 ] || fail "told again at the second start"
+echo "ok: the second start opened the dashboard without telling again"
+
+# A tray host that appears later gets the icon.
+/usr/bin/python3 "$ROOT/scripts/sni_watcher.py" >"$SESSION_TMP/watcher.log" 2>&1 &
+WATCHER=$!
+registered() { local r; r=$(busctl --user get-property org.kde.StatusNotifierWatcher /StatusNotifierWatcher org.kde.StatusNotifierWatcher RegisteredStatusNotifierItems) || return 1; grep -qF "StatusNotifierItem-$APP-" <<<"$r"; }
+until_ok "the app's icon to register with the tray host that appeared" 30 registered
+echo "ok: a tray host that appeared later got the icon"
+
+# With the icon shown the dashboard offers no Quit any more: the tray menu has it.
+kill -TERM "$APP"
+until_ok "the app to end on SIGTERM" 20 ended
+
+# The host seen, then gone: the next start without one is told again.
+kill "$WATCHER"; wait "$WATCHER" 2>/dev/null
+gone() { ! bus_has org.kde.StatusNotifierWatcher; }
+until_ok "the tray host to leave the bus" 10 gone
+until_ok "the dashboard to close with the app" 20 no_dashboard
+"$CLI" >>"$SESSION_TMP/app.log" 2>&1 &
+APP=$!
+until_ok "the dashboard to open by itself at the third start" 40 has_dashboard
+again() { [ "$(count 'this desktop shows no tray icons')" -ge 2 ]; }
+until_ok "the notification again, a host having been seen since" 20 again
+echo "ok: after a host was seen and lost, the next start told again"
+kill -TERM "$APP"
+until_ok "the app to end on SIGTERM" 20 ended

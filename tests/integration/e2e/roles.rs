@@ -28,7 +28,7 @@ pub(crate) fn window_process(app: &App, page: &str) -> u32 {
     .pid
 }
 
-fn atspi(pid: u32, args: &[&str]) -> Result<String, String> {
+pub(super) fn atspi(pid: u32, args: &[&str]) -> Result<String, String> {
     let out = Command::new("/usr/bin/python3").arg(ATSPI).arg(pid.to_string()).args(args).output().map_err(|e| e.to_string())?;
     match out.status.success() {
         true => Ok(stdout(&out)),
@@ -85,7 +85,7 @@ fn children(pid: u32) -> String {
 }
 
 /// Works a control of the window (retried while the page is still loading).
-fn operate(pid: u32, args: &[&str]) {
+pub(super) fn operate(pid: u32, args: &[&str]) {
     let mut last = String::new();
     let done = within(super::TIMEOUT, || match atspi(pid, args) {
         Ok(_) => Some(()),

@@ -256,3 +256,25 @@ fn huge_durations_in_the_file_are_clamped() {
     assert_eq!(s.reload_grace(), chrono::Duration::days(1));
     assert!(s.alerts_paused_until.is_some());
 }
+
+#[test]
+fn a_desktop_without_tray_icons_is_told_once_per_folder_until_a_host_is_seen() {
+    let (_d, store) = store();
+    // First start without a host: told; the next starts (another process each) are not.
+    assert!(store.update_if_usable(|s| s.tell_no_tray()).unwrap().1);
+    assert!(store.load().settings.no_tray_told);
+    assert!(!store.update_if_usable(|s| s.tell_no_tray()).unwrap().1);
+    assert!(!Store::at(store.dir()).update_if_usable(|s| s.tell_no_tray()).unwrap().1, "another process of the folder");
+    // A host seen clears it, once; losing the host later is told again.
+    assert!(store.update_if_usable(|s| s.tray_host_seen()).unwrap().1);
+    assert!(!store.update_if_usable(|s| s.tray_host_seen()).unwrap().1);
+    let text = fs::read_to_string(store.path()).unwrap();
+    assert!(!text.contains("no_tray_told"), "not written while false: {text}");
+    assert!(store.update_if_usable(|s| s.tell_no_tray()).unwrap().1);
+    // A hand-edited value of the wrong type reads as not told, and the file stays usable.
+    let mut v: serde_json::Value = serde_json::from_str(&fs::read_to_string(store.path()).unwrap()).unwrap();
+    v["no_tray_told"] = serde_json::json!("yes");
+    fs::write(store.path(), v.to_string()).unwrap();
+    let loaded = store.load();
+    assert!(loaded.usable && !loaded.settings.no_tray_told, "{:?}", loaded.notice);
+}

@@ -23,7 +23,7 @@ impl Extras {
     /// "≈ 14 min of Avatar IV" for a dollar balance with current figures.
     pub fn buys(&self, s: &AccountSnapshot) -> Option<String> {
         let summary = s.summary.as_ref().filter(|_| !s.is_broken())?;
-        self.prices.as_ref()?.buys(summary).map(|b| pricing::words(&b))
+        self.prices.as_ref()?.buys(summary).and_then(|b| pricing::words(&b))
     }
 }
 

@@ -15,6 +15,8 @@ pub mod frame;
 pub mod glance;
 pub mod menu;
 pub mod settings;
+#[cfg(test)]
+mod wording_tests;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrayView {
