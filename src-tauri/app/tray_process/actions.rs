@@ -11,6 +11,7 @@ use tauri_plugin_opener::OpenerExt;
 /// them, in a window process of its own (focused when it runs already).
 pub fn open_window(tray: &Arc<TrayProcess>, page: Page) {
     if !tray.windows_in_process {
+        tracing::debug!("the {} window asked for", page.label());
         let tray = tray.clone();
         tauri::async_runtime::spawn_blocking(move || {
             if let Err(e) = tray.children.open(&tray, page) {

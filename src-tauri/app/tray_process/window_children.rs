@@ -119,6 +119,7 @@ impl WindowChildren {
             }
             children.remove(page.label());
         }
+        tracing::debug!("starting a window process for the {}", page.label());
         let mut command = Command::new(own_binary()?);
         // Named as the app, not `exe`: the toolkit takes its WM_CLASS from argv[0].
         #[cfg(unix)]
@@ -128,6 +129,7 @@ impl WindowChildren {
         let stdin = process.stdin.take().expect("piped");
         let stdout = process.stdout.take().expect("piped");
         let pid = process.id();
+        tracing::debug!("window process {pid} started");
         let outbox = Arc::new(Outbox::default());
         outbox.set_state(&json!({ "state": tray.current_state() }).to_string());
         let writer = outbox.clone();
