@@ -21,7 +21,8 @@ const ANSWER: Duration = Duration::from_secs(5);
 pub enum Claim {
     /// This process is the session's demo (the socket, while it runs, if any).
     Mine(Presence),
-    /// Another demo runs and was asked to show its dashboard.
+    /// Another demo runs and was asked to show its dashboard (Unix sockets only).
+    #[cfg_attr(not(unix), allow(dead_code))]
     Shown,
 }
 
