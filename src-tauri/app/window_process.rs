@@ -101,7 +101,7 @@ impl WindowProcess {
 
 /// Runs one window for the tray process on the other end of stdin and stdout.
 pub fn run(page: Page) -> i32 {
-    // The steps to a window's first paint, for the benchmarks (scripts/bench_scale.sh).
+    // The steps to a window's first paint, for scripts/bench_window_start.sh.
     tracing::debug!("window process for the {} starting", page.label());
     crate::without_gl();
     let window = Arc::new(WindowProcess {

@@ -32,16 +32,10 @@ pub struct Presence {
     socket: Option<(std::os::unix::net::UnixListener, heygen_tray_core::live::Bound)>,
 }
 
-#[cfg(unix)]
-fn path() -> Option<std::path::PathBuf> {
-    let runtime = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty())?;
-    Some(std::path::PathBuf::from(runtime).join("heygen-tray-demo.sock"))
-}
-
 /// Becomes the session's demo, or hands over to the one that runs.
 pub fn claim() -> Claim {
     #[cfg(unix)]
-    if let Some(path) = path() {
+    if let Some(path) = heygen_tray_core::live::runtime_file("heygen-tray-demo.sock") {
         match heygen_tray_core::live::bind(&path) {
             Ok(bound) => return Claim::Mine(Presence { socket: Some(bound) }),
             Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => match ask(&path) {

@@ -119,7 +119,6 @@ impl WindowChildren {
             }
             children.remove(page.label());
         }
-        tracing::debug!("starting a window process for the {}", page.label());
         let mut command = Command::new(own_binary()?);
         // Named as the app, not `exe`: the toolkit takes its WM_CLASS from argv[0].
         #[cfg(unix)]

@@ -55,8 +55,14 @@ pub fn socket_path(settings_dir: &Path) -> Option<PathBuf> {
     if cfg!(not(unix)) {
         return None;
     }
+    runtime_file(&format!("heygen-tray-{:016x}.sock", fnv1a(settings_dir.as_os_str().as_encoded_bytes())))
+}
+
+/// `name` in the user's runtime folder (`$XDG_RUNTIME_DIR`), where the app's sockets
+/// live; `None` without one.
+pub fn runtime_file(name: &str) -> Option<PathBuf> {
     let runtime = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty())?;
-    Some(PathBuf::from(runtime).join(format!("heygen-tray-{:016x}.sock", fnv1a(settings_dir.as_os_str().as_encoded_bytes()))))
+    Some(PathBuf::from(runtime).join(name))
 }
 
 /// A stable hash (unlike std's, the same in every build and process).
