@@ -27,3 +27,6 @@ mod tls;
 #[cfg(target_os = "linux")]
 mod two_stores;
 mod untrusted;
+// `heygen-tray watch` without a desktop: Unix signals and sockets.
+#[cfg(target_os = "linux")]
+mod watch;

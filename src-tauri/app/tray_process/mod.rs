@@ -94,8 +94,7 @@ impl TrayProcess {
     pub fn current(&self) -> Vec<AccountSnapshot> {
         let mut all: Vec<AccountSnapshot> = self.snapshots.borrow().iter().cloned().collect();
         all.extend(self.problems.lock().unwrap().iter().cloned());
-        let order: Vec<String> = self.settings.lock().unwrap().accounts.iter().map(|a| a.name.clone()).collect();
-        all.sort_by_key(|s| order.iter().position(|n| *n == s.name).unwrap_or(usize::MAX));
+        heygen_tray_core::snapshot::in_settings_order(&mut all, &self.settings.lock().unwrap());
         all
     }
 
@@ -194,6 +193,13 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
     }
     let source = if demo { AccountSource::demo(demo::configs(), &store) } else { AccountSource::User };
     let loaded = store.settings.load();
+    // One monitor per settings folder: beside a `heygen-tray watch` of the same folder
+    // the app does not start (both would poll and alert); beside another tray app it
+    // goes on, and the single-instance plugin hands over to that app.
+    let monitor_claim = if demo { Ok(None) } else { claim_folder(&store) };
+    if let Err(code) = &monitor_claim {
+        return *code;
+    }
     let (mut status_listener, mut status_socket) = tasks::bind_status(&store.settings).unzip();
     let (commands, command_rx) = mpsc::unbounded_channel();
     let (publish, snapshots) = watch::channel(Arc::new(Vec::new()));
@@ -277,6 +283,7 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
     // The demo (simulator child, private folder) ends with the event loop, which does
     // not return: it is dropped on RunEvent::Exit.
     let mut demo_running = simulator.map(|s| (s, presence));
+    let mut monitor_claim = monitor_claim.ok().flatten();
     // A window asked for at start opens once the event loop runs (opened during setup,
     // an early close request could be lost).
     let mut open_at_start = open.or(first_run.then_some(Page::Settings));
@@ -284,6 +291,7 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
         RunEvent::Exit => {
             drop(demo_running.take());
             drop(status_socket.take());
+            drop(monitor_claim.take());
         }
         RunEvent::Ready => {
             if let Some(page) = open_at_start.take() {
@@ -304,6 +312,29 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
         _ => {}
     });
     0
+}
+
+/// Claims the settings folder for this app (see `heygen_tray_core::monitor::claim`):
+/// `Ok(None)` when another tray app holds it (the single-instance plugin hands over),
+/// `Err(exit code)` when a `watch` does, said on standard error and in a notification.
+fn claim_folder(store: &Accounts) -> Result<Option<heygen_tray_core::monitor::claim::Claim>, i32> {
+    use heygen_tray_core::monitor::claim::{claim, NotClaimed, Role};
+    match claim(store.settings.dir(), Role::TrayApp) {
+        Ok(c) => Ok(Some(c)),
+        Err(NotClaimed::Held(h)) if h.role == Some(Role::TrayApp) => Ok(None),
+        Err(NotClaimed::Held(h)) => {
+            let words = format!("{h}. Stop it first: two monitors of one folder would poll and alert twice.");
+            eprintln!("error: {words}");
+            tracing::error!("{words}");
+            let _ = notify_rust::Notification::new().appname("HeyGen Tray").summary("HeyGen Tray did not start").body(&words).show();
+            Err(EXIT_FAILURE)
+        }
+        Err(e) => {
+            // A folder that cannot be locked (read-only) does not stop the app.
+            tracing::warn!("{e}");
+            Ok(None)
+        }
+    }
 }
 
 /// The poller, history, watchers and signals, started once the event loop exists.

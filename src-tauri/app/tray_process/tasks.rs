@@ -194,16 +194,8 @@ pub fn serve_status(tray: &Arc<TrayProcess>, listener: heygen_tray_core::live::L
     let tray = tray.clone();
     tauri::async_runtime::spawn(async move {
         let served = live::serve(listener, move || {
-            let interval = {
-                let s = tray.settings.lock().unwrap();
-                if s.poll_automatic {
-                    heygen_tray_core::poller::adaptive::SLOWEST
-                } else {
-                    s.poll_interval()
-                }
-            };
-            // Two missed polls (and a minute for the request itself) make figures stale.
-            live::LiveStatus::new(tray.current(), interval * 2 + Duration::from_secs(60), chrono::Utc::now())
+            let settings = tray.settings.lock().unwrap().clone();
+            live::LiveStatus::polled_as(tray.current(), &settings, chrono::Utc::now())
         });
         if let Err(e) = served.await {
             tracing::warn!("status socket: {e}");

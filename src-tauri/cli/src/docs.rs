@@ -330,6 +330,52 @@ fn extra_sections(name: &str) -> String {
             see_also.to_string(),
         ]
         .concat(),
+        "heygen-tray-watch" => [
+            section(
+                "EXIT STATUS",
+                &[
+                    ("0", "Stopped by SIGTERM or SIGINT, after saving the alerts sent."),
+                    ("3", "Not started: another monitor (the tray app or a watch) uses the same settings folder, no account or key was found, or the settings file cannot be used."),
+                    ("64", "Bad usage: --listen is not an address and port, or not loopback without --allow-remote."),
+                ],
+            ),
+            section(
+                "SIGNALS",
+                &[("SIGTERM, SIGINT", "Stop within seconds, saving the alerts sent."), ("SIGHUP", "Read the settings file and the keys again."), ("SIGUSR1", "Poll every account now.")],
+            ),
+            section(
+                "ENVIRONMENT",
+                &[
+                    ("CREDENTIALS_DIRECTORY", "systemd's credentials folder (LoadCredential=): the key of account NAME is the file NAME, used when there is no unlocked keyring."),
+                    ENVIRONMENT[0],
+                    ENVIRONMENT[1],
+                    ENVIRONMENT[7],
+                ],
+            ),
+            section("FILES", &[FILES[0], FILES[1], FILES[2], ("~/.local/state/heygen-tray/api-token", "The local API's bearer token (owner-only), made on first use.")]),
+            section(
+                "EXAMPLES",
+                &[
+                    ("heygen-tray watch", "Watch every account in the foreground; one log line per event on standard error."),
+                    ("heygen-tray watch --listen 127.0.0.1:9877", "Also serve /v1/status and /metrics for Prometheus (bearer token: heygen-tray token)."),
+                    ("systemctl --user enable --now heygen-tray-watch", "Run it as a systemd user service (the package ships the unit)."),
+                ],
+            ),
+            see_also.to_string(),
+        ]
+        .concat(),
+        "heygen-tray-token" => [
+            section("FILES", &[("~/.local/state/heygen-tray/api-token", "The token, owner-only; Prometheus reads it with credentials_file.")]),
+            section(
+                "EXAMPLES",
+                &[
+                    ("curl -H \"Authorization: Bearer $(heygen-tray token)\" http://127.0.0.1:9877/metrics", "Read the metrics by hand."),
+                    ("heygen-tray token --path", "Where the token file is, for Prometheus's credentials_file."),
+                ],
+            ),
+            see_also.to_string(),
+        ]
+        .concat(),
         "heygen-tray-simulator" => [
             section("EXAMPLES", &[("heygen-tray simulator --port 8787 & HEYGEN_API_BASE=http://127.0.0.1:8787 HEYGEN_API_KEY=sim-wallet-key heygen-tray status", "Check the command line against the simulator's wallet account.")]),
             see_also.to_string(),

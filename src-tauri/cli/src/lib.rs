@@ -12,6 +12,7 @@ pub mod launch;
 pub mod prices;
 pub mod spend;
 pub mod status;
+pub mod watch;
 
 use clap::{Parser, Subcommand};
 use heygen_tray_core::accounts::Accounts;
@@ -59,6 +60,10 @@ pub enum Command {
     Completions(docs::CompletionsArgs),
     /// Show a manual page: `heygen-tray man`, `heygen-tray man accounts add`.
     Man(docs::ManArgs),
+    /// Watch every account without a tray or a window (servers, containers, CI): logs, hooks, `status`, an optional HTTP API.
+    Watch(watch::WatchArgs),
+    /// Print the local HTTP API's bearer token (made on first use).
+    Token(TokenArgs),
     /// Serve a HeyGen API simulator on 127.0.0.1 (for tests and demos).
     Simulator(SimulatorArgs),
 }
@@ -81,6 +86,13 @@ pub struct StatusArgs {
     /// figures are read, which costs no request).
     #[arg(long)]
     pub fresh: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TokenArgs {
+    /// Print where the token file is instead (for Prometheus's `credentials_file`).
+    #[arg(long)]
+    pub path: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -119,12 +131,32 @@ pub fn main() -> i32 {
         Some(Command::Prices(args)) => prices::run(args),
         Some(Command::Completions(args)) => docs::run_completions(args),
         Some(Command::Man(args)) => docs::run_man(args),
+        Some(Command::Watch(args)) => watch::run(args),
+        Some(Command::Token(args)) => token_command(args),
         Some(Command::Simulator(args)) => runtime().block_on(simulator_command(args)),
     }
 }
 
 pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime starts")
+}
+
+fn token_command(args: TokenArgs) -> i32 {
+    let path = heygen_tray_core::local_api::token::default_path();
+    if args.path {
+        println!("{}", path.display());
+        return 0;
+    }
+    match heygen_tray_core::local_api::token::load_or_create(&path) {
+        Ok(token) => {
+            println!("{}", token.expose());
+            0
+        }
+        Err(e) => {
+            eprintln!("error: the token in {} could not be made or read: {e}", path.display());
+            EXIT_FAILURE
+        }
+    }
 }
 
 pub(crate) fn usage_error(message: &str) -> i32 {

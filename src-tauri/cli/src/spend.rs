@@ -20,9 +20,15 @@ pub struct SpendArgs {
     pub json: bool,
 }
 
+/// `spend --json`'s version (see docs/schema/).
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// The JSON document: each account (in the settings' order), then the sums per unit.
 #[derive(Debug, Serialize)]
 struct Report {
+    /// The document's version (docs/schema/spend.schema.json); raised only when a
+    /// field changes meaning or goes.
+    schema_version: u32,
     accounts: Vec<Row>,
     /// All accounts together, one entry per unit (dollars and credits are not added).
     all: Vec<Totals>,
@@ -99,7 +105,7 @@ pub fn run(args: SpendArgs) -> i32 {
         .iter()
         .filter_map(|u| spend::sum(&accounts.iter().filter_map(|r| r.totals.as_ref()).filter(|t| t.unit == *u).collect::<Vec<_>>()))
         .collect();
-    let report = Report { accounts, all };
+    let report = Report { schema_version: SCHEMA_VERSION, accounts, all };
     let mut out = std::io::stdout().lock();
     let _ = if args.json {
         writeln!(out, "{}", serde_json::to_string(&report).unwrap_or_default())

@@ -9,6 +9,9 @@ use heygen_tray_core::text::{clean, escape_markup};
 use serde::Serialize;
 use serde_json::{json, Value};
 
+/// `status --json`'s (and `/v1/status`'s) version (see docs/schema/).
+pub const SCHEMA_VERSION: u32 = 1;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Text,
@@ -27,6 +30,9 @@ pub enum Source {
 
 #[derive(Debug, Serialize)]
 pub struct Report {
+    /// The document's version (docs/schema/status.schema.json); raised only when a
+    /// field changes meaning or goes.
+    pub schema_version: u32,
     pub level: State,
     pub accounts: Vec<Row>,
 }
@@ -95,7 +101,7 @@ impl Report {
         let stale = stale.iter().chain(std::iter::repeat(&false));
         let accounts: Vec<Row> = snapshots.iter().zip(stale).map(|(s, stale)| row(s, source, *stale, prices)).collect();
         let level = accounts.iter().map(|r| r.level).max().unwrap_or(State::Unknown);
-        Report { level, accounts }
+        Report { schema_version: SCHEMA_VERSION, level, accounts }
     }
 
     /// 0 ok, 1 low, 2 critical, 3 error or unknown (also with no account at all).

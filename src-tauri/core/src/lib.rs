@@ -6,7 +6,8 @@
 //! `history` and `forecast` look back and ahead; `settings`, `keystore` and
 //! `accounts` keep the configuration and the keys, `service` is what Settings and the
 //! command line both do with them; `live` lets the command line
-//! read the running app's figures.
+//! read the running app's figures; `watch` is the monitor without a display and
+//! `local_api` serves its figures over HTTP.
 
 pub mod accounts;
 pub mod alerts;
@@ -20,6 +21,7 @@ pub mod history;
 pub mod hooks;
 pub mod keystore;
 pub mod live;
+pub mod local_api;
 pub mod monitor;
 pub mod poller;
 pub mod pricing;
@@ -33,6 +35,7 @@ pub mod spend;
 pub mod text;
 pub mod tray_icon;
 pub mod view;
+pub mod watch;
 pub mod words;
 
 #[cfg(test)]

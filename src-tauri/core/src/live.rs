@@ -39,6 +39,13 @@ impl LiveStatus {
         LiveStatus { version: VERSION, accounts, max_age_secs: max_age.as_secs(), served_at: now }
     }
 
+    /// What a monitor polling as `settings` say serves: two missed polls (and a minute
+    /// for the request itself) make figures stale.
+    pub fn polled_as(accounts: Vec<AccountSnapshot>, settings: &crate::settings::Settings, now: DateTime<Utc>) -> Self {
+        let interval = if settings.poll_automatic { crate::poller::adaptive::SLOWEST } else { settings.poll_interval() };
+        Self::new(accounts, interval * 2 + Duration::from_secs(60), now)
+    }
+
     /// Whether an account's figures are stale: the app's latest attempt failed, or
     /// they are older than the app's polling explains.
     pub fn is_stale(&self, snap: &AccountSnapshot, now: DateTime<Utc>) -> bool {

@@ -6,6 +6,7 @@
 //! user's cadence is proven in seconds (the scenario tests).
 
 pub mod alert_book;
+pub mod claim;
 pub mod derive;
 pub mod figures;
 pub mod once;

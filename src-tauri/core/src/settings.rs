@@ -314,6 +314,7 @@ impl Settings {
 mod alert_memory;
 mod file;
 pub use alert_memory::{AlertMemory, PoolPeak};
+pub(crate) use file::create_private_dir;
 pub use file::{read_regular, Loaded, SaveError, Store};
 
 /// Names must be unique and sane; a file that breaks this is treated as damaged.

@@ -205,6 +205,17 @@ impl History {
         Ok(true)
     }
 
+    /// Everything each account spent and was topped up with since its history began,
+    /// per unit: `(account, unit, spent, topped_up)`, for counters (`/metrics`).
+    pub fn lifetime_totals(&self) -> Result<Vec<(String, String, f64, f64)>, HistoryError> {
+        let mut q = self
+            .conn
+            .prepare_cached("SELECT account, unit, TOTAL(spent), TOTAL(added) FROM samples GROUP BY account, unit ORDER BY account, unit")
+            .map_err(|e| self.err(e))?;
+        let rows = q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))).map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
     /// Samples of one account (or all with `None`) since `since`, oldest first.
     pub fn samples(&self, account: Option<&str>, since: Option<DateTime<Utc>>) -> Result<Vec<Sample>, HistoryError> {
         let mut out = Vec::new();

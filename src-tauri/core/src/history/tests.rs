@@ -321,3 +321,16 @@ fn a_history_file_deleted_or_replaced_while_open_is_noticed() {
     std::fs::rename(&other, &path).unwrap();
     assert!(again.is_replaced(), "replaced by another file");
 }
+
+#[test]
+fn lifetime_totals_sum_spend_and_top_ups_per_account_and_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = open(&dir);
+    for (i, v) in [10.0, 8.0, 5.0, 55.0, 50.0].iter().enumerate() {
+        h.record("a", t(i as i64 * 60), *v, "usd").unwrap();
+    }
+    h.record("b", t(0), 100.0, "credits").unwrap();
+    h.record("b", t(60), 90.0, "credits").unwrap();
+    let totals = h.lifetime_totals().unwrap();
+    assert_eq!(totals, vec![("a".into(), "usd".into(), 10.0, 50.0), ("b".into(), "credits".into(), 10.0, 0.0)]);
+}

@@ -332,7 +332,7 @@ impl Drop for FileLock {
 
 /// 0700 on Unix. On Windows the folder, under the user's profile (%APPDATA%), inherits
 /// its ACL: only the user, SYSTEM and administrators can open it; no mode to set.
-fn create_private_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
     let mut builder = fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

@@ -193,6 +193,12 @@ impl AccountSnapshot {
     }
 }
 
+/// Puts `snaps` in the order of `settings`' accounts (the rest last, as they were).
+pub fn in_settings_order(snaps: &mut [AccountSnapshot], settings: &crate::settings::Settings) {
+    let order: Vec<&str> = settings.accounts.iter().map(|a| a.name.as_str()).collect();
+    snaps.sort_by_key(|s| order.iter().position(|n| *n == s.name).unwrap_or(usize::MAX));
+}
+
 /// A wallet account last seen at `at` with `balance` dollars, for tests across the core.
 #[cfg(test)]
 pub(crate) fn wallet_seen(name: &str, username: &str, balance: f64, at: DateTime<Utc>) -> AccountSnapshot {
