@@ -14,6 +14,9 @@ PKGS=(
   xfce4-panel
   # reading windows the way assistive technology does (scripts/atspi.py)
   at-spi2-core python3-pyatspi
+  # the monitoring engine `watch` is tested with (Prometheus scraping /metrics, its
+  # alerting rules); JSON Schema checks of the documented outputs
+  prometheus python3-jsonschema
   # scripts, screenshots, benchmarks
   curl jq imagemagick xdotool man-db python3-gi python3-xlib procps time
   # packaging (scripts/package.sh): shared-library dependencies, metadata checks

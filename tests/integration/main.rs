@@ -16,6 +16,9 @@ mod launch;
 mod oauth;
 mod poller;
 mod pricing;
+// Debian's Prometheus scraping `watch` (needs the watch module's helpers).
+#[cfg(target_os = "linux")]
+mod prometheus;
 // The monitor over days on a clock the test moves (core::monitor).
 #[cfg(target_os = "linux")]
 mod scale;

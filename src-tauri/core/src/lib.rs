@@ -32,6 +32,7 @@ pub mod settings;
 pub mod sign_in;
 pub mod snapshot;
 pub mod spend;
+pub mod status_report;
 pub mod text;
 pub mod tray_icon;
 pub mod view;
