@@ -23,6 +23,8 @@ mod prometheus;
 #[cfg(target_os = "linux")]
 mod scale;
 mod scenarios;
+// The JSON outputs against docs/schema/.
+mod schema;
 #[cfg(target_os = "linux")]
 mod spend_guard;
 mod support;

@@ -191,3 +191,26 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).to_string()
 }
+
+/// Problems of `doc` against `schema` in docs/schema/ (scripts/check_schema.py); empty
+/// when it is valid.
+pub fn schema_problems(schema: &str, doc: &str) -> String {
+    use std::io::Write;
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/check_schema.py");
+    let mut child = Command::new("python3")
+        .arg(script)
+        .arg(schema)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs scripts/check_schema.py (python3-jsonschema: scripts/install-system-deps.sh)");
+    child.stdin.take().unwrap().write_all(doc.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    match out.status.code() {
+        Some(0) => String::new(),
+        Some(1) => said,
+        _ => panic!("scripts/check_schema.py failed: {said}"),
+    }
+}

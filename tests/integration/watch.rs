@@ -276,6 +276,7 @@ fn the_local_api_needs_its_token_refuses_other_hosts_and_equals_the_simulator() 
     let port = addr.rsplit(':').next().unwrap();
     let (code, body) = http(&addr, "/v1/status", &format!("localhost:{port}"), Some(&token));
     assert_eq!(code, 200);
+    assert_eq!(crate::support::schema_problems("v1-status.schema.json", &body), "", "{body}");
     let status: Value = serde_json::from_str(&body).unwrap();
     assert_eq!((status["schema_version"].as_u64(), status["accounts"][0]["remaining"].as_f64()), (Some(1), Some(42.5)));
     for text in [&metrics, &body, &w.log()] {
