@@ -34,7 +34,10 @@ for f in ./usr/bin/heygen-tray ./usr/bin/heygen-tray-app \
   ./usr/share/man/man1/heygen-tray.1.gz ./usr/share/man/man1/heygen-tray-status.1.gz \
   ./usr/share/man/man1/heygen-tray-accounts-add.1.gz \
   ./usr/share/bash-completion/completions/heygen-tray ./usr/share/zsh/vendor-completions/_heygen-tray \
-  ./usr/share/fish/vendor_completions.d/heygen-tray.fish ./usr/share/doc/heygen-tray/copyright; do
+  ./usr/share/fish/vendor_completions.d/heygen-tray.fish ./usr/share/doc/heygen-tray/copyright \
+  ./usr/lib/systemd/user/heygen-tray-watch.service ./usr/share/man/man1/heygen-tray-watch.1.gz \
+  ./usr/share/doc/heygen-tray/examples/heygen-tray-watch-system.service \
+  ./usr/share/doc/heygen-tray/prometheus/heygen.rules.yml ./usr/share/doc/heygen-tray/schema/status.schema.json; do
   grep -qxF "$f" <<<"$contents" || fail "$f is missing from $DEB"
 done
 depends=$(dpkg-deb -f "$DEB" Depends)

@@ -28,6 +28,8 @@ mod schema;
 #[cfg(target_os = "linux")]
 mod spend_guard;
 mod support;
+#[cfg(target_os = "linux")]
+mod systemd_units;
 mod tls;
 #[cfg(target_os = "linux")]
 mod two_stores;
