@@ -86,11 +86,16 @@ async function load() {
     $("spike-alerts").checked = s.spike_alerts;
     $("reset-reminder").checked = s.reset_reminder;
     $("reset-days").value = s.reset_reminder_days;
+    $("local-api").checked = !!s.local_api;
     $("video-engine").replaceChildren(...s.engines.map((e) =>
       el("option", { value: e.engine }, `${e.name} ($${e.usd_per_second.toFixed(4)}/s${e.overridden ? ", your price" : ""})`)));
     $("video-engine").value = s.video_engine;
     $("engine-hint").textContent = `"≈ 14 min of …" on dollar balances. Prices from ${s.prices_source}; override them in the settings file ("prices").`;
   }
+  // Where the API listens while it is on; the token itself never reaches this page.
+  $("local-api-hint").textContent = s.local_api
+    ? `HTTP on ${s.local_api}: GET /v1/status and /metrics (Prometheus). Each request needs the token that \`heygen-tray token\` prints (\`heygen-tray token --path\`: its file, for Prometheus).`
+    : "An HTTP API on 127.0.0.1:9877 for status bars and Prometheus, with a token; off by default.";
   $("hooks").replaceChildren(...(s.hooks.length ? s.hooks.map(hookRow) : [el("p", { class: "muted" }, "No hooks set.")]));
   // First run: one welcome step instead of an empty list and an open form.
   firstRun = s.accounts.length === 0 && !s.demo;
@@ -266,6 +271,7 @@ function prefs() {
     spikeAlerts: $("spike-alerts").checked,
     resetReminder: $("reset-reminder").checked, resetReminderDays: Number($("reset-days").value),
     videoEngine: $("video-engine").value || null,
+    localApi: $("local-api").checked,
   };
 }
 
@@ -284,6 +290,8 @@ function savePrefs(control) {
     try {
       await invoke("save_preferences", { prefs: prefs() });
       status("prefs-status", "Saved.", true);
+      // Where the API now listens (or why it could not), as the app says.
+      if (control.id === "local-api") await load();
     } catch (err) {
       status("prefs-status", errorText(err), false);
     }

@@ -102,6 +102,7 @@ impl Home {
             .env("HEYGEN_OAUTH_BASE", &self.base)
             .env("XDG_CONFIG_HOME", self.config_dir())
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
+            .env("XDG_STATE_HOME", self.dir.path().join("state"))
             .env("HEYGEN_CONFIG_DIR", self.heygen_cli_dir())
             .stdin(std::process::Stdio::null());
         for (k, v) in env {

@@ -41,7 +41,6 @@ impl Server {
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .env("XDG_RUNTIME_DIR", &self.runtime)
-            .env("XDG_STATE_HOME", self.home.dir.path().join("state"))
             .env("CREDENTIALS_DIRECTORY", &self.credentials);
         cmd
     }

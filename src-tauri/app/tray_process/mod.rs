@@ -75,6 +75,8 @@ pub struct TrayProcess {
     pub children: WindowChildren,
     /// Show windows in this process (demo mode, `--open`, WebDriver) instead.
     pub windows_in_process: bool,
+    /// The local HTTP API while it serves: its address and task (see `tasks::local_api`).
+    pub local_api: Mutex<Option<(String, tauri::async_runtime::JoinHandle<()>)>>,
     app: OnceLock<tauri::AppHandle>,
 }
 
@@ -231,6 +233,7 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
         // Under WebDriver (WebKitWebDriver sets WEBKIT_INSPECTOR_SERVER) the windows
         // must live in the process being driven.
         windows_in_process: demo || open.is_some() || std::env::var_os("WEBKIT_INSPECTOR_SERVER").is_some(),
+        local_api: Mutex::new(None),
         app: OnceLock::new(),
     });
     let setup_tray = tray.clone();

@@ -63,6 +63,10 @@ impl TrayProcess {
         }
         let settings = loaded.settings;
         *self.settings.lock().unwrap() = settings.clone();
+        // The app's own handle on this process (set once the event loop runs).
+        if let Some(me) = self.app().map(|a| tauri::Manager::state::<std::sync::Arc<TrayProcess>>(a).inner().clone()) {
+            super::tasks::local_api(&me, settings.local_api.clone());
+        }
         let polling = settings.polling();
         if told.polling != Some(polling) && self.source.follows_settings_polling() {
             let _ = self.commands.send(polling.into());

@@ -202,3 +202,53 @@ pub fn serve_status(tray: &Arc<TrayProcess>, listener: heygen_tray_core::live::L
         }
     });
 }
+
+/// Serves the local HTTP API on the address the settings name (Settings' switch, or
+/// the file's `local_api`), stopping or moving it when that changes; never in the
+/// demo. A bind that fails (the port taken) is said in Settings. Blocking (reads the
+/// token file).
+pub fn local_api(tray: &Arc<TrayProcess>, wanted: Option<String>) {
+    use heygen_tray_core::local_api;
+    let wanted = wanted.filter(|_| !tray.source.is_demo());
+    let mut serving = tray.local_api.lock().unwrap();
+    if serving.as_ref().map(|(a, _)| a) == wanted.as_ref() {
+        return;
+    }
+    if let Some((addr, task)) = serving.take() {
+        task.abort();
+        tracing::info!("local API on {addr} stopped");
+    }
+    let Some(addr) = wanted else { return };
+    let started = local_api::bind(&addr, false).and_then(|listener| {
+        let token = local_api::token::load_or_create(&local_api::token::default_path()).map_err(|e| format!("its token: {e}"))?;
+        Ok((listener, token))
+    });
+    let (listener, token) = match started {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("local API not served: {e}");
+            let mut notice = tray.monitor.notice.lock().unwrap();
+            if notice.is_none() {
+                *notice = Some(format!(
+                    "The local HTTP API could not start on {addr}: {e}. Choose another address in the settings file (\"local_api\")."
+                ));
+            }
+            return;
+        }
+    };
+    tracing::info!("local API on http://{addr} (GET /v1/status, /metrics; token: `heygen-tray token`)");
+    let t = tray.clone();
+    let current = move || (t.current(), t.settings.lock().unwrap().clone());
+    let answers: Arc<dyn local_api::Answers> = Arc::new(local_api::MonitorAnswers { current, counters: tray.monitor.counters.clone() });
+    let task = tauri::async_runtime::spawn(async move {
+        if let Err(e) = local_api::serve(listener, token, answers).await {
+            tracing::error!("local API stopped: {e}");
+        }
+    });
+    *serving = Some((addr, task));
+    // The history after `local_api` is let go: a history round takes them the other way.
+    drop(serving);
+    if let Some(h) = tray.monitor.history.lock().unwrap().as_ref() {
+        tray.monitor.counters.read_lifetime(h);
+    }
+}

@@ -35,6 +35,8 @@ pub async fn run(app: AppHandle, tray: Arc<TrayProcess>, icon: Option<super::tra
     let mut record_next = true;
     loop {
         let snaps = tray.current();
+        // The local API's error counters (its log lines are the watch's).
+        tray.monitor.counters.take(&snaps);
         if recording.is_none() && std::mem::take(&mut record_next) {
             recording = Some(record_and_forecast(&tray, &snaps));
         }
@@ -146,6 +148,9 @@ fn record_and_forecast(tray: &Arc<TrayProcess>, snaps: &[AccountSnapshot]) -> Jo
         let Some(h) = history.as_ref() else { return (started, Figures::default()) };
         let rule = this.settings.lock().unwrap().spike_rule();
         figures.take(h, &snaps, Utc::now(), &rule, |name| this.monitor.alerts.reload_failing(name));
+        if this.local_api.lock().unwrap().is_some() {
+            this.monitor.counters.read_lifetime(h);
+        }
         (started, figures)
     })
 }

@@ -5,11 +5,10 @@
 //! SIGINT (stop), SIGHUP (reload) and SIGUSR1 (poll now) into the core's controls. Logs go to standard
 //! error, one line per event.
 
-use crate::status::{Report, Source};
 use heygen_tray_core::accounts::Accounts;
 use heygen_tray_core::alerts::Alert;
 use heygen_tray_core::api::{ApiBase, Client};
-use heygen_tray_core::local_api::{self, metrics};
+use heygen_tray_core::local_api;
 use heygen_tray_core::monitor::claim::{claim, NotClaimed, Role};
 use heygen_tray_core::watch::{keys, Control, Watch};
 use heygen_tray_core::{EXIT_FAILURE, EXIT_USAGE};
@@ -71,7 +70,9 @@ pub fn run(args: WatchArgs) -> i32 {
             return EXIT_FAILURE;
         }
     };
-    let api = match &args.listen {
+    // Without --listen, the address Settings (or the settings file) switched on.
+    let listen = args.listen.clone().or_else(|| settings.local_api.clone());
+    let api = match &listen {
         Some(addr) => match local_api::bind(addr, args.allow_remote) {
             Ok(listener) => match local_api::token::load_or_create(&local_api::token::default_path()) {
                 Ok(token) => Some((listener, token)),
@@ -105,7 +106,11 @@ pub fn run(args: WatchArgs) -> i32 {
         if let Some((listener, token)) = api {
             let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
             tracing::info!("local API on http://{addr} (GET /v1/status, /metrics; token: `heygen-tray token`)");
-            let answers: Arc<dyn local_api::Answers> = Arc::new(Answers(watch.clone()));
+            watch.serves_api.store(true, std::sync::atomic::Ordering::Relaxed);
+            let w = watch.clone();
+            let current = move || (w.current(), w.settings.lock().unwrap().clone());
+            let answers: Arc<dyn local_api::Answers> =
+                Arc::new(local_api::MonitorAnswers { current, counters: watch.state.counters.clone() });
             tokio::spawn(async move {
                 if let Err(e) = local_api::serve(listener, token, answers).await {
                     tracing::error!("local API stopped: {e}");
@@ -132,27 +137,6 @@ fn serve_status(watch: &Arc<Watch>) -> Option<heygen_tray_core::live::Bound> {
         }
     });
     Some(bound)
-}
-
-/// What the local API answers, from the watch's figures.
-struct Answers(Arc<Watch>);
-
-impl local_api::Answers for Answers {
-    fn status_json(&self) -> String {
-        let live = self.0.live_status();
-        let now = chrono::Utc::now();
-        let stale: Vec<bool> = live.accounts.iter().map(|s| live.is_stale(s, now)).collect();
-        let prices = heygen_tray_core::pricing::Prices::from_settings(&self.0.settings.lock().unwrap());
-        Report::new(&live.accounts, Source::App, &stale, &prices).json()
-    }
-
-    fn metrics(&self) -> String {
-        let snaps = self.0.current();
-        let errors = self.0.errors.lock().unwrap().clone();
-        let lifetime = self.0.lifetime.lock().unwrap().clone();
-        let prices = heygen_tray_core::pricing::Prices::from_settings(&self.0.settings.lock().unwrap());
-        metrics::render(&metrics::Input { snaps: &snaps, errors: &errors, lifetime: &lifetime, prices: &prices })
-    }
 }
 
 /// SIGTERM and SIGINT stop the watch (it saves what it must and exits 0); SIGHUP

@@ -6,7 +6,9 @@
 //! user's cadence is proven in seconds (the scenario tests).
 
 pub mod alert_book;
+pub mod attempts;
 pub mod claim;
+pub mod counters;
 pub mod derive;
 pub mod figures;
 pub mod once;

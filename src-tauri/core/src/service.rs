@@ -106,6 +106,10 @@ pub struct Preferences {
     pub reset_reminder: Option<bool>,
     #[serde(default)]
     pub reset_reminder_days: Option<f64>,
+    /// The local HTTP API on or off (on: the settings file's address, else
+    /// [`crate::local_api::DEFAULT_ADDR`]); `None` keeps the file's.
+    #[serde(default)]
+    pub local_api: Option<bool>,
 }
 
 impl Preferences {
@@ -147,6 +151,11 @@ impl Preferences {
         }
         if let Some(days) = self.reset_reminder_days {
             s.reset_reminder_days = days;
+        }
+        match self.local_api {
+            Some(true) if s.local_api.is_none() => s.local_api = Some(crate::local_api::DEFAULT_ADDR.to_string()),
+            Some(false) => s.local_api = None,
+            _ => {}
         }
         // An engine the price table knows (with the file's overrides); the default is not written.
         if let Some(engine) = &self.video_engine {

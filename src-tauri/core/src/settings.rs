@@ -138,6 +138,10 @@ pub struct Settings {
     pub spike_floor_usd: f64,
     #[serde(default = "default_spike_floor_credits")]
     pub spike_floor_credits: f64,
+    /// The local HTTP API's address (`127.0.0.1:9877`), served by the tray app and by
+    /// `heygen-tray watch` without `--listen`; `None` (the default): off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_api: Option<String>,
     /// Event hooks: event (`low`, `critical`, …, see `hooks::EVENTS`) → the command and
     /// its arguments, run without a shell.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -255,6 +259,7 @@ impl Default for Settings {
             spike_factor: default_spike_factor(),
             spike_floor_usd: default_spike_floor_usd(),
             spike_floor_credits: default_spike_floor_credits(),
+            local_api: None,
             hooks: Default::default(),
             prices: BTreeMap::new(),
             video_engine: None,

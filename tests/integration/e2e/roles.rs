@@ -367,3 +367,54 @@ fn windows_still_open_after_the_binary_was_replaced() {
     assert_eq!(name_of.trim(), "heygen-tray-app", "the window process keeps the app's name");
     home.run(&[], &["accounts", "remove", &name], None);
 }
+
+#[test]
+fn the_local_api_switched_on_in_settings_from_the_tray_serves_metrics_with_its_token() {
+    require_session();
+    let _one_app = exclusive();
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let (name, key) = stored_wallet(&sim, &home, "api-switch", "u", 42.5);
+    let app = App::start(&home, &[]);
+    let tray = Tray::of(app.pid());
+    tray.wait_tooltip(&format!("{name}: $42.50"));
+    tray.click("Settings…");
+    let pid = window_process(&app, "settings");
+    let switch = "Serve status and metrics to tools on this computer";
+    wait_shown(pid, super::TIMEOUT, "the local API switch in Settings", |t| t.contains(switch) && t.contains("off by default"));
+    operate(pid, &["press", switch]);
+    let text = wait_shown(pid, super::TIMEOUT, "Settings to say where the API listens", |t| t.contains("HTTP on 127.0.0.1:9877"));
+    assert!(text.contains("heygen-tray token") && !text.contains(&key), "{text}");
+    assert_eq!(settings_file(&home)["local_api"], json!("127.0.0.1:9877"));
+    let token = stdout(&home.run(&[], &["token"], None)).trim().to_string();
+    assert!(!text.contains(&token), "the token never reaches the page");
+    let addr = "127.0.0.1:9877";
+    let metrics = wait_for("the tray app to serve /metrics", || {
+        let (code, body) = crate::watch::http(addr, "/metrics", addr, Some(&token));
+        (code == 200).then_some(body)
+    });
+    assert_eq!(crate::watch::sample(&metrics, &format!("heygen_remaining{{account=\"{name}\",unit=\"usd\"}}")), Some(42.5), "{metrics}");
+    assert_eq!(crate::watch::http(addr, "/metrics", addr, None).0, 401);
+    let (_, status) = crate::watch::http(addr, "/v1/status", "localhost:9877", Some(&token));
+    assert_eq!(crate::support::schema_problems("v1-status.schema.json", &status), "", "{status}");
+
+    // Switched off: the port is let go.
+    operate(pid, &["press", switch]);
+    wait_for("the API to stop", || std::net::TcpStream::connect(addr).is_err().then_some(()));
+    assert_eq!(settings_file(&home).get("local_api"), None);
+}
+
+#[test]
+fn watch_refuses_to_start_beside_the_tray_app_of_the_same_folder() {
+    require_session();
+    let _one_app = exclusive();
+    let sim = sim();
+    let home = Home::new(&sim.base_url());
+    let (name, _key) = stored_wallet(&sim, &home, "beside", "u", 42.5);
+    let app = App::start(&home, &[]);
+    Tray::of(app.pid()).wait_tooltip(&format!("{name}: $42.50"));
+    let out = home.run(&[], &["watch"], None);
+    assert_eq!(out.status.code(), Some(3));
+    let said = stderr(&out);
+    assert!(said.contains("the tray app (process ") && said.contains("already watches the accounts of"), "{said}");
+}

@@ -9,7 +9,10 @@
 //! key or token is ever in an answer or a log line.
 
 pub mod metrics;
+mod monitor_answers;
 pub mod token;
+
+pub use monitor_answers::MonitorAnswers;
 
 use crate::secret::Secret;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -18,6 +21,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
+/// Where the API listens when it is switched on in Settings.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:9877";
 /// Longest request head read.
 pub const MAX_HEAD: usize = 8 * 1024;
 /// How long a client has to send its request head.

@@ -24,6 +24,8 @@ pub struct MonitorState {
     pub link_notes: Mutex<BTreeMap<String, String>>,
     /// A problem with the settings file or the history.
     pub notice: Mutex<Option<String>>,
+    /// What the local API's counters count.
+    pub counters: std::sync::Arc<super::counters::Counters>,
 }
 
 impl MonitorState {
@@ -36,6 +38,7 @@ impl MonitorState {
             hooks: HookRunner::default(),
             link_notes: Mutex::new(BTreeMap::new()),
             notice: Mutex::new(notice),
+            counters: Default::default(),
         }
     }
 }

@@ -203,6 +203,7 @@ fn prefs() -> Preferences {
         video_engine: Some("video_agent".into()),
         reset_reminder: Some(true),
         reset_reminder_days: Some(3.0),
+        local_api: None,
     }
 }
 
@@ -231,6 +232,26 @@ async fn preferences_are_saved_and_a_pin_names_an_existing_account() {
     assert_eq!(f.service.save_preferences(&default, |_| Ok(())).unwrap().video_engine, None);
     f.service.save(SaveAccount::key("work", key("hg_1"), false)).await.unwrap();
     assert_eq!(f.service.save_preferences(&prefs(), |_| Ok(())).unwrap().tray_account.as_deref(), Some("work"));
+}
+
+#[test]
+fn the_local_api_switch_keeps_an_address_set_in_the_file() {
+    let f = fixture("http://127.0.0.1:9");
+    let on = Preferences { local_api: Some(true), ..prefs() };
+    assert_eq!(f.service.save_preferences(&on, |_| Ok(())).unwrap().local_api.as_deref(), Some("127.0.0.1:9877"));
+    f.service.accounts.settings.update(|s| s.local_api = Some("[::1]:9900".into())).unwrap();
+    assert_eq!(
+        f.service.save_preferences(&on, |_| Ok(())).unwrap().local_api.as_deref(),
+        Some("[::1]:9900"),
+        "switched on again: the file's address"
+    );
+    assert_eq!(
+        f.service.save_preferences(&prefs(), |_| Ok(())).unwrap().local_api.as_deref(),
+        Some("[::1]:9900"),
+        "an older page keeps it"
+    );
+    let off = Preferences { local_api: Some(false), ..prefs() };
+    assert_eq!(f.service.save_preferences(&off, |_| Ok(())).unwrap().local_api, None);
 }
 
 #[test]

@@ -45,6 +45,8 @@ pub struct SettingsView {
     pub prices_source: String,
     pub reset_reminder: bool,
     pub reset_reminder_days: f64,
+    /// The local HTTP API's address while it is on.
+    pub local_api: Option<String>,
     /// The event hooks set in the settings file.
     pub hooks: Vec<HookRow>,
     pub notice: Option<String>,
@@ -142,6 +144,7 @@ pub fn settings_view(scene: SettingsScene, key_mask: impl Fn(&Account) -> Result
         prices_source: format!("{}, as read {}", crate::pricing::SOURCE, crate::pricing::AS_OF),
         reset_reminder: s.reset_reminder,
         reset_reminder_days: s.reset_reminder_days,
+        local_api: s.local_api.clone(),
         hooks,
         notice: scene.notice,
         demo: scene.demo,

@@ -6,7 +6,6 @@
 //! The edge (the command line) gives it keys, delivers notifications and turns signals
 //! into [`Control`]s.
 
-pub mod events;
 pub mod keys;
 
 use crate::accounts::Accounts;
@@ -18,9 +17,7 @@ use crate::monitor::{Figures, Inputs, MonitorState};
 use crate::poller::{self, Command, Poller};
 use crate::settings::Settings;
 use crate::snapshot::AccountSnapshot;
-use events::Seen;
 use keys::{KeySource, Keys};
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, watch};
@@ -46,10 +43,8 @@ pub struct Watch {
     problems: Mutex<Vec<AccountSnapshot>>,
     commands: mpsc::UnboundedSender<Command>,
     pub state: MonitorState,
-    /// Failed attempts per account and error kind since the watch started.
-    pub errors: Mutex<BTreeMap<(String, &'static str), u64>>,
-    /// Spent and topped up since each account's history began: (account, unit, spent, added).
-    pub lifetime: Mutex<Vec<(String, String, f64, f64)>>,
+    /// Whether the local API serves (the lifetime totals are read for it then).
+    pub serves_api: std::sync::atomic::AtomicBool,
     pub source: Mutex<KeySource>,
 }
 
@@ -81,8 +76,7 @@ impl Watch {
             problems: Mutex::new(keys.problems),
             commands,
             state,
-            errors: Mutex::new(BTreeMap::new()),
-            lifetime: Mutex::new(Vec::new()),
+            serves_api: Default::default(),
             source: Mutex::new(keys.source),
         });
         let saver = watch.clone();
@@ -123,9 +117,8 @@ impl Watch {
         F: Future<Output = Result<(), String>>,
     {
         let mut snapshots = self.snapshots.clone();
-        let mut seen = Seen::default();
         loop {
-            self.round(&mut seen, &mut deliver).await;
+            self.round(&mut deliver).await;
             tokio::select! {
                 changed = snapshots.changed() => if changed.is_err() { break },
                 control = controls.recv() => match control {
@@ -149,14 +142,17 @@ impl Watch {
         tracing::info!("stopped");
     }
 
-    async fn round<D, F>(self: &Arc<Self>, seen: &mut Seen, deliver: &mut D)
+    async fn round<D, F>(self: &Arc<Self>, deliver: &mut D)
     where
         D: FnMut(Alert) -> F,
         F: Future<Output = Result<(), String>>,
     {
         let snaps = self.current();
-        for (account, kind) in seen.take(&snaps) {
-            *self.errors.lock().unwrap().entry((account, kind)).or_default() += 1;
+        for (failed, line) in self.state.counters.take(&snaps) {
+            match failed {
+                true => tracing::warn!("{line}"),
+                false => tracing::info!("{line}"),
+            }
         }
         let me = self.clone();
         let for_history = snaps.clone();
@@ -194,9 +190,8 @@ impl Watch {
         figures.take(h, snaps, chrono::Utc::now(), &rule, |name| self.state.alerts.reload_failing(name));
         let _ = self.commands.send(Command::Spiking(figures.spiking()));
         *self.state.figures.lock().unwrap() = figures;
-        match h.lifetime_totals() {
-            Ok(t) => *self.lifetime.lock().unwrap() = t,
-            Err(e) => tracing::warn!("history totals not read: {e}"),
+        if self.serves_api.load(std::sync::atomic::Ordering::Relaxed) {
+            self.state.counters.read_lifetime(h);
         }
     }
 
