@@ -24,6 +24,26 @@ files() {
 
 [ -d "$WINEPREFIX" ] || fail "no Wine prefix at $WINEPREFIX (cross-wine.sh makes it)"
 mkdir -p "$OUT"
+
+# Every DLL the programs import is Windows' own or ships with them, read from their PE
+# import tables: one beside the .exe in the build folder must be installed and removed
+# by the .nsi; any other must be one Windows (here Wine's system32) has.
+NSI=/src/src-tauri/packaging/windows/heygen-tray.nsi
+SYSTEM32="$WINEPREFIX/drive_c/windows/system32"
+shipped=()
+for exe in heygen-tray.exe heygen-tray-app.exe; do
+  for dll in $(x86_64-w64-mingw32-objdump -p "$BIN/$exe" | awk '/DLL Name:/ {print $3}'); do
+    if [ -n "$(find "$BIN" -maxdepth 1 -iname "$dll" -print -quit)" ]; then
+      grep -qiF "File \"\${BINDIR}\\$dll\"" "$NSI" \
+        || fail "$exe imports $dll, which the installer does not ship: add File \"\${BINDIR}\\$dll\" (and its Delete) to the .nsi"
+      grep -qiF "Delete \"\$INSTDIR\\$dll\"" "$NSI" || fail "the uninstaller does not remove $dll: add Delete \"\$INSTDIR\\$dll\" to the .nsi"
+      shipped+=("$dll")
+    elif [ -z "$(find "$SYSTEM32" -maxdepth 1 -iname "$dll" -print -quit)" ]; then
+      fail "$exe imports $dll, which is neither built beside it nor a Windows DLL"
+    fi
+  done
+done
+say "ok: every DLL the programs import is Windows' own or shipped (${shipped[*]:-none beside them})"
 makensis -V2 -DVERSION="$VERSION" -DBINDIR="$BIN" -DICON=/src/icons/icon.ico -DOUTFILE="$SETUP" \
   /src/src-tauri/packaging/windows/heygen-tray.nsi >/tmp/makensis.log 2>&1 || { cat /tmp/makensis.log >&2; fail "makensis"; }
 say "built $(basename "$SETUP") ($(du -h "$SETUP" | cut -f1))"
@@ -31,7 +51,7 @@ say "built $(basename "$SETUP") ($(du -h "$SETUP" | cut -f1))"
 files >/tmp/before.txt
 timeout 180 wine "$SETUP" /S || fail "the silent install did not finish within 180 s"
 timeout 60 "$WINESERVER" -w || true
-for f in heygen-tray.exe heygen-tray-app.exe uninstall.exe heygen-tray.ico; do
+for f in heygen-tray.exe heygen-tray-app.exe uninstall.exe heygen-tray.ico ${shipped[@]+"${shipped[@]}"}; do
   [ -f "$INSTDIR/$f" ] || fail "not installed: $INSTDIR/$f"
 done
 [ -f "$LNK" ] || fail "no Start menu shortcut at $LNK"
@@ -48,6 +68,37 @@ wait_for 90 "the installed CLI's simulator on port $PORT" curl -sf -H 'x-api-key
 got=$(HEYGEN_API_BASE="http://127.0.0.1:$PORT" HEYGEN_API_KEY=sim-credits-key timeout 60 wine "$CLI" status --json) || fail "the installed CLI's status"
 echo "$got" | python3 -c 'import json,sys; a=json.load(sys.stdin)["accounts"][0]; assert a["unit"]=="credits", a' || fail "status --json: $got"
 say "ok: the installed CLI runs (--version, status --json against the simulator)"
+
+# The installed tray app (what the Start menu shortcut and start at login run) starts,
+# polls a stored key and stays up, on a display of its own.
+Xvfb :92 -screen 0 1280x800x24 -nolisten tcp >/tmp/xvfb-installer.log 2>&1 &
+pids+=($!)
+wait_for 30 "Xvfb on :92" test -S /tmp/.X11-unix/X92
+export DISPLAY=:92
+printf '%s\n' sim-drain-key | HEYGEN_API_BASE="http://127.0.0.1:$PORT" timeout 60 wine "$CLI" accounts add installed >/tmp/add.log 2>&1 \
+  || fail "the installed CLI's accounts add: $(cat /tmp/add.log)"
+SETTINGS="$USERDIR/AppData/Roaming/heygen-tray/settings.json"
+python3 -c 'import json, sys
+p = sys.argv[1]; s = json.load(open(p))
+s["poll_interval_secs"] = 60; s["poll_automatic"] = False
+json.dump(s, open(p, "w"), indent=2)' "$SETTINGS"
+rows() { timeout 60 wine "$CLI" history installed --json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+before=$(rows)
+APP="C:\\users\\root\\AppData\\Local\\Programs\\HeyGen Tray\\heygen-tray-app.exe"
+HEYGEN_API_BASE="http://127.0.0.1:$PORT" wine "$APP" >/tmp/app-installed.log 2>&1 &
+app=$!
+pids+=($app)
+end=$((SECONDS + 150))
+until [ "$(rows)" -ge $((before + 2)) ]; do
+  kill -0 "$app" 2>/dev/null || fail "the installed tray app ended: $(tail -3 /tmp/app-installed.log)"
+  [ "$SECONDS" -lt "$end" ] || fail "gave up after 150 s waiting for the installed tray app's second poll"
+  sleep 2
+done
+say "ok: the installed tray app starts, polled the stored key twice ($before → $(rows) rows) and runs on"
+kill "$app" 2>/dev/null || true
+timeout 60 "$WINESERVER" -k 2>/dev/null || true
+timeout 60 "$WINESERVER" -w || true
+timeout 60 wine "$CLI" accounts remove installed >/dev/null 2>&1 || fail "the installed CLI's accounts remove"
 kill "${pids[@]}" 2>/dev/null || true
 timeout 60 "$WINESERVER" -w || true
 

@@ -23,14 +23,31 @@ PACKAGES=(ca-certificates rustc cargo rust-src gcc-mingw-w64-x86-64 binutils-min
 say() { printf '[cross] %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 # Runs "$@" with a time bound, naming what it waited for when the bound is hit.
+# `timeout` runs the step in a process group of its own, which Ctrl-C at the terminal
+# does not reach: the step runs in the background here and a signal this script gets
+# is handed to it (timeout passes it to the step's whole group), then the script ends.
+STEP_PID="" STEP_WHAT=""
 bounded() {
-  local secs=$1 what=$2; shift 2
-  timeout --kill-after=10 "$secs" "$@" || {
-    local rc=$?
-    [ "$rc" -eq 124 ] && die "gave up after ${secs}s waiting for: $what"
-    die "failed ($rc): $what"
-  }
+  local secs=$1 what=$2 rc=0; shift 2
+  timeout --kill-after=10 "$secs" "$@" &
+  STEP_PID=$! STEP_WHAT=$what
+  wait "$STEP_PID" || rc=$?
+  STEP_PID=""
+  [ "$rc" -eq 0 ] && return 0
+  [ "$rc" -eq 124 ] && die "gave up after ${secs}s waiting for: $what"
+  die "failed ($rc): $what"
 }
+stop_step() { # SIGNAL
+  trap - INT TERM
+  if [ -n "$STEP_PID" ]; then
+    say "interrupted: stopping $STEP_WHAT"
+    kill -"$1" "$STEP_PID" 2>/dev/null || true
+    wait "$STEP_PID" 2>/dev/null || true
+  fi
+  exit 130
+}
+trap 'stop_step INT' INT
+trap 'stop_step TERM' TERM
 
 [ "$(id -u)" -eq 0 ] || { say "skipped: needs root for debootstrap and chroot (Windows and macOS cannot be checked here without it)"; exit 1; }
 mkdir -p "$CACHE"
@@ -59,7 +76,10 @@ bind() { # bind SRC DEST [ro]
 setup_root() {
   local t0=$SECONDS
   if [ ! -x "$ROOTFS/usr/bin/apt-get" ]; then
-    command -v debootstrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap; }
+    if ! command -v debootstrap >/dev/null; then
+      say "installing debootstrap on this machine (apt-get install debootstrap) to make the root…"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap
+    fi
     rm -rf "$ROOTFS.partial"
     say "making a Debian sid root (debootstrap --variant=minbase)…"
     bounded 900 "debootstrap of Debian sid" debootstrap --variant=minbase sid "$ROOTFS.partial" http://deb.debian.org/debian >"$CACHE/debootstrap.log" 2>&1
@@ -84,7 +104,9 @@ setup_root() {
   rv=$(chroot "$ROOTFS" rustc --version | awk '{print $2}')
   sv=$(chroot "$ROOTFS" dpkg-query -W -f='${Version}' rust-src)
   case "$sv" in "$rv"*) ;; *) die "rust-src $sv does not match rustc $rv in the root";; esac
-  say "root ready: rustc $rv ($((SECONDS-t0)) s)"
+  # sid moves: what this run builds and tests with is said, and kept beside the logs.
+  chroot "$ROOTFS" dpkg-query -W -f='${Package} ${Version}\n' rustc wine64 gcc-mingw-w64-x86-64 nsis clang >"$CACHE/versions.txt"
+  say "root ready ($((SECONDS-t0)) s): $(tr '\n' ',' <"$CACHE/versions.txt" | sed 's/,$//; s/,/, /g')"
 }
 
 # in_root SECS WHAT CMD…: runs CMD in the root with the repo at /src.
@@ -129,7 +151,8 @@ BUILD_STD="-Zbuild-std=std,panic_abort"
 logged() {
   local secs=$1 what=$2 log="$CACHE/logs/$3.log"; shift 3
   mkdir -p "$CACHE/logs"
-  if ! (in_root "$secs" "$what" "$@") >"$log" 2>&1; then
+  # A subshell starts with the traps reset: Ctrl-C must stop its step too.
+  if ! (trap 'stop_step INT' INT; trap 'stop_step TERM' TERM; in_root "$secs" "$what" "$@") >"$log" 2>&1; then
     grep -E '^(error|warning: unused)|^\s+--> ' "$log" | head -n 60 >&2 || true
     tail -n 25 "$log" >&2
     die "failed: $what (whole log: $log)"

@@ -4,6 +4,9 @@
 mod cli_link;
 mod cli_status;
 mod client;
+// scripts/cross.sh's signal handling (bash, Unix process groups).
+#[cfg(target_os = "linux")]
+mod cross_script;
 // The desktop tests (Xvfb, D-Bus, gnome-keyring, dunst, WebKit) and those using
 // Unix process and file APIs run on Linux; scripts/cross.sh runs the core and the
 // command line under Wine instead.

@@ -46,6 +46,9 @@ Section "Install"
   Sleep 500
   File "${BINDIR}\heygen-tray.exe"
   File "${BINDIR}\heygen-tray-app.exe"
+  ; Every DLL the programs import that Windows does not have (scripts/cross-installer.sh
+  ; reads their import tables and fails the build when one is missing here).
+  File "${BINDIR}\WebView2Loader.dll"
   File "/oname=heygen-tray.ico" "${ICON}"
   WriteUninstaller "$INSTDIR\uninstall.exe"
   CreateShortCut "$SMPROGRAMS\${APPNAME}.lnk" "$INSTDIR\heygen-tray-app.exe" "" "$INSTDIR\heygen-tray.ico"
@@ -70,6 +73,7 @@ Section "Uninstall"
   Sleep 500
   Delete "$INSTDIR\heygen-tray.exe"
   Delete "$INSTDIR\heygen-tray-app.exe"
+  Delete "$INSTDIR\WebView2Loader.dll"
   Delete "$INSTDIR\heygen-tray.ico"
   Delete "$INSTDIR\uninstall.exe"
   RMDir "$INSTDIR"

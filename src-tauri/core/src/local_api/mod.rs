@@ -31,6 +31,8 @@ pub const HEAD_TIME: Duration = Duration::from_secs(5);
 pub const MAX_CLIENTS: usize = 32;
 /// How long an answer may take to be written.
 const WRITE_TIME: Duration = Duration::from_secs(10);
+/// How long the rest of a request is read and dropped after the answer.
+const LINGER: Duration = Duration::from_secs(1);
 
 /// What the API answers with, made when asked.
 pub trait Answers: Send + Sync + 'static {
@@ -97,6 +99,20 @@ async fn serve_one(mut stream: TcpStream, token: &Secret, answers: &dyn Answers)
     let _ = tokio::time::timeout(WRITE_TIME, async {
         stream.write_all(&answer.bytes()).await?;
         stream.shutdown().await
+    })
+    .await;
+    // A lingering close: what the client still sends (the rest of a refused head) is read
+    // and dropped for a moment, so closing with it unread does not reset the connection
+    // before the client has read the answer.
+    let _ = tokio::time::timeout(LINGER, async {
+        let mut sink = [0u8; 4096];
+        let mut left = 64 * 1024;
+        while left > 0 {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => left -= n.min(left),
+            }
+        }
     })
     .await;
 }
