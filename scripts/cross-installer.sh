@@ -31,8 +31,14 @@ mkdir -p "$OUT"
 NSI=/src/src-tauri/packaging/windows/heygen-tray.nsi
 SYSTEM32="$WINEPREFIX/drive_c/windows/system32"
 shipped=()
+apisets=()
 for exe in heygen-tray.exe heygen-tray-app.exe; do
   for dll in $(x86_64-w64-mingw32-objdump -p "$BIN/$exe" | awk '/DLL Name:/ {print $3}'); do
+    case "${dll,,}" in
+      # API sets (api-ms-win-*, ext-ms-*) are names the Windows loader maps to its own
+      # DLLs; no file of that name need exist, in Windows or in Wine.
+      api-ms-win-*|ext-ms-*) apisets+=("$dll"); continue ;;
+    esac
     if [ -n "$(find "$BIN" -maxdepth 1 -iname "$dll" -print -quit)" ]; then
       grep -qiF "File \"\${BINDIR}\\$dll\"" "$NSI" \
         || fail "$exe imports $dll, which the installer does not ship: add File \"\${BINDIR}\\$dll\" (and its Delete) to the .nsi"
@@ -43,7 +49,7 @@ for exe in heygen-tray.exe heygen-tray-app.exe; do
     fi
   done
 done
-say "ok: every DLL the programs import is Windows' own or shipped (${shipped[*]:-none beside them})"
+say "ok: every DLL the programs import is Windows' own or shipped (${shipped[*]:-none beside them}; API sets: ${apisets[*]:-none})"
 makensis -V2 -DVERSION="$VERSION" -DBINDIR="$BIN" -DICON=/src/icons/icon.ico -DOUTFILE="$SETUP" \
   /src/src-tauri/packaging/windows/heygen-tray.nsi >/tmp/makensis.log 2>&1 || { cat /tmp/makensis.log >&2; fail "makensis"; }
 say "built $(basename "$SETUP") ($(du -h "$SETUP" | cut -f1))"
