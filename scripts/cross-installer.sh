@@ -24,6 +24,13 @@ files() {
 
 [ -d "$WINEPREFIX" ] || fail "no Wine prefix at $WINEPREFIX (cross-wine.sh makes it)"
 mkdir -p "$OUT"
+# A display from the session's first Wine process on, as a Windows session has: Wine's
+# explorer.exe, which owns the notification area the tray icon goes in, starts with it
+# (started without one, the tray icon fails with "Invalid window handle").
+Xvfb :92 -screen 0 1280x800x24 -nolisten tcp >/tmp/xvfb-installer.log 2>&1 &
+pids+=($!)
+wait_for 30 "Xvfb on :92" test -S /tmp/.X11-unix/X92
+export DISPLAY=:92
 
 # Every DLL the programs import is Windows' own or ships with them, read from their PE
 # import tables: one beside the .exe in the build folder must be installed and removed
@@ -55,6 +62,10 @@ makensis -V2 -DVERSION="$VERSION" -DBINDIR="$BIN" -DICON=/src/icons/icon.ico -DO
 say "built $(basename "$SETUP") ($(du -h "$SETUP" | cut -f1))"
 
 files >/tmp/before.txt
+# Registry key names of the user's hive (Wine writes user.reg when it goes idle).
+reg_keys() { sed -n 's/^\[\(.*\)\] [0-9]*$/\1/p' "$WINEPREFIX/user.reg" | LC_ALL=C sort; }
+timeout 60 "$WINESERVER" -w || true
+reg_keys >/tmp/keys-before.txt
 timeout 180 wine "$SETUP" /S || fail "the silent install did not finish within 180 s"
 timeout 60 "$WINESERVER" -w || true
 for f in heygen-tray.exe heygen-tray-app.exe uninstall.exe heygen-tray.ico ${shipped[@]+"${shipped[@]}"}; do
@@ -68,7 +79,11 @@ say "ok: installed silently in %LOCALAPPDATA%\\Programs\\HeyGen Tray with a Star
 CLI="C:\\users\\root\\AppData\\Local\\Programs\\HeyGen Tray\\heygen-tray.exe"
 timeout 60 wine "$CLI" --version | grep -q "^heygen-tray $VERSION" || fail "the installed CLI's --version"
 PORT=$((20000 + RANDOM % 20000))
-timeout 300 wine "$CLI" simulator --port "$PORT" >/tmp/sim2.log 2>&1 &
+# The simulator runs from the build folder: an installed copy would hold the files the
+# upgrade and the uninstaller below replace and remove.
+# The drain wallet falls $12 in an hour, so each poll of the ~10 minutes below reads a new
+# figure and writes a history row (an unchanged one is not written again for a while).
+timeout 900 wine "$BIN/heygen-tray.exe" simulator --port "$PORT" --drain-seconds 3600 >/tmp/sim2.log 2>&1 &
 pids+=($!)
 wait_for 90 "the installed CLI's simulator on port $PORT" curl -sf -H 'x-api-key: sim-credits-key' "http://127.0.0.1:$PORT/v3/users/me"
 got=$(HEYGEN_API_BASE="http://127.0.0.1:$PORT" HEYGEN_API_KEY=sim-credits-key timeout 60 wine "$CLI" status --json) || fail "the installed CLI's status"
@@ -76,11 +91,7 @@ echo "$got" | python3 -c 'import json,sys; a=json.load(sys.stdin)["accounts"][0]
 say "ok: the installed CLI runs (--version, status --json against the simulator)"
 
 # The installed tray app (what the Start menu shortcut and start at login run) starts,
-# polls a stored key and stays up, on a display of its own.
-Xvfb :92 -screen 0 1280x800x24 -nolisten tcp >/tmp/xvfb-installer.log 2>&1 &
-pids+=($!)
-wait_for 30 "Xvfb on :92" test -S /tmp/.X11-unix/X92
-export DISPLAY=:92
+# polls a stored key and stays up.
 printf '%s\n' sim-drain-key | HEYGEN_API_BASE="http://127.0.0.1:$PORT" timeout 60 wine "$CLI" accounts add installed >/tmp/add.log 2>&1 \
   || fail "the installed CLI's accounts add: $(cat /tmp/add.log)"
 SETTINGS="$USERDIR/AppData/Roaming/heygen-tray/settings.json"
@@ -91,7 +102,7 @@ json.dump(s, open(p, "w"), indent=2)' "$SETTINGS"
 rows() { timeout 60 wine "$CLI" history installed --json 2>/dev/null | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
 before=$(rows)
 APP="C:\\users\\root\\AppData\\Local\\Programs\\HeyGen Tray\\heygen-tray-app.exe"
-HEYGEN_API_BASE="http://127.0.0.1:$PORT" wine "$APP" >/tmp/app-installed.log 2>&1 &
+HEYGEN_TRAY_LOG=heygen_tray=debug HEYGEN_API_BASE="http://127.0.0.1:$PORT" wine "$APP" >/tmp/app-installed.log 2>&1 &
 app=$!
 pids+=($app)
 end=$((SECONDS + 150))
@@ -100,23 +111,66 @@ until [ "$(rows)" -ge $((before + 2)) ]; do
   [ "$SECONDS" -lt "$end" ] || fail "gave up after 150 s waiting for the installed tray app's second poll"
   sleep 2
 done
-say "ok: the installed tray app starts, polled the stored key twice ($before → $(rows) rows) and runs on"
-kill "$app" 2>/dev/null || true
-timeout 60 "$WINESERVER" -k 2>/dev/null || true
-timeout 60 "$WINESERVER" -w || true
-timeout 60 wine "$CLI" accounts remove installed >/dev/null 2>&1 || fail "the installed CLI's accounts remove"
-kill "${pids[@]}" 2>/dev/null || true
-timeout 60 "$WINESERVER" -w || true
+if grep -q 'the tray icon could not start' /tmp/app-installed.log; then
+  fail "the installed tray app has no tray icon: $(grep -o 'tray icon error.*' /tmp/app-installed.log | head -n1)"
+fi
+say "ok: the installed tray app starts, shows its tray icon, polled the stored key twice ($before → $(rows) rows) and runs on"
 
+running() { pgrep -f 'heygen-tray-app\.exe' >/dev/null; }
+# Process $1 runs the app (an ended one lingers as a zombie until reaped: not counted).
+alive() { { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null | grep -q 'heygen-tray-app'; }
+export -f alive
+# Waits for the next new row of a tray app started at $1 rows. Its first poll at start
+# may read the figure the last one wrote (no new row), and a key check made after a
+# restart takes the next minute's slot (one request a minute per key): two minutes
+# and a bit can pass before a new figure.
+polls_again() {
+  local from=$1 end=$((SECONDS + 200))
+  until [ "$(rows)" -gt "$from" ]; do
+    [ "$SECONDS" -lt "$end" ] || fail "gave up after 200 s waiting for the tray app's next poll: $2 (history rows: $(rows); log: $(grep -v 'notification not delivered' /tmp/app-installed.log | tail -5))"
+    sleep 2
+  done
+}
+
+# taskkill without /F only posts a close message: the app answers it by quitting.
+timeout 60 wine taskkill /IM heygen-tray-app.exe >/tmp/taskkill.log 2>&1 \
+  || fail "taskkill: $(cat /tmp/taskkill.log); app $(alive "$app" && echo running || echo ended); tasklist: $(wine tasklist 2>&1 | grep -i heygen); log: $(tail -3 /tmp/app-installed.log)"
+wait_for 30 "the installed tray app to end on taskkill's close message" bash -c "! alive $app"
+wait_for 10 "no heygen-tray-app.exe left after taskkill" bash -c "! pgrep -f 'heygen-tray-app\.exe'"
+say "ok: taskkill without /F (a close message) ended the tray app"
+
+# An upgrade while the app runs ends it, replaces its files and starts it again.
+n=$(rows)
+HEYGEN_TRAY_LOG=heygen_tray=debug HEYGEN_API_BASE="http://127.0.0.1:$PORT" wine "$APP" >/tmp/app-installed.log 2>&1 &
+app=$!
+pids+=($app)
+polls_again "$n" "before the upgrade"
+n=$(rows)
+HEYGEN_API_BASE="http://127.0.0.1:$PORT" timeout 180 wine "$SETUP" /S || fail "the upgrade with the app running did not succeed within 180 s"
+alive "$app" && fail "the upgrade left the old tray app running"
+for f in heygen-tray.exe heygen-tray-app.exe WebView2Loader.dll; do
+  cmp -s "$BIN/$f" "$INSTDIR/$f" || fail "the upgrade did not replace $f"
+done
+polls_again "$n" "the copy the upgrade started again"
+running || fail "the upgrade did not start the app again"
+say "ok: an upgrade with the app running ended it, replaced its files and started it again (it polls)"
+
+# Uninstalling while it runs ends it and removes every file.
 timeout 120 wine "$INSTDIR/uninstall.exe" /S || fail "the silent uninstall did not start"
 # The uninstaller runs on from a copy in the temp folder: wait for the files to go.
 wait_for 120 "the uninstaller to remove $INSTDIR" gone "$INSTDIR"
+wait_for 30 "no heygen-tray-app.exe left after the uninstall" bash -c "! pgrep -f 'heygen-tray-app\.exe'"
+say "ok: uninstalling with the app running ended it and removed $INSTDIR"
+timeout 60 wine "$BIN/heygen-tray.exe" accounts remove installed >/dev/null 2>&1 || fail "accounts remove (build folder's CLI)"
+kill "${pids[@]}" 2>/dev/null || true
 timeout 60 "$WINESERVER" -w || true
 gone "$LNK" || fail "the Start menu shortcut is left"
 for key in 'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\HeyGenTray' 'HKCU\Software\Classes\AppUserModelId\com.heygen-tray.app' 'HKCU\Software\HeyGen Tray'; do
   reg_has "$key" && fail "left in the registry: $key"
 done
 reg_has 'HKCU\Software\Microsoft\Windows\CurrentVersion\Run' /v 'HeyGen Tray' && fail "start at login is left in the Run key"
+keys_left=$(comm -13 /tmp/keys-before.txt <(reg_keys) | grep -iE 'heygen|AppUserModelId|\\\\Uninstall' || true)
+[ -z "$keys_left" ] || fail "registry keys left by install + uninstall: $keys_left"
 files >/tmp/after.txt
 left=$(comm -13 /tmp/before.txt /tmp/after.txt | grep -v '^\./drive_c/users/root/AppData/Roaming/heygen-tray/' || true)
 [ -z "$left" ] || fail "left behind by install + uninstall: $left"

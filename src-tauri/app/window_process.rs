@@ -115,6 +115,12 @@ pub fn run(page: Page) -> i32 {
         crate::with_commands(tauri::Builder::default(), role)
             .setup(move |app| {
                 window.listen(app.handle().clone(), page);
+                // `taskkill` and the installer close the window process too.
+                #[cfg(windows)]
+                {
+                    let closing = app.handle().clone();
+                    crate::windows_shell::end_on_close_messages(move |_| closing.exit(0));
+                }
                 // Where the webview cannot be made (Windows without the WebView2 runtime)
                 // this is the only place to say so: on Windows setup runs inside the event loop.
                 if let Err(e) = webview::open(app.handle(), page) {

@@ -1,7 +1,8 @@
-//! Windows only: the user's registry (start at login's Run value) and the app's
+//! Windows only: the user's registry (start at login's Run value), the app's
 //! AppUserModelID, which toast notifications are shown under. The installer registers
 //! the same ID (with the app's name and icon) and its Start menu shortcut; the app
-//! registers it too, so a copy run without the installer can still show toasts.
+//! registers it too, so a copy run without the installer can still show toasts. And
+//! the close and end-of-session messages Windows ends programs with.
 
 use std::io;
 use windows_sys::Win32::Foundation::{ERROR_FILE_NOT_FOUND, ERROR_SUCCESS};
@@ -53,4 +54,80 @@ pub fn register_app_id() {
     if let Err(e) = set_user_string(&key, "DisplayName", "HeyGen Tray") {
         tracing::warn!("the app's AppUserModelID could not be registered: {e}");
     }
+}
+
+/// How Windows asked the app to end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// A close message posted to one of its hidden windows: `taskkill` without `/F`,
+    /// an installer or uninstaller.
+    Close,
+    /// The session ends (log off, shut down, the Restart Manager): once this returns
+    /// the process may be ended at any moment.
+    Session,
+}
+
+static ON_END: std::sync::OnceLock<Box<dyn Fn(Ending) + Send + Sync>> = std::sync::OnceLock::new();
+
+/// Ends the app the way Quit does when Windows asks. `taskkill` (without `/F`) and
+/// installers post WM_CLOSE to each top-level window of the process; for the hidden
+/// ones (the event loop's, the tray icon's) the default answer only destroys that
+/// window and the app runs on without them. A session's end sends WM_ENDSESSION.
+/// Hooks on this thread see both; call it on the thread that runs the event loop.
+pub fn end_on_close_messages(on_end: impl Fn(Ending) + Send + Sync + 'static) {
+    use windows_sys::Win32::System::Threading::GetCurrentThreadId;
+    use windows_sys::Win32::UI::WindowsAndMessaging::{SetWindowsHookExW, WH_CALLWNDPROC, WH_GETMESSAGE};
+    if ON_END.set(Box::new(on_end)).is_err() {
+        return;
+    }
+    // SAFETY: thread hooks (no module handle) with procedures that live for the process.
+    unsafe {
+        let thread = GetCurrentThreadId();
+        if SetWindowsHookExW(WH_GETMESSAGE, Some(posted), std::ptr::null_mut(), thread).is_null() {
+            tracing::warn!("close messages are not followed: {}", io::Error::last_os_error());
+        }
+        if SetWindowsHookExW(WH_CALLWNDPROC, Some(sent), std::ptr::null_mut(), thread).is_null() {
+            tracing::warn!("the session's end is not followed: {}", io::Error::last_os_error());
+        }
+    }
+}
+
+/// Posted messages as the event loop takes them: a WM_CLOSE for a hidden window is
+/// taken out (the window stays) and ends the app.
+unsafe extern "system" fn posted(code: i32, wparam: usize, lparam: isize) -> isize {
+    use windows_sys::Win32::UI::WindowsAndMessaging::{CallNextHookEx, IsWindowVisible, HC_ACTION, MSG, PM_REMOVE, WM_CLOSE, WM_NULL};
+    if code == HC_ACTION as i32 && wparam == PM_REMOVE as usize && lparam != 0 {
+        // SAFETY: for HC_ACTION, lparam points to the MSG being taken from the queue,
+        // which a GetMessage hook may change.
+        let msg = unsafe { &mut *(lparam as *mut MSG) };
+        // SAFETY: IsWindowVisible takes any handle, stale ones included.
+        if msg.message == WM_CLOSE && unsafe { IsWindowVisible(msg.hwnd) } == 0 {
+            msg.message = WM_NULL;
+            if let Some(end) = ON_END.get() {
+                end(Ending::Close);
+            }
+        }
+    }
+    // SAFETY: passes the hook's own arguments on.
+    unsafe { CallNextHookEx(std::ptr::null_mut(), code, wparam, lparam) }
+}
+
+/// Sent messages before their window sees them: WM_ENDSESSION with a true wParam
+/// (once, though every window of the process gets it).
+unsafe extern "system" fn sent(code: i32, wparam: usize, lparam: isize) -> isize {
+    use windows_sys::Win32::UI::WindowsAndMessaging::{CallNextHookEx, CWPSTRUCT, HC_ACTION, WM_ENDSESSION};
+    static ENDED: std::sync::Once = std::sync::Once::new();
+    if code == HC_ACTION as i32 && lparam != 0 {
+        // SAFETY: for HC_ACTION, lparam points to the message's CWPSTRUCT.
+        let m = unsafe { &*(lparam as *const CWPSTRUCT) };
+        if m.message == WM_ENDSESSION && m.wParam != 0 {
+            ENDED.call_once(|| {
+                if let Some(end) = ON_END.get() {
+                    end(Ending::Session);
+                }
+            });
+        }
+    }
+    // SAFETY: passes the hook's own arguments on.
+    unsafe { CallNextHookEx(std::ptr::null_mut(), code, wparam, lparam) }
 }

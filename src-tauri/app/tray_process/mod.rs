@@ -292,6 +292,7 @@ pub fn run(demo: bool, open: Option<Page>) -> i32 {
     let mut open_at_start = open.or(first_run.then_some(Page::Settings));
     app.run(move |app, event| match event {
         RunEvent::Exit => {
+            tasks::save_memory(app);
             drop(demo_running.take());
             drop(status_socket.take());
             drop(monitor_claim.take());

@@ -102,15 +102,48 @@ pub fn exit_on_signals(app: &tauri::AppHandle) {
             app.exit(0);
         });
     }
-    // Windows: Ctrl+C or a closed console (a debug build run from a terminal).
-    #[cfg(not(unix))]
+    // Windows: a close message (`taskkill`, the installer), the session's end, and the
+    // console's events (Ctrl+C, Ctrl+Break, a closed console: a debug build run from a
+    // terminal).
+    #[cfg(windows)]
     {
+        use crate::windows_shell::{end_on_close_messages, Ending};
+        use tokio::signal::windows::{ctrl_break, ctrl_c, ctrl_close, ctrl_logoff, ctrl_shutdown};
+        let closing = app.clone();
+        end_on_close_messages(move |ending| {
+            tracing::info!("Windows asked the app to end ({ending:?})");
+            if ending == Ending::Session {
+                // The process may be ended as soon as this returns: save now.
+                save_memory(&closing);
+            }
+            closing.exit(0);
+        });
         let app = app.clone();
         tauri::async_runtime::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                app.exit(0);
+            let (Ok(mut c), Ok(mut b), Ok(mut close), Ok(mut logoff), Ok(mut shutdown)) =
+                (ctrl_c(), ctrl_break(), ctrl_close(), ctrl_logoff(), ctrl_shutdown())
+            else {
+                return;
+            };
+            tokio::select! {
+                _ = c.recv() => {}
+                _ = b.recv() => {}
+                _ = close.recv() => {}
+                _ = logoff.recv() => {}
+                _ = shutdown.recv() => {}
             }
+            app.exit(0);
         });
+    }
+}
+
+/// Writes the alert memory if it changed since the last save (at exit; blocking).
+pub fn save_memory(app: &tauri::AppHandle) {
+    use tauri::Manager;
+    if let Some(tray) = app.try_state::<Arc<TrayProcess>>() {
+        if tray.monitor.alerts.unsaved() && !tray.monitor.alerts.save(&tray.service.accounts.settings, tray.source.is_demo()) {
+            tracing::error!("the alert memory could not be saved at exit");
+        }
     }
 }
 
@@ -170,10 +203,9 @@ pub fn watch_settings(tray: &Arc<TrayProcess>) {
     });
 }
 
-/// The socket `heygen-tray status` reads the app's figures from (see
-/// `heygen_tray_core::live`), bound before the app starts; the guard removes it when
-/// the app ends. `None` (and a log line) where it cannot be served; always `None`
-/// on Windows, where `status` asks HeyGen itself.
+/// The socket (on Windows the pipe) `heygen-tray status` reads the app's figures from
+/// (see `heygen_tray_core::live`), bound before the app starts; the guard removes it
+/// when the app ends. `None` (and a log line) where it cannot be served.
 pub fn bind_status(
     settings: &heygen_tray_core::settings::Store,
 ) -> Option<(heygen_tray_core::live::Listener, heygen_tray_core::live::Bound)> {

@@ -1,13 +1,12 @@
-//! Status from the running app. The tray app serves its current snapshots on an
-//! owner-only Unix socket in `$XDG_RUNTIME_DIR`, so `heygen-tray status` agrees with
-//! the tray and sends HeyGen no request of its own. One answer per connection: the
-//! client connects, the server writes one JSON document and closes.
+//! Status from the running app. The tray app (and `watch`) serves its current
+//! snapshots on an owner-only Unix socket in `$XDG_RUNTIME_DIR` (`unix`), or on
+//! Windows a named pipe only this user may open (`windows`), so `heygen-tray status`
+//! agrees with the tray and sends HeyGen no request of its own. One answer per
+//! connection: the client connects, the server writes one JSON document and closes.
 //!
-//! The client trusts a socket only when the file and the process behind it belong to
-//! this user, and gives up after a deadline (the caller then asks HeyGen itself).
-//!
-//! Unix only: on Windows `socket_path` is `None`, the app serves nothing and
-//! `status` always asks HeyGen (see `elsewhere`).
+//! The client trusts a socket or pipe only when the process behind it (and the file)
+//! belongs to this user, and gives up after a deadline (the caller then asks HeyGen
+//! itself).
 
 use crate::snapshot::AccountSnapshot;
 use chrono::{DateTime, Utc};
@@ -20,7 +19,6 @@ pub const DEADLINE: Duration = Duration::from_millis(200);
 /// The wire format's version; a client ignores answers of another version.
 pub const VERSION: u32 = 1;
 /// Answers larger than this are not read.
-#[cfg(unix)]
 const MAX_ANSWER: u64 = 4 << 20;
 
 /// What the app answers.
@@ -55,14 +53,15 @@ impl LiveStatus {
     }
 }
 
-/// The socket of the app that uses the settings folder `settings_dir`: several apps
-/// (a demo beside the real one) never answer for each other. `None` without
-/// `$XDG_RUNTIME_DIR`, and always `None` where there are no Unix sockets.
+/// The socket (on Windows the pipe) of the app that uses the settings folder
+/// `settings_dir`: several apps (a demo beside the real one) never answer for each
+/// other. `None` without `$XDG_RUNTIME_DIR` (Unix).
 pub fn socket_path(settings_dir: &Path) -> Option<PathBuf> {
-    if cfg!(not(unix)) {
-        return None;
+    let id = fnv1a(settings_dir.as_os_str().as_encoded_bytes());
+    if cfg!(windows) {
+        return Some(PathBuf::from(format!(r"\\.\pipe\heygen-tray-{id:016x}")));
     }
-    runtime_file(&format!("heygen-tray-{:016x}.sock", fnv1a(settings_dir.as_os_str().as_encoded_bytes())))
+    runtime_file(&format!("heygen-tray-{id:016x}.sock"))
 }
 
 /// `name` in the user's runtime folder (`$XDG_RUNTIME_DIR`), where the app's sockets
@@ -88,8 +87,6 @@ pub enum NotLive {
     Timeout,
     #[error("the app's answer was unreadable: {0}")]
     Unreadable(String),
-    #[error("the running app's status is served on Unix only")]
-    Unsupported,
 }
 
 #[cfg(unix)]
@@ -99,10 +96,10 @@ pub use unix::{ask, bind, serve, Bound};
 /// What the app listens on for `status`.
 #[cfg(unix)]
 pub type Listener = std::os::unix::net::UnixListener;
-#[cfg(not(unix))]
-mod elsewhere;
-#[cfg(not(unix))]
-pub use elsewhere::{ask, bind, serve, Bound, Listener};
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+pub use windows::{ask, bind, serve, Bound, Listener};
 
 #[cfg(test)]
 mod tests;

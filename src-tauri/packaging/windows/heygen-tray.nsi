@@ -38,12 +38,50 @@ VIAddVersionKey "LegalCopyright" "The HeyGen Tray developers (MIT)"
 !insertmacro MUI_UNPAGE_INSTFILES
 !insertmacro MUI_LANGUAGE "English"
 
+; A running copy holds its files: ask it to end (a close message, which the app answers
+; by saving and quitting), wait up to 10 s for it and its files, then end it by force;
+; when even that fails, say so and stop with exit code 2. $R9 is 1 when one was running.
+!macro END_RUNNING_APP UN
+Function ${UN}EndRunningApp
+  StrCpy $R9 0
+  StrCpy $R8 0
+  ask:
+    nsExec::Exec 'taskkill /IM heygen-tray-app.exe'
+    Pop $0
+    StrCmp $0 128 free ; 128: no such process (left)
+    StrCpy $R9 1
+    IntOp $R8 $R8 + 1
+    IntCmp $R8 20 force
+    Sleep 500
+    Goto ask
+  free:
+    ; Its windows go before its files are let go.
+    IfFileExists "$INSTDIR\heygen-tray-app.exe" 0 done
+    Delete "$INSTDIR\heygen-tray-app.exe"
+    IfFileExists "$INSTDIR\heygen-tray-app.exe" 0 done
+    IntOp $R8 $R8 + 1
+    IntCmp $R8 20 force
+    Sleep 500
+    Goto free
+  force:
+    DetailPrint "HeyGen Tray did not end within 10 s of being asked to; ending it"
+    nsExec::Exec 'taskkill /F /IM heygen-tray-app.exe'
+    Pop $0
+    Sleep 1000
+    Delete "$INSTDIR\heygen-tray-app.exe"
+    IfFileExists "$INSTDIR\heygen-tray-app.exe" 0 done
+    MessageBox MB_ICONSTOP|MB_OK "HeyGen Tray is running and could not be ended. Quit it from its tray menu (Quit), then run this again." /SD IDOK
+    SetErrorLevel 2
+    Quit
+  done:
+FunctionEnd
+!macroend
+!insertmacro END_RUNNING_APP ""
+!insertmacro END_RUNNING_APP "un."
+
 Section "Install"
   SetOutPath "$INSTDIR"
-  ; A running copy holds its files open: end it first (it is started again below, or at login).
-  nsExec::Exec 'taskkill /IM heygen-tray-app.exe'
-  Pop $0
-  Sleep 500
+  Call EndRunningApp
   File "${BINDIR}\heygen-tray.exe"
   File "${BINDIR}\heygen-tray-app.exe"
   ; Every DLL the programs import that Windows does not have (scripts/cross-installer.sh
@@ -65,12 +103,13 @@ Section "Install"
   WriteRegStr HKCU "${UNINSTKEY}" "QuietUninstallString" '"$INSTDIR\uninstall.exe" /S'
   WriteRegDWORD HKCU "${UNINSTKEY}" "NoModify" 1
   WriteRegDWORD HKCU "${UNINSTKEY}" "NoRepair" 1
+  ; An upgrade starts again the copy it ended.
+  StrCmp $R9 1 0 +2
+    Exec '"$INSTDIR\heygen-tray-app.exe"'
 SectionEnd
 
 Section "Uninstall"
-  nsExec::Exec 'taskkill /IM heygen-tray-app.exe'
-  Pop $0
-  Sleep 500
+  Call un.EndRunningApp
   Delete "$INSTDIR\heygen-tray.exe"
   Delete "$INSTDIR\heygen-tray-app.exe"
   Delete "$INSTDIR\WebView2Loader.dll"
@@ -82,4 +121,7 @@ Section "Uninstall"
   DeleteRegKey HKCU "Software\Classes\AppUserModelId\${APPID}"
   DeleteRegKey HKCU "${APPKEY}"
   DeleteRegKey HKCU "${UNINSTKEY}"
+  ; Their parents, when the install made them and nothing else uses them.
+  DeleteRegKey /ifempty HKCU "Software\Classes\AppUserModelId"
+  DeleteRegKey /ifempty HKCU "Software\Microsoft\Windows\CurrentVersion\Uninstall"
 SectionEnd

@@ -112,11 +112,58 @@ fn any_max_age_from_the_socket_is_clamped_never_a_panic() {
 }
 
 #[test]
-#[cfg(not(unix))]
-fn without_unix_sockets_nothing_is_served_and_status_asks_heygen() {
-    assert_eq!(socket_path(Path::new("C:\\Users\\u\\AppData\\Roaming\\heygen-tray")), None);
-    assert!(matches!(ask(Path::new("x"), DEADLINE), Err(NotLive::Unsupported)));
-    assert_eq!(bind(Path::new("x")).unwrap_err().kind(), std::io::ErrorKind::Unsupported);
+#[cfg(windows)]
+fn the_pipe_is_named_per_settings_folder() {
+    let a = socket_path(Path::new(r"C:\Users\u\AppData\Roaming\heygen-tray")).unwrap();
+    let b = socket_path(Path::new(r"C:\Users\u\AppData\Local\Temp\demo")).unwrap();
+    assert_ne!(a, b);
+    assert!(a.to_string_lossy().starts_with(r"\\.\pipe\heygen-tray-"), "{}", a.display());
+}
+
+#[cfg(windows)]
+fn pipe_name(test: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(format!(r"\\.\pipe\heygen-tray-test-{test}-{}", std::process::id()))
+}
+
+#[test]
+#[cfg(windows)]
+fn a_served_answer_round_trips_over_the_pipe_again_and_again() {
+    let path = pipe_name("round-trip");
+    let now = Utc::now();
+    let sent = LiveStatus::new(vec![snap("a", 42.5, now), snap("b", 3.0, now)], Duration::from_secs(660), now);
+    let (listener, _bound) = bind(&path).unwrap();
+    let rt = runtime_any();
+    let answer = sent.clone();
+    rt.spawn(serve(listener, move || answer.clone()));
+    for _ in 0..3 {
+        let p = path.clone();
+        let got = rt.block_on(async { tokio::task::spawn_blocking(move || ask(&p, Duration::from_secs(5))).await.unwrap() }).unwrap();
+        assert_eq!(got, sent);
+    }
+}
+
+#[test]
+#[cfg(windows)]
+fn a_pipe_name_in_use_is_not_taken_over_and_a_missing_one_is_absent() {
+    let path = pipe_name("in-use");
+    let (_listener, _bound) = bind(&path).unwrap();
+    assert_eq!(bind(&path).unwrap_err().kind(), std::io::ErrorKind::AddrInUse);
+    assert!(matches!(ask(&pipe_name("nobody"), DEADLINE), Err(NotLive::Absent(_))));
+}
+
+#[test]
+#[cfg(windows)]
+fn an_app_that_does_not_answer_on_its_pipe_is_given_up_on_time() {
+    let path = pipe_name("silent");
+    let (_listener, _bound) = bind(&path).unwrap(); // an instance no one serves
+    let start = std::time::Instant::now();
+    assert!(matches!(ask(&path, DEADLINE), Err(NotLive::Timeout)));
+    assert!(start.elapsed() < DEADLINE * 5, "{:?}", start.elapsed());
+}
+
+#[cfg(windows)]
+fn runtime_any() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap()
 }
 
 #[test]
