@@ -86,6 +86,9 @@ PORT=$((20000 + RANDOM % 20000))
 timeout 900 wine "$BIN/heygen-tray.exe" simulator --port "$PORT" --drain-seconds 3600 >/tmp/sim2.log 2>&1 &
 pids+=($!)
 wait_for 90 "the installed CLI's simulator on port $PORT" curl -sf -H 'x-api-key: sim-credits-key' "http://127.0.0.1:$PORT/v3/users/me"
+# HEYGEN_API_KEY stands in only when no account is stored: one left by cross-wine.sh
+# (ended before it removed it) would be read instead.
+timeout 60 wine "$CLI" accounts remove work >/dev/null 2>&1 || true
 got=$(HEYGEN_API_BASE="http://127.0.0.1:$PORT" HEYGEN_API_KEY=sim-credits-key timeout 60 wine "$CLI" status --json) || fail "the installed CLI's status"
 echo "$got" | python3 -c 'import json,sys; a=json.load(sys.stdin)["accounts"][0]; assert a["unit"]=="credits", a' || fail "status --json: $got"
 say "ok: the installed CLI runs (--version, status --json against the simulator)"
@@ -116,7 +119,18 @@ if grep -q 'the tray icon could not start' /tmp/app-installed.log; then
 fi
 say "ok: the installed tray app starts, shows its tray icon, polled the stored key twice ($before → $(rows) rows) and runs on"
 
-running() { pgrep -f 'heygen-tray-app\.exe' >/dev/null; }
+# The live processes running the app, as "pid state command line" (zombies left out).
+app_processes() { ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/' | grep '[h]eygen-tray-app\.exe' || true; }
+running() { [ -n "$(app_processes)" ]; }
+export -f app_processes running
+# Waits up to $1 s for no process of the app to be left, naming any that is.
+none_left() {
+  local end=$((SECONDS + $1))
+  while running; do
+    [ "$SECONDS" -lt "$end" ] || fail "gave up after $1 s waiting for no heygen-tray-app.exe to be left $2: $(app_processes)"
+    sleep 0.5
+  done
+}
 # Process $1 runs the app (an ended one lingers as a zombie until reaped: not counted).
 alive() { { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null | grep -q 'heygen-tray-app'; }
 export -f alive
@@ -136,7 +150,7 @@ polls_again() {
 timeout 60 wine taskkill /IM heygen-tray-app.exe >/tmp/taskkill.log 2>&1 \
   || fail "taskkill: $(cat /tmp/taskkill.log); app $(alive "$app" && echo running || echo ended); tasklist: $(wine tasklist 2>&1 | grep -i heygen); log: $(tail -3 /tmp/app-installed.log)"
 wait_for 30 "the installed tray app to end on taskkill's close message" bash -c "! alive $app"
-wait_for 10 "no heygen-tray-app.exe left after taskkill" bash -c "! pgrep -f 'heygen-tray-app\.exe'"
+none_left 30 "after taskkill"
 say "ok: taskkill without /F (a close message) ended the tray app"
 
 # An upgrade while the app runs ends it, replaces its files and starts it again.
@@ -159,7 +173,7 @@ say "ok: an upgrade with the app running ended it, replaced its files and starte
 timeout 120 wine "$INSTDIR/uninstall.exe" /S || fail "the silent uninstall did not start"
 # The uninstaller runs on from a copy in the temp folder: wait for the files to go.
 wait_for 120 "the uninstaller to remove $INSTDIR" gone "$INSTDIR"
-wait_for 30 "no heygen-tray-app.exe left after the uninstall" bash -c "! pgrep -f 'heygen-tray-app\.exe'"
+none_left 30 "after the uninstall"
 say "ok: uninstalling with the app running ended it and removed $INSTDIR"
 timeout 60 wine "$BIN/heygen-tray.exe" accounts remove installed >/dev/null 2>&1 || fail "accounts remove (build folder's CLI)"
 kill "${pids[@]}" 2>/dev/null || true

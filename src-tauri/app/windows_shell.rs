@@ -113,19 +113,22 @@ unsafe extern "system" fn posted(code: i32, wparam: usize, lparam: isize) -> isi
 }
 
 /// Sent messages before their window sees them: WM_ENDSESSION with a true wParam
-/// (once, though every window of the process gets it).
+/// (once, though every window of the process gets it). The app's answer ends the
+/// process, so the event loop's own never runs.
 unsafe extern "system" fn sent(code: i32, wparam: usize, lparam: isize) -> isize {
     use windows_sys::Win32::UI::WindowsAndMessaging::{CallNextHookEx, CWPSTRUCT, HC_ACTION, WM_ENDSESSION};
-    static ENDED: std::sync::Once = std::sync::Once::new();
+    // Not a `Once`: a call made from inside the first (a message pumped while it saves)
+    // must return, not wait on it.
+    static ENDED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if code == HC_ACTION as i32 && lparam != 0 {
         // SAFETY: for HC_ACTION, lparam points to the message's CWPSTRUCT.
         let m = unsafe { &*(lparam as *const CWPSTRUCT) };
         if m.message == WM_ENDSESSION && m.wParam != 0 {
-            ENDED.call_once(|| {
+            if !ENDED.swap(true, std::sync::atomic::Ordering::SeqCst) {
                 if let Some(end) = ON_END.get() {
                     end(Ending::Session);
                 }
-            });
+            }
         }
     }
     // SAFETY: passes the hook's own arguments on.

@@ -113,8 +113,14 @@ pub fn exit_on_signals(app: &tauri::AppHandle) {
         end_on_close_messages(move |ending| {
             tracing::info!("Windows asked the app to end ({ending:?})");
             if ending == Ending::Session {
-                // The process may be ended as soon as this returns: save now.
+                // The process may be ended as soon as this returns, and the event loop's
+                // own answer to WM_ENDSESSION (after this hook) re-enters its handler
+                // once a second window gets the message while the first is ending, and
+                // panics (tao 0.37, seen under Wine). Save now and end here instead; the
+                // folder's lock and the status pipe end with the process.
                 save_memory(&closing);
+                tracing::info!("the alert memory is saved; ending with the session");
+                std::process::exit(0);
             }
             closing.exit(0);
         });
