@@ -169,6 +169,32 @@ polls_again "$n" "the copy the upgrade started again"
 running || fail "the upgrade did not start the app again"
 say "ok: an upgrade with the app running ended it, replaced its files and started it again (it polls)"
 
+# A command still running from the folder (`heygen-tray watch`, a script's `guard`) holds
+# heygen-tray.exe and is not ended: an upgrade and an uninstall say so and stop with exit
+# code 2, changing no file of the program and leaving the tray app running.
+installed() { (cd "$INSTDIR" && md5sum -- *); }
+PORT3=$((PORT + 1))
+timeout 600 wine "$CLI" simulator --port "$PORT3" >/tmp/sim3.log 2>&1 &
+held=$!
+pids+=($held)
+wait_for 90 "the installed CLI's simulator on port $PORT3 (a command holding heygen-tray.exe)" \
+  curl -sf -H 'x-api-key: sim-credits-key' "http://127.0.0.1:$PORT3/v3/users/me"
+installed >/tmp/held-before.txt
+rc=0
+timeout 180 wine "$SETUP" /S >/tmp/held-setup.log 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "an upgrade with the installed heygen-tray.exe in use exited $rc, not 2: $(tail -3 /tmp/held-setup.log)"
+rc=0
+# `_?=` runs the uninstaller in place, so its exit code is the answer (not a temp copy's);
+# it must come last and unquoted, spaces and all, which only cmd passes on as it is.
+win_instdir=$(winepath -w "$INSTDIR")
+timeout 180 wine cmd /c "cd /d $win_instdir && uninstall.exe /S _?=$win_instdir" >/tmp/held-uninstall.log 2>&1 || rc=$?
+[ "$rc" = 2 ] || fail "an uninstall with the installed heygen-tray.exe in use exited $rc, not 2: $(tail -3 /tmp/held-uninstall.log)"
+installed | cmp -s - /tmp/held-before.txt || fail "a stopped upgrade or uninstall changed the program's files: $(installed | diff /tmp/held-before.txt - || true)"
+running || fail "a stopped upgrade or uninstall ended the tray app"
+kill -KILL "$held"
+wait_for 30 "the command holding heygen-tray.exe to end" bash -c "! grep -qa simulator /proc/$held/cmdline 2>/dev/null"
+say "ok: with a command running from the folder, upgrade and uninstall said so and stopped (exit code 2), nothing changed"
+
 # Uninstalling while it runs ends it and removes every file.
 timeout 120 wine "$INSTDIR/uninstall.exe" /S || fail "the silent uninstall did not start"
 # The uninstaller runs on from a copy in the temp folder: wait for the files to go.

@@ -115,11 +115,17 @@ pub fn run(page: Page) -> i32 {
         crate::with_commands(tauri::Builder::default(), role)
             .setup(move |app| {
                 window.listen(app.handle().clone(), page);
-                // `taskkill` and the installer close the window process too.
+                // `taskkill` and the installer close the window process too. At the
+                // session's end it has nothing to save: it ends at once (as the tray
+                // process does, before the event loop's own answer, which can panic).
                 #[cfg(windows)]
                 {
+                    use crate::windows_shell::Ending;
                     let closing = app.handle().clone();
-                    crate::windows_shell::end_on_close_messages(move |_| closing.exit(0));
+                    crate::windows_shell::end_on_close_messages(move |ending| match ending {
+                        Ending::Session => std::process::exit(0),
+                        Ending::Close => closing.exit(0),
+                    });
                 }
                 // Where the webview cannot be made (Windows without the WebView2 runtime)
                 // this is the only place to say so: on Windows setup runs inside the event loop.

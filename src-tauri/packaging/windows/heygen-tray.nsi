@@ -79,8 +79,30 @@ FunctionEnd
 !insertmacro END_RUNNING_APP ""
 !insertmacro END_RUNNING_APP "un."
 
+; A command still running from the folder (`heygen-tray watch`, a script's `guard`) holds
+; heygen-tray.exe. It is not ended (it may be a monitor the user runs as a task or a
+; service): say so and stop with exit code 2 before anything is changed.
+!macro CLI_NOT_IN_USE UN
+Function ${UN}CliNotInUse
+  IfFileExists "$INSTDIR\heygen-tray.exe" 0 free
+  ClearErrors
+  FileOpen $0 "$INSTDIR\heygen-tray.exe" a
+  IfErrors held
+  FileClose $0
+  Goto free
+  held:
+    MessageBox MB_ICONSTOP|MB_OK "$INSTDIR\heygen-tray.exe is in use: a command started from it (heygen-tray watch, or a script's status or guard) is still running. End it, then run this again." /SD IDOK
+    SetErrorLevel 2
+    Quit
+  free:
+FunctionEnd
+!macroend
+!insertmacro CLI_NOT_IN_USE ""
+!insertmacro CLI_NOT_IN_USE "un."
+
 Section "Install"
   SetOutPath "$INSTDIR"
+  Call CliNotInUse
   Call EndRunningApp
   File "${BINDIR}\heygen-tray.exe"
   File "${BINDIR}\heygen-tray-app.exe"
@@ -109,6 +131,7 @@ Section "Install"
 SectionEnd
 
 Section "Uninstall"
+  Call un.CliNotInUse
   Call un.EndRunningApp
   Delete "$INSTDIR\heygen-tray.exe"
   Delete "$INSTDIR\heygen-tray-app.exe"
