@@ -131,8 +131,8 @@ none_left() {
     sleep 0.5
   done
 }
-# Process $1 runs the app (an ended one lingers as a zombie until reaped: not counted).
-alive() { { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null | grep -q 'heygen-tray-app'; }
+# Process $1 runs the app.
+alive() { runs "$1" heygen-tray-app; }
 export -f alive
 # Waits for the next new row of a tray app started at $1 rows. Its first poll at start
 # may read the figure the last one wrote (no new row), and a key check made after a
@@ -192,7 +192,7 @@ timeout 180 wine cmd /c "cd /d $win_instdir && uninstall.exe /S _?=$win_instdir"
 installed | cmp -s - /tmp/held-before.txt || fail "a stopped upgrade or uninstall changed the program's files: $(installed | diff /tmp/held-before.txt - || true)"
 running || fail "a stopped upgrade or uninstall ended the tray app"
 kill -KILL "$held"
-wait_for 30 "the command holding heygen-tray.exe to end" bash -c "! grep -qa simulator /proc/$held/cmdline 2>/dev/null"
+wait_for 30 "the command holding heygen-tray.exe to end" bash -c "! runs $held simulator"
 say "ok: with a command running from the folder, upgrade and uninstall said so and stopped (exit code 2), nothing changed"
 
 # Uninstalling while it runs ends it and removes every file.

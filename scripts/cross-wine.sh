@@ -128,8 +128,7 @@ say "ok: a second launch ended and the first runs on (single instance)"
 # WM_ENDSESSION to every top-level window (wineboot --end-session kills nothing itself).
 # The app saves its alert memory and ends on its own.
 timeout 60 wine wineboot --end-session >/tmp/endsession.log 2>&1 || fail "wineboot --end-session: $(cat /tmp/endsession.log)"
-# (An ended process lingers as a zombie with an empty command line until it is reaped.)
-wait_for 30 "the app to end at the end of the session (WM_ENDSESSION)" bash -c "! grep -qa heygen-tray-app /proc/$app/cmdline 2>/dev/null"
+wait_for 30 "the app to end at the end of the session (WM_ENDSESSION)" bash -c "! runs $app heygen-tray-app"
 grep -q 'alert memory is saved; ending with the session' /tmp/app.log || fail "the app ended without taking the end of the session: $(tail -3 /tmp/app.log | sed 's/\x1b\[[0-9;]*m//g')"
 if grep -E 'ERROR|panicked' /tmp/app.log; then fail "the app logged errors as the session ended"; fi
 say "ok: the end of the session (WM_ENDSESSION) ended the app, which saved its memory first"

@@ -13,6 +13,10 @@ cleanup() {
 trap cleanup EXIT
 say() { printf '[%s] %s\n' "$WINE_TAG" "$*" >&2; }
 fail() { say "FAILED: $*"; exit 1; }
+# runs PID WORD: process PID is live and its command line holds WORD (an ended process
+# lingers as a zombie with an empty command line until it is reaped: not counted).
+runs() { { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null | grep -q -- "$2"; }
+export -f runs
 # wait_for SECS WHAT CMD…: polls CMD every half second until it succeeds.
 wait_for() {
   local secs=$1 what=$2 end; shift 2
