@@ -74,7 +74,9 @@ start_session() {
   wait_for "Xvfb to accept connections on $DISPLAY" 30 xdpyinfo || { cat "$SESSION_TMP/xvfb.log" >&2; return 1; }
 
   # Started by hand and unlocked: D-Bus auto-start would give a locked, empty store.
-  printf 'test-session' | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  # Its complaints go to a log: when the bus ends under it, it prints hundreds of GLib
+  # criticals, which would bury the test results above them.
+  printf 'test-session' | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>>"$SESSION_TMP/keyring.log"
   wait_for "gnome-keyring's Secret Service (org.freedesktop.secrets) on the session bus" 30 bus_has org.freedesktop.secrets
 
   # The tests' keyring stays up and unlocked: should its daemon end, D-Bus would start a

@@ -34,4 +34,17 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 # A keyring prompt nobody answers fails its test in 20 s, not the default 120 s each
 # (a test session's keyring that went wrong would otherwise hold CI for hours).
 export HEYGEN_TRAY_KEYRING_TIMEOUT=20
-cargo test --locked --workspace "$@"
+# Each line of the results carries the time it came (a slow stretch shows in a CI log),
+# and a failure ends with what failed, last, where a log cut to its tail still has it.
+RESULTS="$SESSION_TMP/cargo-test.log"
+set +e
+cargo test --locked --workspace "$@" 2>&1 | while IFS= read -r line; do printf '%(%T)T %s\n' -1 "$line"; done | tee "$RESULTS"
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$rc" -ne 0 ]; then
+  {
+    echo "test.sh: cargo test failed (exit $rc). What failed:"
+    grep -E -A4 -e '\.\.\. FAILED$' -e "panicked at" -e "error: test failed" -e "didn't exit successfully" "$RESULTS" | tail -80 || true
+  } >&2
+  exit "$rc"
+fi

@@ -214,9 +214,13 @@ fn import_from_the_heygen_cli_api_key_and_oauth_with_refresh() {
 fn in_own_session(home: &Home, dbus_args: &[&str], setup: &str, args: &[&str]) -> std::process::Output {
     let bin = crate::support::cli_bin();
     let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    // The session's own folders, in the test's home (removed with it).
+    let own = home.dir.path().join("own-session");
     let script = format!(
-        "export XDG_DATA_HOME=$(mktemp -d) XDG_RUNTIME_DIR=$(mktemp -d); {setup}; echo hg_live_never_stored_123456 | '{bin}' {}",
-        quoted.join(" ")
+        "export XDG_DATA_HOME='{own}/data' XDG_RUNTIME_DIR='{own}/runtime'; mkdir -p \"$XDG_DATA_HOME\" && mkdir -p -m 700 \"$XDG_RUNTIME_DIR\"; \
+         {setup}; echo hg_live_never_stored_123456 | '{bin}' {}",
+        quoted.join(" "),
+        own = own.display()
     );
     let mut cmd = std::process::Command::new("dbus-run-session");
     cmd.args(dbus_args).args(["--", "bash", "-c", &script]);

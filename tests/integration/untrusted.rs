@@ -75,8 +75,9 @@ fn waybar_gets_markup_escaped() {
 #[test]
 fn without_a_display_the_app_says_so_instead_of_crashing() {
     for display in [None, Some(":987")] {
+        let config = tempfile::tempdir().unwrap();
         let mut cmd = Command::new(cli_bin());
-        cmd.env_remove("WAYLAND_DISPLAY").env("XDG_CONFIG_HOME", tempfile::tempdir().unwrap().keep());
+        cmd.env_remove("WAYLAND_DISPLAY").env("XDG_CONFIG_HOME", config.path());
         match display {
             Some(d) => cmd.env("DISPLAY", d),
             None => cmd.env_remove("DISPLAY"),
